@@ -1,0 +1,63 @@
+# Two commands matter: `make run` (the whole portal on embedded defaults) and
+# `make test` (everything CI checks). Both install what they need first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+EMULATOR_PORT ?= 4566
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck migrations-check pytest clean constraints
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Without AWS_ENDPOINT_URL the portal runs its own local Organizations emulator and a
+# demo organization; with it, it talks to that endpoint and starts no emulator.
+ifeq ($(strip $(AWS_ENDPOINT_URL)),)
+run: export AWS_ENDPOINT_URL := http://127.0.0.1:$(EMULATOR_PORT)
+run: export VENDING_EMULATOR := true
+run: export AWS_ACCESS_KEY_ID := testing
+run: export AWS_SECRET_ACCESS_KEY := testing
+run: PROCESSES := web worker beat emulator
+else
+run: PROCESSES := web worker beat
+endif
+run: export DJANGO_DEBUG ?= true
+run: export AWS_DEFAULT_REGION ?= us-east-1
+run: export EMULATOR_PORT := $(EMULATOR_PORT)
+run: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) $(PROCESSES)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy vending portal
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings_test
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck migrations-check pytest
+
+# Re-pin every dependency after changing pyproject.toml.
+constraints:
+	rm -rf /tmp/vending-constraints && $(PYTHON) -m venv /tmp/vending-constraints
+	/tmp/vending-constraints/bin/pip install --quiet -e '.[dev]'
+	/tmp/vending-constraints/bin/pip freeze --exclude-editable > constraints.txt
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""The Celery application `portal`.
+
+Reliability settings follow DESIGN.md section 6: a task is acknowledged only after it
+finished (`acks_late`), and a task whose worker died is given back to the broker
+(`reject_on_worker_lost`). Tasks declare their own bounded retries.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _broker_transport_options() -> dict[str, object]:
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        # Redis: a message not acknowledged within this time is delivered again. It must
+        # exceed the longest task so healthy work is not run twice.
+        return {"visibility_timeout": 3600}
+    folder = settings.CELERY_BROKER_FILESYSTEM_DIR
+    for sub in ("out", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "out"),
+        "data_folder_out": str(folder / "out"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+
+
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_time_limit=300,
+    task_soft_time_limit=240,
+    task_track_started=False,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+
+@app.on_after_configure.connect
+def _configure_transport(sender: Celery, **kwargs: object) -> None:
+    sender.conf.broker_transport_options = _broker_transport_options()
+
+
+app.autodiscover_tasks()

@@ -1,0 +1,205 @@
+"""Settings for the account vending portal, driven by the environment (12-factor).
+
+Every variable is documented in `.env.example`. The defaults give the embedded mode:
+SQLite and Celery's filesystem transport under `var/`, no other service needed.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("VENDING_VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The embedded default runs on loopback only; production must set its own key.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    SECRET_KEY = "insecure-embedded-development-key-never-used-in-production"  # noqa: S105
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "vending",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vending.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web, worker, beat) share the file: take the write lock at the
+    # start of each transaction and wait for it instead of failing with "locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="vending-portal@localhost")
+
+# --- Security (production settings pass `manage.py check --deploy`) -----------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- REST framework --------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# --- Celery ----------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_FILESYSTEM_DIR = Path(
+    env.str("CELERY_BROKER_FILESYSTEM_DIR", default=str(VAR_DIR / "broker"))
+)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- AWS Organizations -----------------------------------------------------------------
+# boto3 reads its own variables (AWS_ENDPOINT_URL, AWS_PROFILE, AWS_REGION, the
+# credential chain); these are the portal's additions.
+VENDING_ORG_ROLE_ARN = env.str("VENDING_ORG_ROLE_ARN", default="")
+VENDING_ORG_ROLE_SESSION_NAME = env.str("VENDING_ORG_ROLE_SESSION_NAME", default="vending-portal")
+VENDING_AWS_REGION = env.str("VENDING_AWS_REGION", default="us-east-1")
+VENDING_AWS_MAX_ATTEMPTS = env.int("VENDING_AWS_MAX_ATTEMPTS", default=5)
+# True when the endpoint is the local Organizations emulator (shown as a banner).
+VENDING_EMULATOR = env.bool("VENDING_EMULATOR", default=False)
+
+# --- Account vending -------------------------------------------------------------------
+VENDING_ACCOUNT_NAME_TEMPLATE = env.str(
+    "VENDING_ACCOUNT_NAME_TEMPLATE", default="{team}-{environment}"
+)
+VENDING_ACCOUNT_EMAIL_TEMPLATE = env.str(
+    "VENDING_ACCOUNT_EMAIL_TEMPLATE", default="aws+{team}-{environment}@{domain}"
+)
+VENDING_ACCOUNT_EMAIL_DOMAIN = env.str("VENDING_ACCOUNT_EMAIL_DOMAIN", default="example.com")
+VENDING_CLASS_OU_PATHS = {
+    "general": env.str("VENDING_OU_GENERAL", default="GeneralOU"),
+    "hipaa": env.str("VENDING_OU_HIPAA", default="HipaaOU"),
+    "pci": env.str("VENDING_OU_PCI", default="PciOU"),
+    "hipaa_pci": env.str("VENDING_OU_HIPAA_PCI", default="HipaaOU/HipaaPciOU"),
+}
+# AWS allows 5 CreateAccount requests in progress per organization.
+VENDING_MAX_CONCURRENT_CREATES = env.int("VENDING_MAX_CONCURRENT_CREATES", default=5)
+# Polling DescribeCreateAccountStatus: first check at once, then backoff to this cap.
+VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
+# Creations still IN_PROGRESS after this long are failed for a human to look at.
+VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", default=3600)
+# Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
+VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
+VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
+# A regulated class with prod needs this many distinct approvers; everything else one.
+VENDING_REGULATED_CLASSES = env.list(
+    "VENDING_REGULATED_CLASSES", default=["hipaa", "pci", "hipaa_pci"]
+)
+VENDING_REGULATED_PROD_APPROVALS = env.int("VENDING_REGULATED_PROD_APPROVALS", default=2)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}
+VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=120)
+# Automatic re-creations after AWS's retryable CreateAccount failures
+# (INTERNAL_FAILURE, CONCURRENT_ACCOUNT_MODIFICATION) before a human is asked.
+VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-provisioning": {
+        "task": "vending.sweep",
+        "schedule": float(VENDING_SWEEP_INTERVAL_SECONDS),
+    },
+}

@@ -1,0 +1,73 @@
+"""Named statuses and classes, with the sets of terminal states."""
+
+from django.db import models
+
+
+class ComplianceClass(models.TextChoices):
+    GENERAL = "general", "General"
+    HIPAA = "hipaa", "HIPAA"
+    PCI = "pci", "PCI DSS"
+    HIPAA_PCI = "hipaa_pci", "HIPAA + PCI DSS"
+
+
+class Environment(models.TextChoices):
+    DEV = "dev", "Dev"
+    TEST = "test", "Test"
+    QA = "qa", "QA"
+    PROD = "prod", "Prod"
+
+
+ENVIRONMENT_ORDER = [e.value for e in Environment]
+
+
+class RequestStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    APPROVED = "approved", "Approved"
+    PROVISIONING = "provisioning", "Provisioning"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+REQUEST_TERMINAL = frozenset(
+    {RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.CANCELLED}
+)
+# Requests whose accounts still hold their names and e-mails.
+REQUEST_LIVE = frozenset(
+    {
+        RequestStatus.PENDING_APPROVAL,
+        RequestStatus.APPROVED,
+        RequestStatus.PROVISIONING,
+        RequestStatus.COMPLETED,
+        RequestStatus.FAILED,
+    }
+)
+
+
+class AccountStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CREATING = "creating", "Creating"
+    PLACING = "placing", "Placing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED})
+ACCOUNT_IN_FLIGHT = frozenset(
+    {AccountStatus.PENDING, AccountStatus.CREATING, AccountStatus.PLACING}
+)
+
+
+class AuditAction(models.TextChoices):
+    TEAM_CREATED = "team.created", "Team created"
+    REQUEST_SUBMITTED = "request.submitted", "Request submitted"
+    REQUEST_APPROVAL_ADDED = "request.approval_added", "Approval added"
+    REQUEST_STATUS_CHANGED = "request.status_changed", "Request status changed"
+    ACCOUNT_STATUS_CHANGED = "account.status_changed", "Account status changed"
+    ACCOUNT_CREATE_REQUESTED = "account.create_requested", "CreateAccount requested"
+    ACCOUNT_ADOPTED = "account.adopted", "Existing account adopted"
+    ACCOUNT_MOVED = "account.moved", "Account moved"
+    ACCOUNT_TAGGED = "account.tagged", "Account tagged"
+    ACCOUNT_RETRIED = "account.retried", "Account retried"
+    ORG_CHANGED = "org.changed", "Organization changed"

@@ -1,0 +1,32 @@
+"""Enqueue Celery work once the surrounding transaction has committed.
+
+If the broker cannot be reached at that moment the committed state is not lost: the
+periodic sweeper finds the work waiting and enqueues it again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _send(task_name: str, pk: int, countdown: float | None = None) -> None:
+    from vending import tasks
+
+    try:
+        getattr(tasks, task_name).apply_async(args=(pk,), countdown=countdown)
+    except Exception:
+        # The row is committed and the sweeper re-enqueues it; failing the caller's
+        # page because the broker blinked would help no one.
+        logger.exception("Could not enqueue %s(%s); the sweeper will retry", task_name, pk)
+
+
+def enqueue_request_provisioning(request_id: int) -> None:
+    transaction.on_commit(lambda: _send("provision_request", request_id))
+
+
+def enqueue_account_step(account_id: int, countdown: float | None = None) -> None:
+    transaction.on_commit(lambda: _send("provision_account", account_id, countdown))

@@ -1,0 +1,111 @@
+"""Emulator settings: the limits it enforces and the faults it injects.
+
+Defaults are AWS's documented values, so a portal tested against the defaults meets the
+same walls it meets in production. Every field can be changed at runtime through
+``POST /_emulator/config``, which is why validation lives here and not in the CLI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+FAULT_THROTTLE = "throttle"
+FAULT_CONCURRENT = "concurrent"
+FAULT_5XX = "5xx"
+FAULT_KINDS: tuple[str, ...] = (FAULT_THROTTLE, FAULT_CONCURRENT, FAULT_5XX)
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    # How long a CreateAccount stays IN_PROGRESS. Real AWS takes minutes; 5 s keeps
+    # demos snappy while still exercising the portal's polling.
+    create_delay_seconds: float = 5.0
+    # Organizations quotas: "Number of accounts being created concurrently: 5".
+    max_in_progress_creations: int = 5
+    # CreateOrganizationalUnit: SCP-enabled roots allow five OU levels below the root.
+    ou_max_depth: int = 5
+    # Organizations quotas for SCPs (raised in 2026, hence configurable).
+    scp_max_size: int = 5120
+    scp_max_per_target: int = 5
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    # Operation names (e.g. "CreateAccount"); empty means every Organizations operation.
+    fault_operations: tuple[str, ...] = ()
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        # Accept lists (JSON, CLI) but store tuples so the frozen config stays hashable.
+        object.__setattr__(self, "fault_kinds", _str_tuple("fault_kinds", self.fault_kinds))
+        object.__setattr__(
+            self, "fault_operations", _str_tuple("fault_operations", self.fault_operations)
+        )
+        _check_number("create_delay_seconds", self.create_delay_seconds, minimum=0)
+        _check_number("fault_rate", self.fault_rate, minimum=0, maximum=1)
+        for name in (
+            "max_in_progress_creations",
+            "ou_max_depth",
+            "scp_max_size",
+            "scp_max_per_target",
+        ):
+            _check_int(name, getattr(self, name), minimum=1)
+        unknown = sorted(set(self.fault_kinds) - set(FAULT_KINDS))
+        if unknown:
+            raise ConfigError(f"fault_kinds: unknown {unknown}; choose from {list(FAULT_KINDS)}")
+        if self.fault_rate > 0 and not self.fault_kinds:
+            raise ConfigError("fault_kinds must not be empty when fault_rate > 0")
+        if self.seed is not None:
+            _check_int("seed", self.seed)
+
+    def with_patch(self, patch: Mapping[str, Any]) -> EmulatorConfig:
+        """Return a copy with ``patch`` applied; unknown fields are an error, not ignored."""
+        names = {field.name for field in dataclasses.fields(self)}
+        unknown = sorted(set(patch) - names)
+        if unknown:
+            raise ConfigError(f"unknown config fields: {unknown}")
+        try:
+            return dataclasses.replace(self, **patch)
+        except TypeError as exc:
+            raise ConfigError(str(exc)) from exc
+
+    def to_dict(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["fault_kinds"] = list(self.fault_kinds)
+        values["fault_operations"] = list(self.fault_operations)
+        return values
+
+
+def parse_fault_kinds(text: str) -> tuple[str, ...]:
+    """Parse the comma-separated form used by the CLI and ``EMULATOR_FAULT_KINDS``."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _str_tuple(name: str, value: Iterable[str] | str) -> tuple[str, ...]:
+    # A bare string would otherwise be split into characters by tuple().
+    if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{name} must be a list of strings")
+    return tuple(value)
+
+
+def _check_number(
+    name: str, value: object, *, minimum: float, maximum: float | None = None
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ConfigError(f"{name} must be a number")
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and <= {maximum}"
+        raise ConfigError(f"{name} must be >= {minimum}{upper}")
+
+
+def _check_int(name: str, value: object, *, minimum: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an integer")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}")

@@ -1,0 +1,237 @@
+"""Organizations rules that moto 5.2 does not enforce (measured; see DESIGN.md section 8).
+
+Each check reads moto's in-process state and either raises the error AWS documents, or
+returns ``None`` to let moto perform the call, or returns the answer itself where moto's
+own behaviour is wrong (UpdateOrganizationalUnit). When the input names something that
+does not exist, the check returns ``None`` and lets moto answer its not-found error.
+
+Error codes and reasons come from the Organizations API reference
+(https://docs.aws.amazon.com/organizations/latest/APIReference/), as modeled in
+botocore's ``organizations/2016-11-28/service-2.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from moto.organizations.models import (
+    FakeAccount,
+    FakeOrganizationalUnit,
+    FakePolicy,
+    FakeRoot,
+    OrganizationsBackend,
+)
+
+from .config import EmulatorConfig
+from .protocol import OrganizationsError, constraint_violation
+
+SCP = "SERVICE_CONTROL_POLICY"
+
+Rule = Callable[[OrganizationsBackend, dict[str, Any], EmulatorConfig], dict[str, Any] | None]
+
+
+def create_organizational_unit(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    parent = _container(backend, payload.get("ParentId"))
+    if parent is None:
+        # moto would create an OU under a parent that does not exist.
+        raise OrganizationsError(
+            "ParentNotFoundException", "You specified parent that doesn't exist."
+        )
+    if _depth(backend, parent) + 1 > config.ou_max_depth:
+        raise constraint_violation(
+            "OU_DEPTH_LIMIT_EXCEEDED",
+            f"You can't nest OUs more than {config.ou_max_depth} levels below the root.",
+        )
+    _reject_sibling_name(backend, parent.id, payload.get("Name"), renamed=None)
+    return None
+
+
+def update_organizational_unit(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    # Answered here rather than by moto: moto rejects a name used by *any* OU in the
+    # organization (and even the OU's own name), while AWS only forbids sibling names.
+    ou = _container(backend, payload.get("OrganizationalUnitId"))
+    if ou is None or isinstance(ou, FakeRoot):
+        return None
+    name = payload.get("Name")
+    if name is not None:
+        _reject_sibling_name(backend, ou.parent_id, name, renamed=ou)
+        ou.name = name
+    return ou.describe()
+
+
+def create_policy(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    if payload.get("Type") == SCP:
+        _check_scp_size(payload.get("Content"), config)
+    return None
+
+
+def update_policy(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    policy = _policy(backend, payload.get("PolicyId"))
+    if policy is not None and policy.type == SCP:
+        _check_scp_size(payload.get("Content"), config)
+    return None
+
+
+def attach_policy(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    policy = _policy(backend, payload.get("PolicyId"))
+    target = _target(backend, payload.get("TargetId"))
+    if policy is None or target is None:
+        return None
+    if not _policy_type_enabled(backend, policy.type):
+        raise OrganizationsError(
+            "PolicyTypeNotEnabledException",
+            "This operation can be performed only for enabled policy types.",
+        )
+    if policy in target.attached_policies:
+        raise OrganizationsError(
+            "DuplicatePolicyAttachmentException",
+            "The selected policy is already attached to the specified target.",
+        )
+    if policy.type == SCP and _scp_count(target) >= config.scp_max_per_target:
+        # AWS documents POLICY_NUMBER_LIMIT_EXCEEDED as the per-organization policy
+        # count; the per-target limit is MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED ("the
+        # number of policies of a certain type that can be attached to an entity at one
+        # time"). The message is AWS's (hashicorp/terraform-provider-aws#41493).
+        raise constraint_violation(
+            "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
+            "You have attached the maximum number of policies to the specified target.",
+        )
+    return None
+
+
+def detach_policy(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    policy = _policy(backend, payload.get("PolicyId"))
+    target = _target(backend, payload.get("TargetId"))
+    if policy is None or target is None:
+        return None
+    if policy not in target.attached_policies:
+        # moto silently succeeds; AWS answers PolicyNotAttachedException.
+        raise OrganizationsError(
+            "PolicyNotAttachedException",
+            "The policy isn't attached to the specified target in the specified root.",
+        )
+    if policy.type == SCP and _scp_count(target) <= 1:
+        # DetachPolicy docs: "Every root, OU, and account must have at least one SCP
+        # attached" - attach the replacement first.
+        raise constraint_violation(
+            "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
+            "You can't detach the last SCP from a root, OU or account.",
+        )
+    return None
+
+
+def move_account(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    account = _account(backend, payload.get("AccountId"))
+    if account is None:
+        return None
+    source_id, destination_id = payload.get("SourceParentId"), payload.get("DestinationParentId")
+    # AWS documents SourceParentNotFoundException ("We can't find a source root or OU
+    # with the ParentId that you specified") and no separate code for "the account is
+    # not in that parent"; moto ignores a wrong source and moves the account anyway.
+    if _container(backend, source_id) is None or account.parent_id != source_id:
+        raise OrganizationsError(
+            "SourceParentNotFoundException",
+            "We can't find a source root or OU with the ParentId that you specified.",
+        )
+    if _container(backend, destination_id) is None:
+        # moto answers ParentNotFoundException, which MoveAccount does not model.
+        raise OrganizationsError(
+            "DestinationParentNotFoundException",
+            "We can't find the destination container (a root or OU) with the ParentId "
+            "that you specified.",
+        )
+    if destination_id == account.parent_id:
+        raise OrganizationsError(
+            "DuplicateAccountException",
+            "That account is already present in the specified destination.",
+        )
+    return None
+
+
+RULES: dict[str, Rule] = {
+    "CreateOrganizationalUnit": create_organizational_unit,
+    "UpdateOrganizationalUnit": update_organizational_unit,
+    "CreatePolicy": create_policy,
+    "UpdatePolicy": update_policy,
+    "AttachPolicy": attach_policy,
+    "DetachPolicy": detach_policy,
+    "MoveAccount": move_account,
+}
+
+
+def _check_scp_size(content: object, config: EmulatorConfig) -> None:
+    # The quota counts characters as sent, whitespace included.
+    if isinstance(content, str) and len(content) > config.scp_max_size:
+        raise constraint_violation(
+            "POLICY_CONTENT_LIMIT_EXCEEDED",
+            f"An SCP document can be at most {config.scp_max_size} characters.",
+        )
+
+
+def _reject_sibling_name(
+    backend: OrganizationsBackend,
+    parent_id: str | None,
+    name: object,
+    renamed: FakeOrganizationalUnit | None,
+) -> None:
+    for ou in backend.ou:
+        if ou.parent_id == parent_id and ou.name == name and ou is not renamed:
+            raise OrganizationsError(
+                "DuplicateOrganizationalUnitException",
+                "An OU with the same name already exists.",
+            )
+
+
+def _depth(backend: OrganizationsBackend, container: FakeOrganizationalUnit) -> int:
+    """Levels below the root: 0 for the root, 1 for its child OUs, and so on."""
+    depth = 0
+    while not isinstance(container, FakeRoot):
+        parent = _container(backend, container.parent_id)
+        if parent is None:
+            break
+        container, depth = parent, depth + 1
+    return depth
+
+
+def _container(backend: OrganizationsBackend, node_id: object) -> FakeOrganizationalUnit | None:
+    """The root or OU with this id (moto keeps the root in the same list as OUs)."""
+    return next((ou for ou in backend.ou if ou.id == node_id), None)
+
+
+def _account(backend: OrganizationsBackend, account_id: object) -> FakeAccount | None:
+    return next((a for a in backend.accounts if a.id == account_id), None)
+
+
+def _target(
+    backend: OrganizationsBackend, target_id: object
+) -> FakeOrganizationalUnit | FakeAccount | None:
+    return _container(backend, target_id) or _account(backend, target_id)
+
+
+def _policy(backend: OrganizationsBackend, policy_id: object) -> FakePolicy | None:
+    return next((p for p in backend.policies if p.id == policy_id), None)
+
+
+def _policy_type_enabled(backend: OrganizationsBackend, policy_type: str) -> bool:
+    # moto attaches policies of types never enabled with EnablePolicyType; AWS refuses.
+    roots = [ou for ou in backend.ou if isinstance(ou, FakeRoot)]
+    return any(entry["Type"] == policy_type for root in roots for entry in root.policy_types)
+
+
+def _scp_count(target: FakeOrganizationalUnit | FakeAccount) -> int:
+    return sum(1 for policy in target.attached_policies if policy.type == SCP)

@@ -1,0 +1,49 @@
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from vending.aws import AwsError, TransientAwsError, get_gateway
+from vending.errors import DomainError
+from vending.management.commands._actor import domain_error
+from vending.services.demo import demo_setup
+from vending.services.org_bootstrap import org_bootstrap
+
+
+class Command(BaseCommand):
+    help = (
+        "Prepare the portal to serve: migrate, wait for the Organizations endpoint, and "
+        "with the local emulator bootstrap the demo organization and users."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--wait", type=float, default=60, help="seconds to wait for the AWS endpoint"
+        )
+        parser.add_argument("--skip-migrate", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["skip_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        if not settings.VENDING_EMULATOR:
+            return
+        deadline = time.monotonic() + options["wait"]
+        while True:
+            try:
+                report = org_bootstrap(gateway=get_gateway())
+                break
+            except TransientAwsError as exc:
+                if time.monotonic() > deadline:
+                    raise CommandError(f"The Organizations endpoint did not answer: {exc}") from exc
+                time.sleep(0.5)
+            except AwsError as exc:
+                raise CommandError(f"Could not bootstrap the demo organization: {exc}") from exc
+        for change in report.changes:
+            self.stdout.write(f"  org: {change}")
+        try:
+            demo_setup()
+        except DomainError as exc:
+            raise domain_error(exc) from exc
+        self.stdout.write("Demo organization and users are ready (see README).")

@@ -1,0 +1,55 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from vending.choices import ComplianceClass, Environment
+from vending.errors import DomainError
+from vending.management.commands._actor import domain_error, user_named
+from vending.models import Team
+from vending.services.requests import account_request_create
+
+
+class Command(BaseCommand):
+    help = "Submit an account request as a team lead (it then waits for approval)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as", dest="username", required=True, help="the lead's username")
+        parser.add_argument("--team", required=True, help="team slug")
+        parser.add_argument(
+            "--class", dest="compliance_class", required=True, choices=ComplianceClass.values
+        )
+        parser.add_argument(
+            "--env",
+            dest="environments",
+            action="append",
+            required=True,
+            choices=Environment.values,
+            help="repeat for each environment",
+        )
+        parser.add_argument("--justification", required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = user_named(options["username"])
+        try:
+            team = Team.objects.get(slug=options["team"])
+        except Team.DoesNotExist as exc:
+            raise CommandError(f"No team with slug '{options['team']}'.") from exc
+        try:
+            request = account_request_create(
+                requester=user,
+                team=team,
+                compliance_class=options["compliance_class"],
+                environments=options["environments"],
+                justification=options["justification"],
+            )
+        except DomainError as exc:
+            raise domain_error(exc) from exc
+        self.stdout.write(
+            f"Request #{request.pk} submitted: {request.get_status_display()}, "
+            f"{request.approvals_required} approval(s) needed."
+        )
+        for account in request.accounts.all():
+            self.stdout.write(
+                f"  {account.environment}: {account.name} <{account.email}> "
+                f"-> {account.target_ou_path}"
+            )

@@ -1,0 +1,195 @@
+"""The portal's records: teams, requests, approvals, vended accounts, the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from vending.choices import (
+    AccountStatus,
+    AuditAction,
+    ComplianceClass,
+    RequestStatus,
+)
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$",
+    "Use 1-32 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
+)
+
+
+class Team(models.Model):
+    slug = models.CharField(max_length=32, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=100)
+    leads = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="led_teams", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class AccountRequest(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_requests"
+    )
+    compliance_class = models.CharField(max_length=16, choices=ComplianceClass.choices)
+    environments = models.JSONField(help_text="Environments requested, in canonical order.")
+    justification = models.TextField()
+    status = models.CharField(
+        max_length=24, choices=RequestStatus.choices, default=RequestStatus.PENDING_APPROVAL
+    )
+    approvals_required = models.PositiveSmallIntegerField(default=1)
+    decision_reason = models.TextField(blank=True, help_text="Why it was rejected or cancelled.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.team_id} {self.compliance_class} {','.join(self.environments)}"
+
+
+class Approval(models.Model):
+    request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="approvals"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # A second approval from the same person never counts twice.
+            models.UniqueConstraint(
+                fields=["request", "approver"], name="one_approval_per_approver"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approver_id} approved #{self.request_id}"
+
+
+class VendedAccount(models.Model):
+    """One AWS account of a request: one per requested environment."""
+
+    request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="accounts")
+    environment = models.CharField(max_length=8)
+    name = models.CharField(max_length=50)
+    email = models.CharField(max_length=64)
+    target_ou_path = models.CharField(max_length=512)
+    status = models.CharField(
+        max_length=16, choices=AccountStatus.choices, default=AccountStatus.PENDING
+    )
+    # False once the request was rejected or cancelled: its name and e-mail are free again.
+    is_active = models.BooleanField(default=True)
+    account_id = models.CharField(max_length=12, null=True, blank=True, unique=True)
+    create_request_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    ou_id = models.CharField(max_length=68, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_reason = models.TextField(blank=True)
+    poll_count = models.PositiveIntegerField(default=0)
+    # How many CreateAccount calls were made (AWS's transient failures are retried).
+    create_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set just before CreateAccount is called: a lease, so two deliveries of the same
+    # task never both call it. A lease older than VENDING_CREATE_LEASE_SECONDS is stale.
+    create_requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Touched by every step, so the sweeper can tell live work from abandoned work.
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "environment"], name="one_account_per_env"),
+            models.UniqueConstraint(
+                Lower("email"), condition=models.Q(is_active=True), name="active_email_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account_id or self.status})"
+
+
+class CreationSlot(models.Model):
+    """One of the organization's CreateAccount slots (AWS allows 5 in progress).
+
+    A slot is claimed with a conditional UPDATE, so workers on any database and any
+    host agree on who holds it without a lock service.
+    """
+
+    index = models.PositiveSmallIntegerField(primary_key=True)
+    holder = models.OneToOneField(
+        VendedAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="slot"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"slot {self.index}: {self.holder_id or 'free'}"
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("Audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Append-only: rows are written once and never changed or removed by the portal."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the portal itself acted (workers, sweeper).",
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request = models.ForeignKey(
+        AccountRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    account = models.ForeignKey(
+        VendedAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("Audit events are append-only")

@@ -1,0 +1,57 @@
+"""Demo users and team for the embedded mode (documented in the README).
+
+Refused unless the portal talks to the local emulator: these passwords are public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from vending.errors import PermissionDenied
+from vending.models import Team
+from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: str
+    groups: tuple[str, ...] = ()
+    superuser: bool = False
+
+
+DEMO_TEAM = ("checkout", "Checkout")
+DEMO_USERS = (
+    DemoUser("lead", "lead-demo-pass", "team lead of 'checkout'"),
+    DemoUser("approver1", "approver1-demo-pass", "approver", (APPROVERS_GROUP,)),
+    DemoUser("approver2", "approver2-demo-pass", "approver", (APPROVERS_GROUP,)),
+    DemoUser("admin", "admin-demo-pass", "portal admin (superuser)", (ADMINS_GROUP,), True),
+)
+
+
+def demo_setup() -> list[DemoUser]:
+    if not settings.VENDING_EMULATOR:
+        raise PermissionDenied(
+            "Demo users have public passwords; they are only created against the local "
+            "emulator (VENDING_EMULATOR=true)."
+        )
+    User = get_user_model()
+    with transaction.atomic():
+        for name in (APPROVERS_GROUP, ADMINS_GROUP):
+            Group.objects.get_or_create(name=name)
+        for demo in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=demo.username)
+            user.email = f"{demo.username}@example.com"
+            user.is_staff = user.is_superuser = demo.superuser
+            user.set_password(demo.password)
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=demo.groups))
+        team, _ = Team.objects.get_or_create(slug=DEMO_TEAM[0], defaults={"name": DEMO_TEAM[1]})
+        team.leads.add(User.objects.get(username="lead"))
+    return list(DEMO_USERS)

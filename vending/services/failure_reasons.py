@@ -1,0 +1,80 @@
+"""CreateAccount failure reasons in words a person can act on.
+
+The codes are AWS's `CreateAccountStatus.FailureReason` values (API reference).
+"""
+
+from __future__ import annotations
+
+# AWS documents these as worth another CreateAccount: the portal retries them itself.
+RETRYABLE_CREATE_FAILURES = frozenset({"INTERNAL_FAILURE", "CONCURRENT_ACCOUNT_MODIFICATION"})
+
+_BUSINESS_VALIDATION = (
+    "AWS has not validated the management account's business information ({code}). "
+    "Complete or correct it in the Billing console of the management account, then retry."
+)
+_PAYMENT = (
+    "The management account has no valid payment method ({code}). Add one in its "
+    "Billing console, then retry."
+)
+
+_MESSAGES: dict[str, str] = {
+    "EMAIL_ALREADY_EXISTS": (
+        "The root e-mail {email} already belongs to another AWS account. Choose another "
+        "e-mail (a different team slug or e-mail template), then retry."
+    ),
+    "ACCOUNT_LIMIT_EXCEEDED": (
+        "The organization has reached its quota of accounts. Ask AWS Support to raise "
+        "it (Service Quotas, AWS Organizations), or close unused accounts, then retry."
+    ),
+    "INVALID_EMAIL": (
+        "AWS rejected the root e-mail {email} as invalid. Fix the e-mail template, then retry."
+    ),
+    "INVALID_ADDRESS": (
+        "AWS rejected the management account's contact address. Correct it in the "
+        "management account's settings, then retry."
+    ),
+    "CONCURRENT_ACCOUNT_MODIFICATION": (
+        "AWS was changing the organization at the same time and gave up after "
+        "{attempts} attempts. Retry the account."
+    ),
+    "INTERNAL_FAILURE": (
+        "AWS failed internally after {attempts} attempts. Retry later; if it persists, "
+        "open a case with AWS Support."
+    ),
+    "GOVCLOUD_ACCOUNT_ALREADY_EXISTS": (
+        "An AWS GovCloud account already exists for {email}. Choose another e-mail, then retry."
+    ),
+    "MISSING_BUSINESS_VALIDATION": _BUSINESS_VALIDATION,
+    "FAILED_BUSINESS_VALIDATION": _BUSINESS_VALIDATION,
+    "PENDING_BUSINESS_VALIDATION": (
+        "AWS is still validating the management account's business information. "
+        "Wait for it to finish (it can take a day), then retry."
+    ),
+    "INVALID_IDENTITY_FOR_BUSINESS_VALIDATION": _BUSINESS_VALIDATION,
+    "UNKNOWN_BUSINESS_VALIDATION": _BUSINESS_VALIDATION,
+    "MISSING_PAYMENT_INSTRUMENT": _PAYMENT,
+    "INVALID_PAYMENT_INSTRUMENT": _PAYMENT,
+    "UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED": (
+        "AWS could not apply the account's tags together with its resource policy. "
+        "Retry; if it persists, remove the tags from the e-mail's existing policy."
+    ),
+    "CREATE_TIMEOUT": (
+        "AWS reported the creation as in progress for longer than {timeout} minutes. "
+        "Check the request {request_id} in the AWS console, then retry."
+    ),
+    "OU_NOT_FOUND": (
+        "The organizational unit '{ou_path}' does not exist in the organization. An admin "
+        "must create it (apply the org blueprint), then retry."
+    ),
+}
+
+
+def failure_message(code: str, **context: object) -> str:
+    template = _MESSAGES.get(
+        code, "AWS could not complete the account ({code}). Retry, or ask a platform admin."
+    )
+    values = {"code": code, **context}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template

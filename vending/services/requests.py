@@ -1,0 +1,284 @@
+"""Account requests: preview, submit, approve, reject, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from vending.audit import Actor, audit_event_record
+from vending.choices import (
+    ENVIRONMENT_ORDER,
+    AuditAction,
+    ComplianceClass,
+    Environment,
+    RequestStatus,
+)
+from vending.dispatch import enqueue_request_provisioning
+from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, PermissionDenied
+from vending.models import AccountRequest, Approval, Team, VendedAccount
+from vending.naming import account_identity_render
+from vending.roles import is_admin, is_approver, is_lead_of
+from vending.workflow import transition
+
+JUSTIFICATION_MAX = 4000
+
+
+@dataclass(frozen=True)
+class PlannedAccount:
+    environment: str
+    name: str
+    email: str
+    ou_path: str
+    # The live request that already holds this name or e-mail, if any.
+    conflict_request_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    team: str
+    compliance_class: str
+    environments: list[str]
+    ou_path: str
+    approvals_required: int
+    accounts: list[PlannedAccount]
+
+    @property
+    def conflicts(self) -> list[PlannedAccount]:
+        return [a for a in self.accounts if a.conflict_request_id is not None]
+
+
+def approvals_required_for(*, compliance_class: str, environments: Iterable[str]) -> int:
+    regulated = compliance_class in settings.VENDING_REGULATED_CLASSES
+    if regulated and Environment.PROD in environments:
+        return max(1, settings.VENDING_REGULATED_PROD_APPROVALS)
+    return 1
+
+
+def ou_path_for(compliance_class: str) -> str:
+    return str(settings.VENDING_CLASS_OU_PATHS[compliance_class])
+
+
+def _clean_environments(environments: Iterable[str]) -> list[str]:
+    given = list(environments)
+    unknown = sorted({e for e in given if e not in ENVIRONMENT_ORDER})
+    if unknown:
+        raise InvalidInput(
+            f"Unknown environment(s): {', '.join(unknown)}. Choose from dev, test, qa, prod.",
+            field_errors={"environments": [f"'{u}' is not an environment." for u in unknown]},
+        )
+    if not given:
+        raise InvalidInput(
+            "Choose at least one environment.",
+            field_errors={"environments": ["Choose at least one environment."]},
+        )
+    if len(set(given)) != len(given):
+        raise InvalidInput(
+            "An environment is listed twice.",
+            field_errors={"environments": ["Each environment may be listed once."]},
+        )
+    return [e for e in ENVIRONMENT_ORDER if e in given]
+
+
+def account_request_preview(
+    *, team: Team, compliance_class: str, environments: Iterable[str]
+) -> RequestPlan:
+    """What a request would create, validated against AWS's limits; writes nothing."""
+    if compliance_class not in ComplianceClass.values:
+        raise InvalidInput(
+            f"Unknown compliance class '{compliance_class}'. "
+            f"Choose from {', '.join(ComplianceClass.values)}.",
+            field_errors={"compliance_class": [f"'{compliance_class}' is not a valid class."]},
+        )
+    envs = _clean_environments(environments)
+    ou_path = ou_path_for(compliance_class)
+    identities = {
+        env: account_identity_render(
+            team=team.slug, environment=env, compliance_class=compliance_class
+        )
+        for env in envs
+    }
+    holders = {
+        email.lower(): request_id
+        for email, request_id in VendedAccount.objects.filter(
+            is_active=True, email__in=[i.email for i in identities.values()]
+        ).values_list("email", "request_id")
+    }
+    accounts = [
+        PlannedAccount(
+            environment=env,
+            name=identity.name,
+            email=identity.email,
+            ou_path=ou_path,
+            conflict_request_id=holders.get(identity.email),
+        )
+        for env, identity in identities.items()
+    ]
+    return RequestPlan(
+        team=team.slug,
+        compliance_class=compliance_class,
+        environments=envs,
+        ou_path=ou_path,
+        approvals_required=approvals_required_for(
+            compliance_class=compliance_class, environments=envs
+        ),
+        accounts=accounts,
+    )
+
+
+def account_request_create(
+    *,
+    requester: User,
+    team: Team,
+    compliance_class: str,
+    environments: Iterable[str],
+    justification: str,
+) -> AccountRequest:
+    """Submit a request; it waits for approval. Only the team's leads may submit."""
+    if not is_lead_of(requester, team):
+        raise PermissionDenied(f"Only leads of team '{team.slug}' can request accounts for it.")
+    justification = justification.strip()
+    if not justification:
+        raise InvalidInput(
+            "Say why the accounts are needed.",
+            field_errors={"justification": ["This field is required."]},
+        )
+    if len(justification) > JUSTIFICATION_MAX:
+        raise InvalidInput(
+            f"The justification is limited to {JUSTIFICATION_MAX} characters.",
+            field_errors={"justification": [f"At most {JUSTIFICATION_MAX} characters."]},
+        )
+    plan = account_request_preview(
+        team=team, compliance_class=compliance_class, environments=environments
+    )
+    if plan.conflicts:
+        raise _duplicate(plan.conflicts)
+    try:
+        with transaction.atomic():
+            request = AccountRequest.objects.create(
+                team=team,
+                requester=requester,
+                compliance_class=compliance_class,
+                environments=plan.environments,
+                justification=justification,
+                approvals_required=plan.approvals_required,
+            )
+            VendedAccount.objects.bulk_create(
+                VendedAccount(
+                    request=request,
+                    environment=a.environment,
+                    name=a.name,
+                    email=a.email,
+                    target_ou_path=a.ou_path,
+                )
+                for a in plan.accounts
+            )
+            audit_event_record(
+                action=AuditAction.REQUEST_SUBMITTED,
+                actor=requester,
+                request=request,
+                to_status=request.status,
+                data={
+                    "compliance_class": compliance_class,
+                    "environments": plan.environments,
+                    "approvals_required": plan.approvals_required,
+                },
+            )
+    except IntegrityError as exc:
+        # Another request took the same e-mail between the check and the insert.
+        fresh = account_request_preview(
+            team=team, compliance_class=compliance_class, environments=environments
+        )
+        raise _duplicate(fresh.conflicts) from exc
+    return request
+
+
+def _duplicate(conflicts: list[PlannedAccount]) -> DuplicateRequest:
+    parts = [
+        f"{c.environment} ({c.email}) is already held by request #{c.conflict_request_id}"
+        for c in conflicts
+    ]
+    return DuplicateRequest(
+        "This team already has these accounts: " + "; ".join(parts) + ".",
+        field_errors={"environments": parts},
+    )
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    request: AccountRequest
+    approval: Approval
+    provisioning_started: bool
+
+    @property
+    def approvals_missing(self) -> int:
+        return max(0, self.request.approvals_required - self.request.approvals.count())
+
+
+def account_request_approve(
+    *, request: AccountRequest, approver: User, comment: str = ""
+) -> ApprovalOutcome:
+    """Record an approval; the last one needed starts provisioning (exactly once)."""
+    if not is_approver(approver):
+        raise PermissionDenied("Only approvers can approve requests.")
+    if request.requester_id == approver.pk:
+        raise PermissionDenied("You cannot approve your own request.")
+    with transaction.atomic():
+        # The row lock serialises approvers of one request, so two final approvals
+        # cannot both see "one missing" and neither start provisioning.
+        locked = AccountRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != RequestStatus.PENDING_APPROVAL:
+            raise InvalidTransition(
+                f"Request #{locked.pk} is {locked.get_status_display().lower()}; "
+                "it no longer takes approvals."
+            )
+        if locked.approvals.filter(approver_id=approver.pk).exists():
+            raise DuplicateRequest("You have already approved this request.")
+        approval = Approval.objects.create(request=locked, approver=approver, comment=comment)
+        count = locked.approvals.count()
+        audit_event_record(
+            action=AuditAction.REQUEST_APPROVAL_ADDED,
+            actor=approver,
+            request=locked,
+            message=comment,
+            data={"approvals": count, "required": locked.approvals_required},
+        )
+        started = count >= locked.approvals_required
+        if started:
+            transition(locked, to=RequestStatus.APPROVED, actor=approver)
+            transition(locked, to=RequestStatus.PROVISIONING)
+            enqueue_request_provisioning(locked.pk)
+    request.refresh_from_db()
+    return ApprovalOutcome(request=request, approval=approval, provisioning_started=started)
+
+
+def account_request_reject(*, request: AccountRequest, actor: Actor, reason: str) -> AccountRequest:
+    if actor is None or not is_approver(actor):
+        raise PermissionDenied("Only approvers can reject requests.")
+    if request.requester_id == actor.pk:
+        raise PermissionDenied("You cannot reject your own request; cancel it instead.")
+    return _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
+
+
+def account_request_cancel(
+    *, request: AccountRequest, actor: Actor, reason: str = ""
+) -> AccountRequest:
+    if actor is None or not (request.requester_id == actor.pk or is_admin(actor)):
+        raise PermissionDenied("Only the requester or an admin can cancel a request.")
+    return _close(request, actor=actor, reason=reason, to=RequestStatus.CANCELLED, required=False)
+
+
+def _close(
+    request: AccountRequest, *, actor: Actor, reason: str, to: RequestStatus, required: bool = True
+) -> AccountRequest:
+    reason = reason.strip()
+    if required and not reason:
+        raise InvalidInput("Give a reason.", field_errors={"reason": ["This field is required."]})
+    with transaction.atomic():
+        transition(request, to=to, actor=actor, message=reason, fields={"decision_reason": reason})
+        # The accounts will never exist: free their names for a later request.
+        request.accounts.update(is_active=False)
+    return request

@@ -1,0 +1,76 @@
+"""The periodic sweeper: finds work left behind and puts it back in the queue.
+
+Work is left behind when a worker dies mid-task (its message may only come back after
+the broker's visibility timeout, or never with the filesystem broker) or when the
+broker was unreachable as an approval committed. Every step is idempotent, so
+enqueueing something that is in fact still alive does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from vending.choices import ACCOUNT_IN_FLIGHT, RequestStatus
+from vending.dispatch import enqueue_account_step
+from vending.models import AccountRequest, VendedAccount
+from vending.services.creation_slots import creation_slots_reclaim
+from vending.services.provisioning import provisioning_request_settle
+from vending.workflow import transition
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    accounts_requeued: list[int]
+    requests_settled: list[int]
+    requests_started: list[int]
+    slots_reclaimed: int
+
+
+def provisioning_sweep() -> SweepResult:
+    stale_before = timezone.now() - timedelta(seconds=settings.VENDING_SWEEP_STALE_SECONDS)
+
+    # An approval whose "start provisioning" step did not run.
+    started = []
+    for request in AccountRequest.objects.filter(
+        status=RequestStatus.APPROVED, updated_at__lt=stale_before
+    ):
+        transition(request, to=RequestStatus.PROVISIONING, message="Started by the sweeper.")
+        started.append(request.pk)
+
+    stuck = list(
+        VendedAccount.objects.filter(
+            request__status=RequestStatus.PROVISIONING,
+            status__in=ACCOUNT_IN_FLIGHT,
+            updated_at__lt=stale_before,
+        ).values_list("pk", flat=True)
+    )
+    if stuck:
+        # Touch them so the next sweep waits a full period before trying again.
+        VendedAccount.objects.filter(pk__in=stuck).update(updated_at=timezone.now())
+        for pk in stuck:
+            enqueue_account_step(pk)
+        logger.warning("Sweeper re-enqueued %d stuck account(s): %s", len(stuck), stuck)
+
+    settled = []
+    for request_id in (
+        AccountRequest.objects.filter(status=RequestStatus.PROVISIONING)
+        .exclude(accounts__status__in=ACCOUNT_IN_FLIGHT)
+        .values_list("pk", flat=True)
+    ):
+        request = provisioning_request_settle(request_id=request_id)
+        if request.status != RequestStatus.PROVISIONING:
+            settled.append(request_id)
+
+    return SweepResult(
+        accounts_requeued=stuck,
+        requests_settled=settled,
+        requests_started=started,
+        slots_reclaimed=creation_slots_reclaim(),
+    )

@@ -1,0 +1,62 @@
+"""Celery tasks: each takes an id, calls one service, and declares its retries.
+
+Only transient AWS errors (throttling, concurrent modification, 5xx, network) and
+database hiccups are retried, with jittered exponential backoff and a bound. Work
+that exhausts its retries is not lost: it stays in its state and the sweeper picks
+it up again.
+"""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+from django.db import OperationalError
+
+from vending.aws import TransientAwsError
+from vending.services.provisioning import provisioning_advance, provisioning_request_start
+from vending.services.sweeper import provisioning_sweep
+
+TRANSIENT = (TransientAwsError, OperationalError)
+
+
+@shared_task(
+    name="vending.provision_request",
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def provision_request(request_id: int) -> list[int]:
+    return provisioning_request_start(request_id=request_id)
+
+
+@shared_task(
+    bind=True,
+    name="vending.provision_account",
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def provision_account(self: Task[..., float | None], account_id: int) -> float | None:
+    countdown = provisioning_advance(account_id=account_id)
+    if countdown is not None:
+        # Poll by re-queueing, never by sleeping in the worker.
+        self.apply_async(args=(account_id,), countdown=countdown)
+    return countdown
+
+
+@shared_task(name="vending.sweep", acks_late=True, reject_on_worker_lost=True)
+def sweep() -> dict[str, object]:
+    result = provisioning_sweep()
+    return {
+        "accounts_requeued": result.accounts_requeued,
+        "requests_settled": result.requests_settled,
+        "requests_started": result.requests_started,
+        "slots_reclaimed": result.slots_reclaimed,
+    }

@@ -1,0 +1,18 @@
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from vending.selectors import account_request_list_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    requests = (
+        account_request_list_for(user=request.user)[:20] if request.user.is_authenticated else []
+    )
+    return render(request, "vending/home.html", {"requests": requests})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True})

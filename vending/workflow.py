@@ -1,0 +1,100 @@
+"""Allowed status transitions and the one compare-and-swap helper that makes them.
+
+A transition is `UPDATE ... SET status = <to> WHERE pk = <pk> AND status IN <allowed
+sources>`: of two workers or approvers racing, exactly one changes the row; the other
+gets `InvalidTransition`. Each successful transition writes an audit event in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from vending.audit import Actor, audit_event_record
+from vending.choices import AccountStatus, AuditAction, RequestStatus
+from vending.errors import InvalidTransition
+from vending.models import AccountRequest, VendedAccount
+
+T = TypeVar("T", AccountRequest, VendedAccount)
+
+R = RequestStatus
+A = AccountStatus
+
+REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    R.PENDING_APPROVAL: frozenset({R.APPROVED, R.REJECTED, R.CANCELLED}),
+    R.APPROVED: frozenset({R.PROVISIONING}),
+    R.PROVISIONING: frozenset({R.COMPLETED, R.FAILED}),
+    # An admin retrying the failed accounts puts the request back to work.
+    R.FAILED: frozenset({R.PROVISIONING}),
+    R.COMPLETED: frozenset(),
+    R.REJECTED: frozenset(),
+    R.CANCELLED: frozenset(),
+}
+
+ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
+    A.PENDING: frozenset({A.CREATING, A.FAILED}),
+    A.CREATING: frozenset({A.PLACING, A.FAILED}),
+    A.PLACING: frozenset({A.READY, A.FAILED}),
+    A.FAILED: frozenset({A.PENDING}),
+    A.READY: frozenset(),
+}
+
+
+def transition(
+    obj: T,
+    *,
+    to: str,
+    actor: Actor = None,
+    message: str = "",
+    fields: dict[str, Any] | None = None,
+) -> T:
+    """Move `obj` (a request or an account) to `to` if its status allows; else InvalidTransition.
+
+    `fields` are written in the same UPDATE, so they change only if the status did.
+    """
+    if isinstance(obj, AccountRequest):
+        model: type[AccountRequest] | type[VendedAccount] = AccountRequest
+        table, labels, action = (
+            REQUEST_TRANSITIONS,
+            RequestStatus,
+            AuditAction.REQUEST_STATUS_CHANGED,
+        )
+        name = f"Request #{obj.pk}"
+    else:
+        model = VendedAccount
+        table, labels, action = (
+            ACCOUNT_TRANSITIONS,
+            AccountStatus,
+            AuditAction.ACCOUNT_STATUS_CHANGED,
+        )
+        name = f"Account {obj.name}"
+    sources = [source for source, targets in table.items() if to in targets]
+    with transaction.atomic():
+        before = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+        changed = model.objects.filter(pk=obj.pk, status__in=sources).update(
+            status=to, updated_at=timezone.now(), **(fields or {})
+        )
+        if not changed:
+            raise InvalidTransition(
+                f"{name} is {_label(labels, before)}; it cannot become {_label(labels, to)}."
+            )
+        obj.refresh_from_db()
+        audit_event_record(
+            action=action,
+            actor=actor,
+            request=obj if isinstance(obj, AccountRequest) else None,
+            account=obj if isinstance(obj, VendedAccount) else None,
+            from_status=before or "",
+            to_status=to,
+            message=message,
+        )
+    return obj
+
+
+def _label(choices: type[RequestStatus] | type[AccountStatus], value: str | None) -> str:
+    if value is None:
+        return "gone"
+    return str(choices(value).label).lower()
