@@ -50,7 +50,7 @@ def team(users):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def moto_gateway() -> Iterator[object]:
+def moto_gateway(fresh_gateway_cache) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A real gateway against moto in-process, with the portal's OUs bootstrapped."""
     from moto import mock_aws
 
@@ -61,3 +61,56 @@ def moto_gateway() -> Iterator[object]:
         gateway = OrganizationsGateway()
         org_bootstrap(gateway=gateway)
         yield gateway
+
+
+class TaskQueue:
+    """An in-memory stand-in for the broker: records what tasks enqueue, then runs it.
+
+    `drain(duplicate=True)` delivers every message twice, as an at-least-once broker
+    may after a worker dies before acknowledging.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, tuple[object, ...], float | None]] = []
+        self.delivered: list[tuple[str, tuple[object, ...]]] = []
+
+    def record(self, task, args=None, kwargs=None, countdown=None, **options):  # type: ignore[no-untyped-def]
+        self.messages.append((task.name, tuple(args or ()), countdown))
+
+    def run_one(self, name: str, args: tuple[object, ...]) -> object:
+        from celery import current_app
+
+        self.delivered.append((name, args))
+        return current_app.tasks[name].run(*args)
+
+    def drain(self, *, duplicate: bool = False, limit: int = 2000, pause: float = 0.0) -> int:
+        import time
+
+        steps = 0
+        while self.messages:
+            name, args, countdown = self.messages.pop(0)
+            if countdown and pause:
+                time.sleep(min(countdown, pause))
+            for _ in range(2 if duplicate else 1):
+                self.run_one(name, args)
+            steps += 1
+            assert steps < limit, f"queue did not drain: {self.messages[:5]}"
+        return steps
+
+
+@pytest.fixture
+def task_queue(monkeypatch):  # type: ignore[no-untyped-def]
+    from celery.app.task import Task
+
+    queue = TaskQueue()
+    monkeypatch.setattr(Task, "apply_async", lambda self, *a, **kw: queue.record(self, *a, **kw))
+    return queue
+
+
+@pytest.fixture
+def fresh_gateway_cache() -> Iterator[None]:
+    from vending.aws import get_gateway
+
+    get_gateway.cache_clear()
+    yield
+    get_gateway.cache_clear()
