@@ -26,7 +26,7 @@ from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
 from vending.aws.types import CreateAccountState, CreateAccountStatus
 from vending.choices import ACCOUNT_TERMINAL, AccountStatus, AuditAction, RequestStatus
 from vending.dispatch import enqueue_account_step
-from vending.errors import InvalidTransition, PermissionDenied
+from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, VendedAccount
 from vending.naming import AccountIdentity, account_identity_validate
 from vending.roles import is_admin
@@ -95,6 +95,10 @@ def provisioning_advance(
         return None
     except PermanentAwsError as exc:
         _fail(account, code=exc.code or "AWS_ERROR", reason=_permanent_reason(exc))
+        return None
+    except InvalidInput as exc:
+        # The name or e-mail no longer meets AWS's rules (templates changed since).
+        _fail(account, code="INVALID_IDENTITY", reason=exc.message)
         return None
     return None
 

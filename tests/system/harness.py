@@ -1,0 +1,254 @@
+"""Real processes for system tests: the emulator, Celery workers, manage.py commands.
+
+Everything listens on 127.0.0.1 and is stopped by the fixtures that start it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+PG_ADMIN_URL = os.environ.get(
+    "VENDING_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("VENDING_TEST_REDIS", "redis://127.0.0.1:6379/9")
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip loudly on a developer's machine; fail under CI, which must have it."""
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return
+    except OSError as exc:
+        message = f"{name} is not reachable on {host}:{port} ({exc})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must provide it", pytrace=False)
+        pytest.skip(f"SKIPPED LOUDLY: {message}; start it to run the system tests")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str, every: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database; dropped afterwards."""
+    import psycopg
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"vending_sys_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def redis_broker() -> Iterator[str]:
+    import redis
+
+    require_service("Redis", "127.0.0.1", 6379)
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+
+
+class Emulator:
+    def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.port = port
+        self.process = process
+        self.log = log
+        self.url = f"http://127.0.0.1:{port}"
+
+    def control(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.url + path, data=data, method="POST" if data is not None else "GET"
+        )
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=5) as resp:  # loopback only
+            return json.loads(resp.read())
+
+    def client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "organizations",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"mode": "standard", "max_attempts": 10}),
+        )
+
+
+@contextmanager
+def emulator_process(tmp_path: Path, **options: Any) -> Iterator[Emulator]:
+    port = free_port()
+    args = [PYTHON, "-m", "vending.emulator", "--host", "127.0.0.1", "--port", str(port)]
+    for key, value in options.items():
+        args += [f"--{key.replace('_', '-')}", str(value)]
+    log = tmp_path / "emulator.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    emulator = Emulator(port, process, log)
+    try:
+        wait_for(lambda: _answers(emulator), timeout=30, what="the emulator")
+        yield emulator
+    finally:
+        _stop(process)
+
+
+def _answers(emulator: Emulator) -> bool:
+    if emulator.process.poll() is not None:
+        raise AssertionError(f"emulator exited: {emulator.log.read_text()[-2000:]}")
+    try:
+        return bool(emulator.control("/_emulator/health").get("ok"))
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        process.send_signal(sig)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+class Portal:
+    """The portal's processes configured for one test: database, broker, emulator."""
+
+    def __init__(self, tmp_path: Path, *, database_url: str, broker_url: str, aws_url: str):
+        self.tmp_path = tmp_path
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_DEBUG": "true",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": broker_url,
+            "VENDING_VAR_DIR": str(tmp_path / "var"),
+            "AWS_ENDPOINT_URL": aws_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "VENDING_EMULATOR": "true",
+            # Short timings so a lost task is found within seconds, not minutes.
+            "VENDING_POLL_MAX_COUNTDOWN": "2",
+            "VENDING_SWEEP_STALE_SECONDS": "6",
+            "VENDING_SWEEP_INTERVAL_SECONDS": "2",
+            "VENDING_CREATE_LEASE_SECONDS": "10",
+        }
+
+    def manage(self, *args: str, check: bool = True, timeout: float = 120) -> str:
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result.stdout + result.stderr
+
+    def start_worker(self, *, concurrency: int = 4, beat: bool = True) -> subprocess.Popen[bytes]:
+        n = len(self.workers)
+        args = [
+            PYTHON, "-m", "celery", "-A", "portal", "worker",
+            "--loglevel=INFO", f"--concurrency={concurrency}", f"--hostname=w{n}@%h",
+            "--without-gossip", "--without-mingle",
+        ]  # fmt: skip
+        if beat:
+            args += ["--beat", "--schedule", str(self.tmp_path / f"beat-{n}")]
+        log = self.tmp_path / f"worker-{n}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        self.workers.append(process)
+        return process
+
+    def kill_workers(self, sig: int = signal.SIGKILL) -> None:
+        for process in self.workers:
+            if process.poll() is None:
+                os.killpg(process.pid, sig)
+                process.wait(timeout=15)
+
+    def stop(self) -> None:
+        for process in self.workers:
+            _stop(process)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.tmp_path.glob("*.log"))
+        )
+
+    def status(self, request_id: int) -> dict[str, Any]:
+        return json.loads(self.manage("request_status", str(request_id), "--json"))
+
+    def submit(self, *, team: str, cls: str, envs: list[str], who: str = "lead") -> int:
+        env_args = [a for e in envs for a in ("--env", e)]
+        out = self.manage(
+            "request_create", "--as", who, "--team", team, "--class", cls, *env_args,
+            "--justification", "System test",
+        )  # fmt: skip
+        return int(out.split("#", 1)[1].split()[0])
+
+    def wait_finished(self, request_id: int, timeout: float = 180) -> dict[str, Any]:
+        def finished() -> dict[str, Any] | None:
+            status = self.status(request_id)
+            return status if status["status"] in {"completed", "failed"} else None
+
+        try:
+            return wait_for(finished, timeout=timeout, what=f"request #{request_id}", every=1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.status(request_id)}\n{self.logs()}") from exc
