@@ -23,12 +23,14 @@ def _broker_transport_options() -> dict[str, object]:
         # exceed the longest task so healthy work is not run twice.
         return {"visibility_timeout": 3600}
     folder = settings.CELERY_BROKER_FILESYSTEM_DIR
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "out"),
         "data_folder_out": str(folder / "out"),
         "processed_folder": str(folder / "processed"),
+        # Broadcast/control messages; kombu's default is a folder in the working dir.
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 

@@ -150,7 +150,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # credential chain); these are the portal's additions.
 VENDING_ORG_ROLE_ARN = env.str("VENDING_ORG_ROLE_ARN", default="")
 VENDING_ORG_ROLE_SESSION_NAME = env.str("VENDING_ORG_ROLE_SESSION_NAME", default="vending-portal")
-VENDING_AWS_REGION = env.str("VENDING_AWS_REGION", default="us-east-1")
+# Empty: boto3's region chain (AWS_REGION, AWS_DEFAULT_REGION, profile), else us-east-1.
+VENDING_AWS_REGION = env.str("VENDING_AWS_REGION", default="")
 VENDING_AWS_MAX_ATTEMPTS = env.int("VENDING_AWS_MAX_ATTEMPTS", default=5)
 # True when the endpoint is the local Organizations emulator (shown as a banner).
 VENDING_EMULATOR = env.bool("VENDING_EMULATOR", default=False)

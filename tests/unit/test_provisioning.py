@@ -183,3 +183,14 @@ def test_sweeper_requeues_stale_work_and_frees_slots(
     assert [m[:2] for m in task_queue.messages] == [("vending.provision_account", (dev.pk,))]
     # Touched: the next sweep does not enqueue it again.
     assert provisioning_sweep().accounts_requeued == []
+
+
+def test_identity_broken_after_submission_fails_the_account(users, team, moto_gateway, task_queue):
+    request = submit_and_approve(users, team, "general", ["dev", "prod"])
+    VendedAccount.objects.filter(request=request, environment="dev").update(email="no-at-sign")
+    task_queue.drain()
+    dev = request.accounts.get(environment="dev")
+    assert dev.status == AccountStatus.FAILED
+    assert dev.failure_code == "INVALID_IDENTITY"
+    assert "not a valid e-mail address" in dev.failure_reason
+    assert request.accounts.get(environment="prod").status == AccountStatus.READY

@@ -106,3 +106,23 @@ def test_at_most_five_creations_in_flight_across_requests(users, team, emulator,
     stats = control(emulator, "/stats")
     assert stats["calls"]["CreateAccount"] == 8
     assert stats["max_in_progress_creations"] == 5
+
+
+def test_creations_started_outside_the_portal_make_it_wait_not_fail(
+    users, team, emulator, task_queue
+):
+    import boto3
+
+    control(emulator, "/config", {"create_delay_seconds": 1.0})
+    outside = boto3.client(
+        "organizations", endpoint_url=emulator.endpoint_url, region_name="us-east-1"
+    )
+    for i in range(5):  # someone else fills AWS's five slots
+        outside.create_account(AccountName=f"other-{i}", Email=f"other-{i}@example.com")
+    request = approved_request(users, team, ["dev"])
+    task_queue.drain(pause=0.3)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED
+    stats = control(emulator, "/stats")
+    assert stats["max_in_progress_creations"] == 5
+    assert stats["calls"]["CreateAccount"] > 6  # refused at least once, then retried

@@ -45,7 +45,7 @@ class OrganizationsGateway:
         client = getattr(self._local, "client", None)
         if client is None:
             session = build_session(self.config)
-            client = session.client("organizations", config=self.config.botocore_config())
+            client = session.client("organizations", config=self.config.botocore_config(session))
             self._local.client = client
         return client
 

@@ -15,19 +15,25 @@ from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.session import get_session
 
+# Organizations is a global service served from us-east-1 (aws partition).
+DEFAULT_REGION = "us-east-1"
+
 
 @dataclass(frozen=True)
 class GatewayConfig:
-    region: str = "us-east-1"
+    # Empty: boto3's own chain (AWS_REGION, AWS_DEFAULT_REGION, the profile), then
+    # DEFAULT_REGION.
+    region: str = ""
     role_arn: str = ""
     role_session_name: str = "vending-portal"
     max_attempts: int = 5
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
 
-    def botocore_config(self) -> Config:
+    def botocore_config(self, session: boto3.Session | None = None) -> Config:
+        region = self.region or (session.region_name if session else None) or DEFAULT_REGION
         return Config(
-            region_name=self.region,
+            region_name=region,
             retries={"mode": "standard", "max_attempts": self.max_attempts},
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
@@ -42,7 +48,7 @@ def build_session(config: GatewayConfig) -> boto3.Session:
         return base
 
     def refresh() -> dict[str, Any]:
-        sts = base.client("sts", config=config.botocore_config())
+        sts = base.client("sts", config=config.botocore_config(base))
         creds = sts.assume_role(RoleArn=config.role_arn, RoleSessionName=config.role_session_name)[
             "Credentials"
         ]

@@ -9,8 +9,10 @@ every other moto call works on it.
 Failures can be injected by e-mail: a local part containing ``+fail-<reason>`` with the
 reason in kebab-case (``aws+fail-account-limit-exceeded@example.com``) fails with
 ``ACCOUNT_LIMIT_EXCEEDED``. The reason ends at the first character that is not a letter,
-digit or hyphen, so ``aws+fail-internal-failure+2@example.com`` stays unique. An
-unknown reason is an ordinary address, as it would be for AWS.
+digit or hyphen, so ``aws+fail-internal-failure+2@example.com`` stays unique. Leading
+whole words that name one reason only are enough (``+fail-update-existing``), because
+the longest reason does not fit in a 64-character address. Anything else is an ordinary
+address, as it would be for AWS.
 
 The class is not thread-safe by itself: the WSGI app calls it under its state lock.
 """
@@ -204,9 +206,12 @@ def injected_failure(email: str) -> str | None:
     """The FailureReason requested by a ``+fail-<reason>`` marker in the local part."""
     local_part = email.rpartition("@")[0]
     for match in _FAILURE_MARKER.finditer(local_part):
-        reason = match.group(1).upper().replace("-", "_")
-        if reason in CREATE_ACCOUNT_FAILURE_REASONS:
-            return reason
+        words = match.group(1).upper().replace("-", "_")
+        if words in CREATE_ACCOUNT_FAILURE_REASONS:
+            return words
+        candidates = [r for r in CREATE_ACCOUNT_FAILURE_REASONS if r.startswith(words + "_")]
+        if len(candidates) == 1:
+            return candidates[0]
     return None
 
 

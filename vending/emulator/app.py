@@ -48,12 +48,10 @@ _CREATION_OPERATIONS = ("CreateAccount", "DescribeCreateAccountStatus", "ListCre
 
 
 class EmulatorApp:
-    def __init__(
-        self, config: EmulatorConfig | None = None, backend: WSGIApplication | None = None
-    ) -> None:
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
         self._lock = threading.RLock()
         self._config = config or EmulatorConfig()
-        self._moto: WSGIApplication = backend or DomainDispatcherApplication(create_backend_app)
+        self._moto: WSGIApplication = DomainDispatcherApplication(create_backend_app)
         self._creations = AccountCreations()
         self._faults = FaultInjector(self._config.seed)
         self._calls: Counter[str] = Counter()

@@ -3,7 +3,8 @@
 Each check reads moto's in-process state and either raises the error AWS documents, or
 returns ``None`` to let moto perform the call, or returns the answer itself where moto's
 own behaviour is wrong (UpdateOrganizationalUnit). When the input names something that
-does not exist, the check returns ``None`` and lets moto answer its not-found error.
+does not exist, the check mostly returns ``None`` and lets moto answer its not-found
+error; it answers itself where moto's code is not the one AWS documents for the call.
 
 Error codes and reasons come from the Organizations API reference
 (https://docs.aws.amazon.com/organizations/latest/APIReference/), as modeled in
@@ -85,9 +86,9 @@ def attach_policy(
     backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
 ) -> dict[str, Any] | None:
     policy = _policy(backend, payload.get("PolicyId"))
-    target = _target(backend, payload.get("TargetId"))
-    if policy is None or target is None:
+    if policy is None:
         return None
+    target = _target(backend, payload.get("TargetId"))
     if not _policy_type_enabled(backend, policy.type):
         raise OrganizationsError(
             "PolicyTypeNotEnabledException",
@@ -114,9 +115,9 @@ def detach_policy(
     backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
 ) -> dict[str, Any] | None:
     policy = _policy(backend, payload.get("PolicyId"))
-    target = _target(backend, payload.get("TargetId"))
-    if policy is None or target is None:
+    if policy is None:
         return None
+    target = _target(backend, payload.get("TargetId"))
     if policy not in target.attached_policies:
         # moto silently succeeds; AWS answers PolicyNotAttachedException.
         raise OrganizationsError(
@@ -219,8 +220,14 @@ def _account(backend: OrganizationsBackend, account_id: object) -> FakeAccount |
 
 def _target(
     backend: OrganizationsBackend, target_id: object
-) -> FakeOrganizationalUnit | FakeAccount | None:
-    return _container(backend, target_id) or _account(backend, target_id)
+) -> FakeOrganizationalUnit | FakeAccount:
+    target = _container(backend, target_id) or _account(backend, target_id)
+    if target is None:
+        # moto answers OrganizationalUnitNotFoundException, which these calls don't model.
+        raise OrganizationsError(
+            "TargetNotFoundException", "You specified a target that doesn't exist."
+        )
+    return target
 
 
 def _policy(backend: OrganizationsBackend, policy_id: object) -> FakePolicy | None:

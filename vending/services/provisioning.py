@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 # Seconds to wait before looking again when all creation slots are taken, or when
 # another delivery of the same task holds the CreateAccount lease.
 SLOT_WAIT_SECONDS = 5.0
+# AWS refuses a 6th CreateAccount in progress with this ConstraintViolation reason.
+CREATION_RATE_LIMIT = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
+CREATION_RATE_LIMIT_WAIT_SECONDS = 15.0
 TAG_PREFIX = "vending:"
 # MoveAccount errors that mean the account moved between ListParents and MoveAccount.
 MOVED_MEANWHILE = frozenset({"DuplicateAccountException", "SourceParentNotFoundException"})
@@ -129,10 +132,15 @@ def _create_or_poll(account: VendedAccount, gw: OrganizationsGateway) -> float |
         status = gw.create_account(
             name=account.name, email=account.email, tags=account_tags(account)
         )
-    except Exception:
+    except Exception as exc:
         # Nothing was created (or the in-flight check adopts it next time): let the
-        # retry take the lease again at once.
-        VendedAccount.objects.filter(pk=account.pk).update(create_requested_at=None)
+        # retry take the lease again at once, and do not count the attempt.
+        VendedAccount.objects.filter(pk=account.pk).update(
+            create_requested_at=None, create_attempts=account.create_attempts
+        )
+        if isinstance(exc, PermanentAwsError) and exc.reason == CREATION_RATE_LIMIT:
+            # Creations started outside the portal fill AWS's 5 slots: wait our turn.
+            return CREATION_RATE_LIMIT_WAIT_SECONDS
         raise
     _store_request_id(account, status.request_id)
     return 0.0
