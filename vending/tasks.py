@@ -8,6 +8,8 @@ it up again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Task, shared_task
 from django.db import OperationalError
 
@@ -15,35 +17,24 @@ from vending.aws import TransientAwsError
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
 from vending.services.sweeper import provisioning_sweep
 
-TRANSIENT = (TransientAwsError, OperationalError)
+
+class ProvisioningTask(Task):
+    autoretry_for = (TransientAwsError, OperationalError)
+    retry_backoff = 2
+    retry_backoff_max = 60
+    retry_jitter = True
+    max_retries = 8
+    acks_late = True
+    reject_on_worker_lost = True
 
 
-@shared_task(
-    name="vending.provision_request",
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@shared_task(base=ProvisioningTask, name="vending.provision_request")
 def provision_request(request_id: int) -> list[int]:
     return provisioning_request_start(request_id=request_id)
 
 
-@shared_task(
-    bind=True,
-    name="vending.provision_account",
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=8,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
-def provision_account(self: Task[..., float | None], account_id: int) -> float | None:
+@shared_task(base=ProvisioningTask, bind=True, name="vending.provision_account")
+def provision_account(self: ProvisioningTask, account_id: int) -> float | None:
     countdown = provisioning_advance(account_id=account_id)
     if countdown is not None:
         # Poll by re-queueing, never by sleeping in the worker.
@@ -52,7 +43,7 @@ def provision_account(self: Task[..., float | None], account_id: int) -> float |
 
 
 @shared_task(name="vending.sweep", acks_late=True, reject_on_worker_lost=True)
-def sweep() -> dict[str, object]:
+def sweep() -> dict[str, Any]:
     result = provisioning_sweep()
     return {
         "accounts_requeued": result.accounts_requeued,
