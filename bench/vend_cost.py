@@ -34,7 +34,7 @@ def main() -> int:
             portal = Portal(
                 tmp_path,
                 database_url=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-                broker_url="filesystem://",
+                broker_url="filesystem://localhost//",
                 aws_url=emulator.url,
             )
             portal.env["VENDING_POLL_MAX_COUNTDOWN"] = "30"  # production default

@@ -137,7 +137,7 @@ REST_FRAMEWORK = {
 }
 
 # --- Celery ----------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_FILESYSTEM_DIR = Path(
     env.str("CELERY_BROKER_FILESYSTEM_DIR", default=str(VAR_DIR / "broker"))
 )

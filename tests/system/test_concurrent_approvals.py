@@ -63,7 +63,7 @@ def test_sqlite_embedded_mode(tmp_path):
         portal = Portal(
             tmp_path,
             database_url=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-            broker_url="filesystem://",
+            broker_url="filesystem://localhost//",
             aws_url=emu.url,
         )
         portal.manage("portal_init")
