@@ -110,6 +110,10 @@ STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfi
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+# SMTP as one URL, e.g. smtp+tls://user:password@mail.example.com:587 (sets the backend,
+# host, port, credentials and TLS); the password belongs in the environment, not here.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="vending-portal@localhost")
 
 # --- Security (production settings pass `manage.py check --deploy`) -----------------
@@ -164,12 +168,12 @@ VENDING_ACCOUNT_EMAIL_TEMPLATE = env.str(
     "VENDING_ACCOUNT_EMAIL_TEMPLATE", default="aws+{team}-{environment}@{domain}"
 )
 VENDING_ACCOUNT_EMAIL_DOMAIN = env.str("VENDING_ACCOUNT_EMAIL_DOMAIN", default="example.com")
-VENDING_CLASS_OU_PATHS = {
-    "general": env.str("VENDING_OU_GENERAL", default="GeneralOU"),
-    "hipaa": env.str("VENDING_OU_HIPAA", default="HipaaOU"),
-    "pci": env.str("VENDING_OU_PCI", default="PciOU"),
-    "hipaa_pci": env.str("VENDING_OU_HIPAA_PCI", default="HipaaOU/HipaaPciOU"),
-}
+# The org blueprint (OU tree, SCPs, class -> OU mapping); empty: the bundled one.
+VENDING_BLUEPRINT = env.str("VENDING_BLUEPRINT", default="")
+# AWS allows 5 levels of OUs below the root.
+VENDING_OU_MAX_DEPTH = env.int("VENDING_OU_MAX_DEPTH", default=5)
+# How often the drift scan compares the live organization with the blueprint.
+VENDING_DRIFT_INTERVAL_SECONDS = env.int("VENDING_DRIFT_INTERVAL_SECONDS", default=900)
 # AWS allows 5 CreateAccount requests in progress per organization.
 VENDING_MAX_CONCURRENT_CREATES = env.int("VENDING_MAX_CONCURRENT_CREATES", default=5)
 # Polling DescribeCreateAccountStatus: first check at once, then backoff to this cap.
@@ -203,4 +207,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vending.sweep",
         "schedule": float(VENDING_SWEEP_INTERVAL_SECONDS),
     },
+    "org-drift-scan": {
+        "task": "vending.org_drift_scan",
+        "schedule": float(VENDING_DRIFT_INTERVAL_SECONDS),
+    },
 }
+# HIPAA/PCI service catalog file; empty = the bundled vending/compliance/aws_services.yaml.
+VENDING_COMPLIANCE_CATALOG = env.str("VENDING_COMPLIANCE_CATALOG", default="")
+# AWS's SCP document size limit in characters, minified (5,120; raised to 10,240 in 2026).
+VENDING_SCP_MAX_SIZE = env.int("VENDING_SCP_MAX_SIZE", default=5120)
+# SCPs directly attached per root, OU or account (5; raised to 10 in 2026).
+VENDING_SCP_MAX_PER_TARGET = env.int("VENDING_SCP_MAX_PER_TARGET", default=5)

@@ -50,16 +50,16 @@ def team(users):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def moto_gateway(fresh_gateway_cache) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """A real gateway against moto in-process, with the portal's OUs bootstrapped."""
+def moto_gateway(fresh_gateway_cache, db) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A real gateway against moto in-process, with the org blueprint applied."""
     from moto import mock_aws
 
     from vending.aws import OrganizationsGateway
-    from vending.services.org_bootstrap import org_bootstrap
+    from vending.services.org_blueprint import org_blueprint_apply
 
     with mock_aws():
         gateway = OrganizationsGateway()
-        org_bootstrap(gateway=gateway)
+        org_blueprint_apply(gateway=gateway)
         yield gateway
 
 

@@ -193,3 +193,59 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Audit events are append-only")
+
+
+class DriftFinding(models.Model):
+    """Something in the live organization that differs from the blueprint or from the
+    portal's records. Reported once seen in two consecutive scans, so a change still
+    in flight is not an alarm."""
+
+    class Kind(models.TextChoices):
+        OU_MISSING = "ou_missing", "OU missing"
+        POLICY_MISSING = "policy_missing", "SCP missing"
+        POLICY_EDITED = "policy_edited", "SCP edited by hand"
+        ATTACHMENT_MISSING = "attachment_missing", "SCP detached by hand"
+        ATTACHMENT_EXTRA = "attachment_extra", "SCP attached by hand"
+        ACCOUNT_WRONG_OU = "account_wrong_ou", "Account in the wrong OU"
+        ACCOUNT_UNKNOWN = "account_unknown", "Account nobody requested"
+        ORGANIZATION = "organization", "Organization settings"
+
+    key = models.CharField(max_length=300, help_text="What is out of line, stably named.")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    target = models.CharField(max_length=300, blank=True)
+    detail = models.TextField()
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    # Consecutive scans that saw it; >= 2 means reported.
+    times_seen = models.PositiveIntegerField(default=1)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_finding",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.detail}"
+
+    @property
+    def reported(self) -> bool:
+        return self.times_seen >= 2
+
+
+class DriftScan(models.Model):
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    findings = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"drift scan {self.started_at:%Y-%m-%d %H:%M}"

@@ -8,12 +8,15 @@ it up again.
 
 from __future__ import annotations
 
+from smtplib import SMTPException
 from typing import Any
 
 from celery import Task, shared_task
+from django.core.mail import send_mail
 from django.db import OperationalError
 
 from vending.aws import TransientAwsError
+from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
 from vending.services.sweeper import provisioning_sweep
 
@@ -51,3 +54,22 @@ def sweep() -> dict[str, Any]:
         "requests_started": result.requests_started,
         "slots_reclaimed": result.slots_reclaimed,
     }
+
+
+@shared_task(name="vending.org_drift_scan", acks_late=True, reject_on_worker_lost=True)
+def org_drift_scan() -> dict[str, Any]:
+    result = drift_scan()
+    return {"open": len(result.open), "reported": len(result.reported)}
+
+
+@shared_task(
+    name="vending.send_email",
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def send_email(recipients: list[str], subject: str, body: str) -> int:
+    return send_mail(subject, body, None, recipients)

@@ -28,14 +28,17 @@ from vending.models import AuditEvent, Team  # noqa: E402
 from vending.services.requests import account_request_approve, account_request_create  # noqa: E402
 
 
-def queued_messages() -> int:
+def queued_messages(task: str = "vending.provision_request") -> int:
+    """How many messages for `task` wait in the broker (no worker runs here)."""
     broker = settings.CELERY_BROKER_URL
     if broker.startswith("redis://"):
         import redis
 
-        return int(redis.Redis.from_url(broker).llen("celery"))
-    folder = settings.CELERY_BROKER_FILESYSTEM_DIR / "out"
-    return len(list(folder.glob("*"))) if folder.exists() else 0
+        raw = redis.Redis.from_url(broker).lrange("celery", 0, -1)
+    else:
+        folder = settings.CELERY_BROKER_FILESYSTEM_DIR / "out"
+        raw = [p.read_bytes() for p in folder.glob("*")] if folder.exists() else []
+    return sum(json.loads(message)["headers"]["task"] == task for message in raw)
 
 
 def race(round_no: int, compliance_class: str, environments: list[str]) -> dict[str, object]:

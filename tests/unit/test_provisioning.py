@@ -151,11 +151,10 @@ def test_an_account_already_in_its_ou_is_not_moved(users, team, moto_gateway, ta
     assert "move_account" not in counting.calls
 
 
-def test_missing_ou_fails_with_an_actionable_reason(
-    users, team, moto_gateway, task_queue, settings
-):
-    settings.VENDING_CLASS_OU_PATHS = {**settings.VENDING_CLASS_OU_PATHS, "general": "NoSuchOU"}
+def test_missing_ou_fails_with_an_actionable_reason(users, team, moto_gateway, task_queue):
     request = submit_and_approve(users, team, "general", ["dev"])
+    # The blueprint changed (or the OU was deleted) after the request was submitted.
+    VendedAccount.objects.filter(request=request).update(target_ou_path="NoSuchOU")
     task_queue.drain()
     account = request.accounts.get()
     request.refresh_from_db()

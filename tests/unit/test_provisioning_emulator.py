@@ -12,7 +12,7 @@ from vending.choices import AccountStatus, RequestStatus
 from vending.emulator import CREATE_ACCOUNT_FAILURE_REASONS, EmulatorConfig, EmulatorServer
 from vending.models import Team, VendedAccount
 from vending.services.failure_reasons import RETRYABLE_CREATE_FAILURES, failure_message
-from vending.services.org_bootstrap import org_bootstrap
+from vending.services.org_blueprint import org_blueprint_apply
 from vending.services.requests import account_request_approve, account_request_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,7 @@ def emulator(monkeypatch, fresh_gateway_cache):
         from vending.aws import get_gateway
 
         get_gateway.cache_clear()
-        org_bootstrap(gateway=get_gateway())
+        org_blueprint_apply(gateway=get_gateway())
         yield server
 
 

@@ -112,13 +112,18 @@ def test_a_rejected_request_frees_its_names(users, team):
     assert make(users, team).pk != first.pk
 
 
-def test_one_approval_starts_provisioning(users, team, django_capture_on_commit_callbacks):
+def test_one_approval_starts_provisioning(
+    users, team, task_queue, django_capture_on_commit_callbacks
+):
     request = make(users, team)
-    with django_capture_on_commit_callbacks() as callbacks:
+    task_queue.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
         outcome = account_request_approve(request=request, approver=users["approver1"])
+        assert task_queue.messages == []  # nothing leaves before the commit
     assert outcome.provisioning_started
     assert outcome.request.status == RequestStatus.PROVISIONING
-    assert len(callbacks) == 1  # the provisioning task, enqueued after commit
+    names = [name for name, _, _ in task_queue.messages]
+    assert names.count("vending.provision_request") == 1
     statuses = list(
         AuditEvent.objects.filter(action=AuditAction.REQUEST_STATUS_CHANGED).values_list(
             "from_status", "to_status"

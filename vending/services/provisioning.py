@@ -29,6 +29,7 @@ from vending.dispatch import enqueue_account_step
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, VendedAccount
 from vending.naming import AccountIdentity, account_identity_validate
+from vending.notifications import notify_account_failed, notify_requester
 from vending.roles import is_admin
 from vending.services.creation_slots import creation_slot_claim, creation_slot_release
 from vending.services.failure_reasons import RETRYABLE_CREATE_FAILURES, failure_message
@@ -317,6 +318,7 @@ def _fail(account: VendedAccount, *, code: str, reason: str) -> None:
         )
     except InvalidTransition:
         return
+    notify_account_failed(account)
     provisioning_request_settle(request_id=account.request_id)
 
 
@@ -338,7 +340,9 @@ def provisioning_request_settle(*, request_id: int) -> AccountRequest:
                 to=RequestStatus.FAILED,
                 message=f"{failed} of {len(statuses)} accounts failed.",
             )
-        return transition(request, to=RequestStatus.COMPLETED, message="All accounts are ready.")
+        request = transition(request, to=RequestStatus.COMPLETED, message="All accounts are ready.")
+        notify_requester(request, "completed")
+        return request
 
 
 def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> VendedAccount:

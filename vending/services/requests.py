@@ -21,6 +21,7 @@ from vending.dispatch import enqueue_request_provisioning
 from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.naming import account_identity_render
+from vending.notifications import notify_approval_needed, notify_requester
 from vending.roles import is_admin, is_approver, is_lead_of
 from vending.workflow import transition
 
@@ -59,7 +60,9 @@ def approvals_required_for(*, compliance_class: str, environments: Iterable[str]
 
 
 def ou_path_for(compliance_class: str) -> str:
-    return str(settings.VENDING_CLASS_OU_PATHS[compliance_class])
+    from vending.services.org_blueprint import class_ou_path
+
+    return class_ou_path(compliance_class)
 
 
 def _clean_environments(environments: Iterable[str]) -> list[str]:
@@ -187,6 +190,7 @@ def account_request_create(
                     "approvals_required": plan.approvals_required,
                 },
             )
+            notify_approval_needed(request)
     except IntegrityError as exc:
         # Another request took the same e-mail between the check and the insert.
         fresh = account_request_preview(
@@ -251,6 +255,9 @@ def account_request_approve(
             transition(locked, to=RequestStatus.APPROVED, actor=approver)
             transition(locked, to=RequestStatus.PROVISIONING)
             enqueue_request_provisioning(locked.pk)
+            notify_requester(locked, "approved")
+        else:
+            notify_approval_needed(locked)
     request.refresh_from_db()
     return ApprovalOutcome(request=request, approval=approval, provisioning_started=started)
 
@@ -260,7 +267,9 @@ def account_request_reject(*, request: AccountRequest, actor: Actor, reason: str
         raise PermissionDenied("Only approvers can reject requests.")
     if request.requester_id == actor.pk:
         raise PermissionDenied("You cannot reject your own request; cancel it instead.")
-    return _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
+    request = _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
+    notify_requester(request, "rejected")
+    return request
 
 
 def account_request_cancel(

@@ -9,13 +9,13 @@ from vending.aws import AwsError, TransientAwsError, get_gateway
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error
 from vending.services.demo import demo_setup
-from vending.services.org_bootstrap import org_bootstrap
+from vending.services.org_blueprint import org_blueprint_apply
 
 
 class Command(BaseCommand):
     help = (
         "Prepare the portal to serve: migrate, wait for the Organizations endpoint, and "
-        "with the local emulator bootstrap the demo organization and users."
+        "with the local emulator apply the org blueprint and create the demo users."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + options["wait"]
         while True:
             try:
-                report = org_bootstrap(gateway=get_gateway())
+                result = org_blueprint_apply(gateway=get_gateway())
                 break
             except TransientAwsError as exc:
                 if time.monotonic() > deadline:
@@ -40,8 +40,8 @@ class Command(BaseCommand):
                 time.sleep(0.5)
             except AwsError as exc:
                 raise CommandError(f"Could not bootstrap the demo organization: {exc}") from exc
-        for change in report.changes:
-            self.stdout.write(f"  org: {change}")
+        for change in result.applied:
+            self.stdout.write(f"  org: {change.summary} {change.target}".rstrip())
         try:
             demo_setup()
         except DomainError as exc:

@@ -1,0 +1,93 @@
+"""E-mails go out after the commit, through a task, to the right people."""
+
+import pytest
+
+from vending.services.requests import (
+    account_request_approve,
+    account_request_create,
+    account_request_reject,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sent(task_queue, mailoutbox):
+    """Deliver the queued e-mail tasks; return {subject: recipients}."""
+    for name, args, _ in list(task_queue.messages):
+        if name == "vending.send_email":
+            task_queue.run_one(name, args)
+    task_queue.messages[:] = [m for m in task_queue.messages if m[0] != "vending.send_email"]
+    out = {m.subject: sorted(m.to) for m in mailoutbox}
+    mailoutbox.clear()
+    return out
+
+
+def submit(users, team, cls="hipaa", envs=("prod",)):
+    return account_request_create(
+        requester=users["lead"], team=team, compliance_class=cls,
+        environments=list(envs), justification="<b>PHI</b> pipeline",
+    )  # fmt: skip
+
+
+def test_approvers_hear_of_a_waiting_request_and_the_requester_of_each_decision(
+    users, team, task_queue, mailoutbox
+):
+    request = submit(users, team)
+    mails = sent(task_queue, mailoutbox)
+    [subject] = mails
+    assert f"Request #{request.pk} (checkout, HIPAA) needs 2 approvals" in subject
+    assert mails[subject] == ["admin@example.com", "approver1@example.com", "approver2@example.com"]
+
+    account_request_approve(request=request, approver=users["approver1"])
+    mails = sent(task_queue, mailoutbox)
+    # Only those who can still give the missing approval are asked.
+    assert list(mails.values()) == [["admin@example.com", "approver2@example.com"]]
+
+    account_request_approve(request=request, approver=users["approver2"])
+    mails = sent(task_queue, mailoutbox)
+    assert mails == {
+        f"[account vending] Request #{request.pk} approved: accounts are being created": [
+            "lead@example.com"
+        ]
+    }
+
+
+def test_rejection_reaches_the_requester_with_the_reason(users, team, task_queue, mailoutbox):
+    request = submit(users, team, "general", ["dev"])
+    sent(task_queue, mailoutbox)
+    account_request_reject(request=request, actor=users["approver1"], reason="Use the sandbox")
+    for name, args, _ in task_queue.messages:
+        if name == "vending.send_email":
+            assert "Reason: Use the sandbox" in args[2]
+    assert list(sent(task_queue, mailoutbox).values()) == [["lead@example.com"]]
+
+
+def test_completion_and_failures_reach_the_requester(
+    users, team, moto_gateway, task_queue, mailoutbox
+):
+    from vending.models import VendedAccount
+
+    request = submit(users, team, "general", ["dev", "prod"])
+    account_request_approve(request=request, approver=users["approver1"])
+    VendedAccount.objects.filter(request=request, environment="dev").update(email="bad")
+    task_queue.drain()
+    subjects = [m.subject for m in mailoutbox]
+    assert any("Account checkout-dev could not be created" in s for s in subjects)
+    mailoutbox.clear()
+
+    ok = submit(users, team, "pci", ["qa"])
+    account_request_approve(request=ok, approver=users["approver2"])
+    task_queue.drain()
+    subjects = [m.subject for m in mailoutbox]
+    assert f"[account vending] Request #{ok.pk} completed: your accounts are ready" in subjects
+
+
+def test_a_mail_server_outage_does_not_fail_the_action(users, team, monkeypatch, settings):
+    from vending import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.send_email, "apply_async", broker_down)
+    request = submit(users, team, "general", ["dev"])  # commits; the mail is just lost
+    assert request.pk

@@ -1,0 +1,1 @@
+"""Compliance: service catalog, SCP generation and the effective-policy simulator."""

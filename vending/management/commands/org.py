@@ -1,0 +1,150 @@
+"""`manage.py org plan|apply|drift|simulate|validate`: the org blueprint for operators."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from vending.aws import AwsError, get_gateway
+from vending.blueprint.loader import BlueprintError, load_blueprint
+from vending.blueprint.plan import render_plan
+from vending.choices import ComplianceClass
+from vending.compliance.placement import levels_for_account, levels_for_ou_path
+from vending.compliance.simulator import evaluate, summarize_services
+from vending.services.drift import org_drift_scan
+from vending.services.org_blueprint import (
+    class_ou_path,
+    current_blueprint,
+    org_blueprint_apply,
+    org_blueprint_plan,
+)
+
+EXIT_CHANGES = 2
+
+
+class Command(BaseCommand):
+    help = "Plan, apply and check the organization against the org blueprint."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="verb", required=True)
+        plan = sub.add_parser("plan", help="print the changes apply would make")
+        plan.add_argument(
+            "--exit-code",
+            action="store_true",
+            help="exit 2 when changes are pending, 0 when none (like terraform plan "
+            "-detailed-exitcode)",
+        )
+        apply = sub.add_parser("apply", help="make the organization match the blueprint")
+        apply.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        drift = sub.add_parser("drift", help="scan for drift and list the findings")
+        drift.add_argument("--exit-code", action="store_true", help="exit 2 on reported drift")
+        sub.add_parser("validate", help="check the blueprint file; no AWS call")
+        simulate = sub.add_parser("simulate", help="what an account may do, and why")
+        who = simulate.add_mutually_exclusive_group(required=True)
+        who.add_argument("--account", help="an account of the organization")
+        who.add_argument(
+            "--class", dest="compliance_class", choices=ComplianceClass.values,
+            help="a new account of this class, placed in its OU",
+        )  # fmt: skip
+        what = simulate.add_mutually_exclusive_group(required=True)
+        what.add_argument("--action", help="e.g. s3:GetObject")
+        what.add_argument("--service", help="an IAM service prefix, e.g. gamelift")
+        for p in (plan, apply, drift, sub.choices["validate"], simulate):
+            p.add_argument("--blueprint", type=Path, help="blueprint file (default: configured)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            blueprint = (
+                load_blueprint(options["blueprint"]) if options.get("blueprint") else None
+            ) or current_blueprint()
+            getattr(self, f"do_{options['verb']}")(blueprint, options)
+        except BlueprintError as exc:
+            raise CommandError(str(exc)) from exc
+        except AwsError as exc:
+            raise CommandError(f"AWS refused: {exc}") from exc
+
+    def do_validate(self, blueprint: Any, options: dict[str, Any]) -> None:
+        self.stdout.write(
+            f"{blueprint.source}: valid ({len(blueprint.walk())} OUs, "
+            f"{len(blueprint.policies)} SCPs, strategy {blueprint.strategy})."
+        )
+
+    def do_plan(self, blueprint: Any, options: dict[str, Any]) -> None:
+        current = org_blueprint_plan(blueprint=blueprint)
+        org = current.live.organization
+        self.stdout.write(
+            render_plan(current.plan, organization=f"Organization {org.id}" if org else "")
+        )
+        if options["exit_code"] and not current.plan.empty:
+            sys.exit(EXIT_CHANGES)
+
+    def do_apply(self, blueprint: Any, options: dict[str, Any]) -> None:
+        current = org_blueprint_plan(blueprint=blueprint)
+        self.stdout.write(render_plan(current.plan))
+        if current.plan.empty:
+            return
+        if not options["yes"]:
+            if not sys.stdin.isatty():
+                raise CommandError("Not applied: pass --yes to apply without a prompt.")
+            if input("Apply these changes? Type 'yes': ").strip() != "yes":
+                raise CommandError("Not applied.")
+        result = org_blueprint_apply(gateway=get_gateway(), blueprint=blueprint)
+        self.stdout.write(f"Applied {len(result.applied)} change(s).")
+        if not result.remaining.empty:
+            self.stdout.write(render_plan(result.remaining))
+            raise CommandError("Changes remain after apply (see above).")
+
+    def do_drift(self, blueprint: Any, options: dict[str, Any]) -> None:
+        result = org_drift_scan()
+        if not result.open:
+            self.stdout.write("No drift: the organization matches the blueprint and the records.")
+        for finding in result.open:
+            state = "DRIFT" if finding.reported else "new  "
+            self.stdout.write(
+                f"{state} {finding.get_kind_display():28} {finding.detail} "
+                f"(first seen {finding.first_seen:%Y-%m-%d %H:%M}, {finding.times_seen} scan(s))"
+            )
+        for finding in result.resolved:
+            self.stdout.write(f"fixed {finding.get_kind_display():28} {finding.detail}")
+        if result.open and any(not f.reported for f in result.open):
+            self.stdout.write("'new' findings are reported if the next scan still sees them.")
+        if options["exit_code"] and result.reported:
+            sys.exit(EXIT_CHANGES)
+
+    def do_simulate(self, blueprint: Any, options: dict[str, Any]) -> None:
+        gateway = get_gateway()
+        management = False
+        if options["account"]:
+            levels, management = levels_for_account(gateway, options["account"])
+            subject = f"account {options['account']}"
+        else:
+            path = class_ou_path(options["compliance_class"])
+            try:
+                levels = levels_for_ou_path(gateway, path)
+            except LookupError as exc:
+                raise CommandError(str(exc)) from exc
+            subject = f"a new {options['compliance_class']} account in {path}"
+        if management:
+            self.stdout.write(f"{subject} is the management account: SCPs never restrict it.")
+        if options["action"]:
+            try:
+                decision = evaluate(levels, options["action"], management_account=management)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"{decision.action} for {subject}: {decision.decision}")
+            self.stdout.write(f"  {decision.reason}")
+            return
+        prefix = options["service"].lower()
+        try:
+            summary = summarize_services(levels, prefixes=[prefix], management_account=management)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        s = summary[prefix]
+        self.stdout.write(
+            f"{prefix} for {subject}: {s.status} ({s.allowed} of {s.total} actions allowed)"
+        )
+        if s.example_denial is not None:
+            self.stdout.write(f"  e.g. {s.example_denial.action}: {s.example_denial.reason}")

@@ -1,0 +1,97 @@
+"""The org blueprint as services: plan, apply, and the class -> OU mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.db import transaction
+
+from vending.audit import Actor, audit_event_record
+from vending.aws import OrganizationsGateway, get_gateway
+from vending.blueprint.apply import ApplyResult, apply_plan
+from vending.blueprint.live import LiveOrg, read_live
+from vending.blueprint.loader import blueprint_path, load_blueprint
+from vending.blueprint.model import Blueprint
+from vending.blueprint.plan import Change, Plan, make_plan
+from vending.choices import AccountStatus, AuditAction
+from vending.errors import PermissionDenied
+from vending.models import VendedAccount
+from vending.roles import is_admin
+
+
+@cache
+def _load(path: Path, mtime: float) -> Blueprint:
+    return load_blueprint(path)
+
+
+def current_blueprint() -> Blueprint:
+    """The configured blueprint, re-read when its file changes."""
+    path = blueprint_path()
+    return _load(path, path.stat().st_mtime)
+
+
+def class_ou_path(compliance_class: str) -> str:
+    return current_blueprint().classes[compliance_class]
+
+
+def vended_account_placements() -> dict[str, tuple[str, str]]:
+    """Where the portal put each ready account: account id -> (OU path, name)."""
+    return {
+        str(account_id): (path, name)
+        for account_id, path, name in VendedAccount.objects.filter(
+            status=AccountStatus.READY, account_id__isnull=False, is_active=True
+        ).values_list("account_id", "target_ou_path", "name")
+    }
+
+
+@dataclass(frozen=True)
+class OrgPlan:
+    blueprint: Blueprint
+    live: LiveOrg
+    plan: Plan
+
+
+def org_blueprint_plan(
+    *, gateway: OrganizationsGateway | None = None, blueprint: Blueprint | None = None
+) -> OrgPlan:
+    blueprint = blueprint or current_blueprint()
+    live = read_live(gateway or get_gateway(), blueprint)
+    plan = make_plan(blueprint, live, expected_accounts=vended_account_placements())
+    return OrgPlan(blueprint=blueprint, live=live, plan=plan)
+
+
+def org_blueprint_apply(
+    *,
+    actor: Actor = None,
+    gateway: OrganizationsGateway | None = None,
+    blueprint: Blueprint | None = None,
+) -> ApplyResult:
+    """Make the organization match the blueprint; every change goes to the audit trail.
+
+    `actor` None means the portal itself (bootstrap, an operator's shell): only a
+    signed-in person must be an admin.
+    """
+    if actor is not None and not is_admin(actor):
+        raise PermissionDenied("Only portal admins can change the organization.")
+    gw = gateway or get_gateway()
+    current = org_blueprint_plan(gateway=gw, blueprint=blueprint)
+
+    def record(change: Change) -> None:
+        with transaction.atomic():
+            audit_event_record(
+                action=AuditAction.ORG_CHANGED,
+                actor=actor,
+                message=change.summary,
+                data={"action": change.action, "target": change.target, "key": change.key},
+            )
+
+    return apply_plan(
+        gw,
+        current.blueprint,
+        current.plan,
+        current.live,
+        expected_accounts=vended_account_placements(),
+        on_change=record,
+    )
