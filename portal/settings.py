@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "vending",
 ]
 
@@ -138,7 +140,53 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API speaks JSON only, in and out (DESIGN.md section 9).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["vending.api.parsers.ApiJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "vending.api.pagination.ApiPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["vending.api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "vending.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Requests per token (per user for the browser session), e.g. 120/min, 5000/hour. The
+# counters live in Django's cache: per process unless CACHES names a shared one.
+VENDING_API_THROTTLE_USER = env.str("VENDING_API_THROTTLE_USER", default="120/min")
+# How long an Idempotency-Key of POST /api/v1/requests/ is remembered.
+VENDING_API_IDEMPOTENCY_HOURS = env.int("VENDING_API_IDEMPOTENCY_HOURS", default=24)
+# Seconds between two purges of expired idempotency keys (celery beat).
+VENDING_API_IDEMPOTENCY_PURGE_SECONDS = env.int(
+    "VENDING_API_IDEMPOTENCY_PURGE_SECONDS", default=3600
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Account vending portal API",
+    "DESCRIPTION": (
+        "REST API v1 of the account vending portal (DESIGN.md section 9). Authenticate "
+        "with `Authorization: Token <key>` (`manage.py drf_create_token <user>`) or the "
+        "browser session. Every error answers the `Error` envelope."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ComplianceClassEnum": "vending.choices.ComplianceClass",
+        "EnvironmentEnum": "vending.choices.Environment",
+        "RequestStatusEnum": "vending.choices.RequestStatus",
+        "AccountStatusEnum": "vending.choices.AccountStatus",
+        "AuditActionEnum": "vending.choices.AuditAction",
+        "ErrorCodeEnum": "vending.api.errors.ERROR_CODE_VALUES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vending.api.schema.postprocess_api_contract",
+    ],
+    # Swagger UI's assets come from drf-spectacular-sidecar (static files), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# The API's periodic task (the idempotency purge) lives outside vending/tasks.py.
+CELERY_IMPORTS = ("vending.api.tasks",)
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
@@ -210,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
     "org-drift-scan": {
         "task": "vending.org_drift_scan",
         "schedule": float(VENDING_DRIFT_INTERVAL_SECONDS),
+    },
+    "purge-idempotency-keys": {
+        "task": "vending.api.purge_idempotency_keys",
+        "schedule": float(VENDING_API_IDEMPOTENCY_PURGE_SECONDS),
     },
 }
 # HIPAA/PCI service catalog file; empty = the bundled vending/compliance/aws_services.yaml.

@@ -249,3 +249,34 @@ class DriftScan(models.Model):
 
     def __str__(self) -> str:
         return f"drift scan {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """A REST client's `Idempotency-Key` and the response it got (DESIGN.md section 9).
+
+    The row is inserted in the same transaction as what the request creates, so of two
+    concurrent requests with one key the unique constraint lets exactly one through.
+    Keys older than 24 hours are ignored and purged.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    # SHA-256 of the canonical JSON body: the same key with another body is refused.
+    body_sha256 = models.CharField(max_length=64)
+    # Empty only inside the transaction that inserts the row, before the response is known.
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} -> {self.response_status}"

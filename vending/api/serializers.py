@@ -1,0 +1,353 @@
+"""Input serializers (validate only) and output serializers (render only) of the API.
+
+Inputs reject unknown fields: a typo such as `enviroments` must fail loudly, not be
+ignored. Outputs read the models (or the services' dataclasses) and decide nothing.
+Component names in the OpenAPI schema come from the class names, so they are unique.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from vending.api.errors import ERROR_CODE_VALUES
+from vending.choices import (
+    AccountStatus,
+    AuditAction,
+    ComplianceClass,
+    Environment,
+    RequestStatus,
+)
+from vending.services.requests import JUSTIFICATION_MAX
+
+TEXT_MAX = 4000
+USERNAME_MAX = 150
+SERVICE_STATUSES = ("allowed", "partial", "denied")
+# The same rules as the model's slug validator and the simulator's action check, written
+# for the schema too, so generated clients send what the API accepts.
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"
+ACTION_PATTERN = r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?_.-]+$"
+NOT_BLANK = r"\S"
+SLUG_MESSAGE = (
+    "Use 1-32 lowercase letters, digits and hyphens, starting and ending with a letter or digit."
+)
+ACTION_MESSAGE = (
+    "Not an IAM action; expected 'service-prefix:ActionName', for example 's3:GetObject' "
+    "or 'ec2:Describe*'."
+)
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses fields it does not declare, and anything that is not a JSON object."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(str(k) for k in data if k not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field: this API does not take it."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=ERROR_CODE_VALUES, help_text="Stable, machine-readable reason."
+    )
+    message = serializers.CharField(help_text="What went wrong, for a person to act on.")
+    # DRF's metaclass moves declared fields off the class, so this does not shadow
+    # Serializer.fields at run time; mypy only sees the class body.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field (empty when no field is to blame).",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+# -- teams -------------------------------------------------------------------------------
+
+
+class TeamSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    leads = serializers.SerializerMethodField(help_text="Usernames of the team's leads.")
+
+    def get_leads(self, team: Any) -> list[str]:
+        return sorted(user.get_username() for user in team.leads.all())
+
+
+class TeamCreateInputSerializer(StrictInputSerializer):
+    """A new team and its leads."""
+
+    slug = serializers.RegexField(
+        SLUG_PATTERN,
+        max_length=32,
+        error_messages={"invalid": SLUG_MESSAGE},
+        help_text="1-32 lowercase letters, digits and hyphens.",
+    )
+    name = serializers.CharField(max_length=100)
+    leads = serializers.ListField(
+        child=serializers.CharField(max_length=USERNAME_MAX),
+        default=list,
+        max_length=100,
+        help_text="Usernames of existing users.",
+    )
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+class RequestPreviewInputSerializer(StrictInputSerializer):
+    """What a request would ask for."""
+
+    team = serializers.RegexField(
+        SLUG_PATTERN,
+        max_length=32,
+        error_messages={"invalid": "Not a team slug. " + SLUG_MESSAGE},
+        help_text="The team's slug.",
+    )
+    compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices)
+    environments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Environment.choices),
+        min_length=1,
+        max_length=len(Environment.values),
+    )
+
+
+class RequestCreateInputSerializer(RequestPreviewInputSerializer):
+    """A new request for accounts, one per environment."""
+
+    justification = serializers.RegexField(
+        NOT_BLANK, max_length=JUSTIFICATION_MAX, help_text="Why the accounts are needed."
+    )
+
+
+class RequestApproveInputSerializer(StrictInputSerializer):
+    """An approval, with an optional comment."""
+
+    comment = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, default="")
+
+
+class RequestRejectInputSerializer(StrictInputSerializer):
+    """A rejection and its reason."""
+
+    reason = serializers.RegexField(
+        NOT_BLANK, max_length=TEXT_MAX, help_text="Shown to the requester."
+    )
+
+
+class RequestCancelInputSerializer(StrictInputSerializer):
+    """A cancellation, with an optional reason."""
+
+    reason = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, default="")
+
+
+class RequestListFilterSerializer(StrictInputSerializer):
+    """Filters of the request list."""
+
+    team = serializers.CharField(max_length=32, required=False, help_text="A team's slug.")
+    status = serializers.ChoiceField(choices=RequestStatus.choices, required=False)
+
+
+class ApprovalSerializer(serializers.Serializer):
+    approver = serializers.CharField(source="approver.username")
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class RequestAccountSerializer(serializers.Serializer):
+    environment = serializers.ChoiceField(choices=Environment.choices)
+    name = serializers.CharField()
+    email = serializers.CharField()
+    account_id = serializers.CharField(allow_null=True, help_text="Null until AWS created it.")
+    ou_path = serializers.CharField(source="target_ou_path", help_text="e.g. HipaaOU/HipaaPciOU")
+    status = serializers.ChoiceField(choices=AccountStatus.choices)
+    failure_reason = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_failure_reason(self, account: Any) -> str | None:
+        return account.failure_reason or None
+
+
+class AccountRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    team = serializers.CharField(source="team.slug")
+    requester = serializers.CharField(source="requester.username")
+    compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices)
+    environments = serializers.ListField(child=serializers.ChoiceField(Environment.choices))
+    justification = serializers.CharField()
+    status = serializers.ChoiceField(choices=RequestStatus.choices)
+    approvals_required = serializers.IntegerField()
+    approvals = ApprovalSerializer(many=True)
+    decision_reason = serializers.CharField(help_text="Why it was rejected or cancelled.")
+    accounts = RequestAccountSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class PlannedAccountSerializer(serializers.Serializer):
+    environment = serializers.ChoiceField(choices=Environment.choices)
+    name = serializers.CharField()
+    email = serializers.CharField()
+    ou_path = serializers.CharField()
+    conflict_request_id = serializers.IntegerField(
+        allow_null=True, help_text="The live request that already holds this name or e-mail."
+    )
+
+
+class RequestPreviewSerializer(serializers.Serializer):
+    team = serializers.CharField()
+    compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices)
+    environments = serializers.ListField(child=serializers.ChoiceField(Environment.choices))
+    ou_path = serializers.CharField()
+    approvals_required = serializers.IntegerField()
+    accounts = PlannedAccountSerializer(many=True)
+    services = serializers.DictField(
+        child=serializers.ChoiceField(choices=SERVICE_STATUSES),
+        allow_null=True,
+        help_text="What the SCPs of the OU let the new accounts use, per IAM service "
+        "prefix; null when the organization could not be read (see services_note).",
+    )
+    services_note = serializers.CharField(allow_null=True)
+
+
+# -- accounts ----------------------------------------------------------------------------
+
+
+class AccountSerializer(serializers.Serializer):
+    account_id = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    email = serializers.CharField()
+    environment = serializers.ChoiceField(choices=Environment.choices)
+    status = serializers.ChoiceField(choices=AccountStatus.choices)
+    failure_reason = serializers.SerializerMethodField()
+    ou_path = serializers.CharField(source="target_ou_path")
+    team = serializers.CharField(source="request.team.slug")
+    compliance_class = serializers.ChoiceField(
+        source="request.compliance_class", choices=ComplianceClass.choices
+    )
+    request = serializers.IntegerField(source="request_id", help_text="The request's id.")
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_failure_reason(self, account: Any) -> str | None:
+        return account.failure_reason or None
+
+
+class AccountListFilterSerializer(StrictInputSerializer):
+    """Filters of the account list."""
+
+    team = serializers.CharField(max_length=32, required=False, help_text="A team's slug.")
+    compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices, required=False)
+    environment = serializers.ChoiceField(choices=Environment.choices, required=False)
+    status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
+
+
+class EffectivePolicyQuerySerializer(StrictInputSerializer):
+    """The action to decide, if any."""
+
+    action = serializers.RegexField(
+        ACTION_PATTERN,
+        max_length=256,
+        error_messages={"invalid": ACTION_MESSAGE},
+        required=False,
+        help_text="An IAM action such as s3:GetObject (wildcards allowed). Without it, "
+        "the answer summarises every service.",
+    )
+
+    def validate_action(self, value: str) -> str:
+        from vending.compliance.simulator import validate_action
+
+        try:
+            return validate_action(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class ActionDecisionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    decision = serializers.ChoiceField(choices=("allowed", "explicit_deny", "implicit_deny"))
+    level = serializers.CharField(
+        allow_null=True, help_text="The level that decided (root, an OU or the account)."
+    )
+    policy = serializers.CharField(allow_null=True)
+    statement = serializers.CharField(
+        allow_null=True, help_text="The statement's Sid, or #<index> when it has none."
+    )
+    conditional = serializers.BooleanField(
+        help_text="The decision depends on a Condition or on the resource."
+    )
+    reason = serializers.CharField()
+
+
+class ServiceSummarySerializer(serializers.Serializer):
+    account_id = serializers.CharField()
+    ou_path = serializers.CharField()
+    services = serializers.DictField(child=serializers.ChoiceField(choices=SERVICE_STATUSES))
+
+
+# -- organization ------------------------------------------------------------------------
+
+
+class OrgPolicySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class OrgNodeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    path = serializers.CharField(help_text="OU names from the root joined by '/'; '' for it.")
+    policies = OrgPolicySerializer(many=True, help_text="SCPs attached directly.")
+    account_count = serializers.IntegerField(help_text="Accounts directly in it.")
+
+
+# The tree nests itself: declared after the class so the field can name it.
+OrgNodeSerializer._declared_fields["children"] = OrgNodeSerializer(many=True)
+
+
+class OrgTreeSerializer(serializers.Serializer):
+    organization_id = serializers.CharField(allow_null=True)
+    management_account_id = serializers.CharField(allow_null=True)
+    root = OrgNodeSerializer(allow_null=True)
+
+
+# -- audit -------------------------------------------------------------------------------
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(
+        source="actor.username", allow_null=True, help_text="Null when the portal acted."
+    )
+    action = serializers.ChoiceField(choices=AuditAction.choices)
+    team = serializers.CharField(source="team.slug", allow_null=True)
+    request = serializers.IntegerField(source="request_id", allow_null=True)
+    account = serializers.CharField(source="account.name", allow_null=True)
+    account_id = serializers.CharField(source="account.account_id", allow_null=True)
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    message = serializers.CharField()
+    data = serializers.DictField()  # type: ignore[assignment]  # see ErrorDetailSerializer
+
+
+class AuditEventFilterSerializer(StrictInputSerializer):
+    """Filters of the audit trail."""
+
+    team = serializers.CharField(max_length=32, required=False, help_text="A team's slug.")
+    request = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
+    actor = serializers.CharField(max_length=USERNAME_MAX, required=False)
+    since = serializers.DateTimeField(required=False, help_text="Events at or after this time.")
+    until = serializers.DateTimeField(required=False, help_text="Events before this time.")

@@ -1,0 +1,43 @@
+"""Routes of /api/v1/ (DESIGN.md section 9).
+
+Path ids are taken as plain strings and checked by the views, so a malformed id is a
+JSON 404 like any unknown one; any other path under /api/v1/ is a JSON 404 too.
+"""
+
+from django.urls import path, re_path
+
+from vending.api.views.accounts import AccountDetailApi, AccountEffectivePolicyApi, AccountListApi
+from vending.api.views.audit import AuditEventListApi
+from vending.api.views.common import NotFoundApi
+from vending.api.views.org import OrgTreeApi
+from vending.api.views.requests import (
+    RequestApproveApi,
+    RequestCancelApi,
+    RequestDetailApi,
+    RequestListCreateApi,
+    RequestPreviewApi,
+    RequestRejectApi,
+)
+from vending.api.views.teams import TeamListCreateApi
+
+app_name = "api"
+
+urlpatterns = [
+    path("teams/", TeamListCreateApi.as_view(), name="team-list"),
+    path("requests/", RequestListCreateApi.as_view(), name="request-list"),
+    path("requests/preview/", RequestPreviewApi.as_view(), name="request-preview"),
+    path("requests/<str:id>/", RequestDetailApi.as_view(), name="request-detail"),
+    path("requests/<str:id>/approve/", RequestApproveApi.as_view(), name="request-approve"),
+    path("requests/<str:id>/reject/", RequestRejectApi.as_view(), name="request-reject"),
+    path("requests/<str:id>/cancel/", RequestCancelApi.as_view(), name="request-cancel"),
+    path("accounts/", AccountListApi.as_view(), name="account-list"),
+    path("accounts/<str:account_id>/", AccountDetailApi.as_view(), name="account-detail"),
+    path(
+        "accounts/<str:account_id>/effective-policy/",
+        AccountEffectivePolicyApi.as_view(),
+        name="account-effective-policy",
+    ),
+    path("org/", OrgTreeApi.as_view(), name="org"),
+    path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
+    re_path(r"^.*$", NotFoundApi.as_view(), name="not-found"),
+]

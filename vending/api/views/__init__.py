@@ -1,0 +1,1 @@
+"""One API view per resource and action; see the modules beside this file."""

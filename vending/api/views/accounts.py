@@ -1,0 +1,123 @@
+"""/api/v1/accounts/: vended accounts, by AWS account id, and their effective SCPs."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vending.api.pagination import ApiPagination
+from vending.api.schema import errors
+from vending.api.selectors import (
+    NotInOrganization,
+    account_get_for,
+    account_list_for,
+    effective_policy_decide,
+    effective_policy_services,
+)
+from vending.api.serializers import (
+    AccountListFilterSerializer,
+    AccountSerializer,
+    ActionDecisionSerializer,
+    EffectivePolicyQuerySerializer,
+    ServiceSummarySerializer,
+)
+from vending.api.views.common import current_user, paginated, parse_query
+from vending.aws import get_gateway
+from vending.models import VendedAccount
+from vending.roles import User
+
+TAG = ["accounts"]
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+ACCOUNT_ID = OpenApiParameter(
+    "account_id",
+    str,
+    OpenApiParameter.PATH,
+    required=True,
+    pattern=r"^[0-9]{12}$",
+    description="The 12-digit AWS account id.",
+)
+
+
+def _visible_account(user: User, account_id: str) -> VendedAccount:
+    found = (
+        account_get_for(user=user, account_id=account_id)
+        if _ACCOUNT_ID.fullmatch(account_id)
+        else None
+    )
+    if found is None:
+        raise NotFound(f"There is no account '{account_id[:40]}' that you can see.")
+    return found
+
+
+class AccountListApi(APIView):
+    pagination_class = ApiPagination
+
+    @extend_schema(
+        operation_id="accounts_list",
+        summary="List vended accounts",
+        description=(
+            "Accounts of live requests (not rejected or cancelled), oldest first. Leads "
+            "see their teams'; approvers and admins all."
+        ),
+        parameters=[AccountListFilterSerializer],
+        responses={200: AccountSerializer(many=True), **errors(400, 404)},
+        tags=TAG,
+    )
+    def get(self, request: Request) -> Response:
+        filters = parse_query(AccountListFilterSerializer, request, paged=True)
+        accounts = account_list_for(user=current_user(request), filters=filters)
+        return paginated(self, request, accounts, AccountSerializer)
+
+
+class AccountDetailApi(APIView):
+    @extend_schema(
+        operation_id="accounts_retrieve",
+        summary="Read an account by its AWS account id",
+        parameters=[ACCOUNT_ID],
+        responses={200: AccountSerializer, **errors(400, 404)},
+        tags=TAG,
+    )
+    def get(self, request: Request, account_id: str) -> Response:
+        return Response(AccountSerializer(_visible_account(current_user(request), account_id)).data)
+
+
+class AccountEffectivePolicyApi(APIView):
+    @extend_schema(
+        operation_id="accounts_effective_policy",
+        summary="What the SCPs above the account allow, and why",
+        description=(
+            "With `action`: the decision for that action, naming the level, policy and "
+            "statement that decided. Without: every IAM service prefix as allowed, "
+            "partial or denied. Read live from AWS Organizations (503 when it does not "
+            "answer)."
+        ),
+        parameters=[ACCOUNT_ID, EffectivePolicyQuerySerializer],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="EffectivePolicy",
+                serializers=[ActionDecisionSerializer, ServiceSummarySerializer],
+                resource_type_field_name=None,
+            ),
+            **errors(400, 404, 502, 503),
+        },
+        tags=TAG,
+    )
+    def get(self, request: Request, account_id: str) -> Response:
+        account = _visible_account(current_user(request), account_id)
+        query = parse_query(EffectivePolicyQuerySerializer, request)
+        aws_id = str(account.account_id)
+        try:
+            if "action" in query:
+                decision = effective_policy_decide(
+                    gateway=get_gateway(), account_id=aws_id, action=query["action"]
+                )
+                return Response(ActionDecisionSerializer(decision).data)
+            summary = effective_policy_services(gateway=get_gateway(), account_id=aws_id)
+        except NotInOrganization as exc:
+            raise NotFound(str(exc)) from exc
+        return Response(ServiceSummarySerializer(summary).data)

@@ -1,0 +1,237 @@
+"""/api/v1/requests/: submit, list, read, preview, approve, reject, cancel.
+
+Each view validates its input, calls one service and renders the request again; the
+services decide who may do what (self-approval, two approvers for regulated prod, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vending.api.idempotency import idempotency_key_read, idempotent
+from vending.api.pagination import ApiPagination
+from vending.api.schema import (
+    IDEMPOTENCY_KEY,
+    PREVIEW_EXAMPLE,
+    REJECT_EXAMPLE,
+    REPLAYED_HEADER,
+    REQUEST_EXAMPLE,
+    errors,
+    location_header,
+)
+from vending.api.selectors import account_request_filter, account_request_preview_for, team_get
+from vending.api.serializers import (
+    AccountRequestSerializer,
+    RequestApproveInputSerializer,
+    RequestCancelInputSerializer,
+    RequestCreateInputSerializer,
+    RequestListFilterSerializer,
+    RequestPreviewInputSerializer,
+    RequestPreviewSerializer,
+    RequestRejectInputSerializer,
+)
+from vending.api.views.common import current_user, paginated, parse_body, parse_id, parse_query
+from vending.models import AccountRequest, Team
+from vending.selectors import account_request_list_for
+from vending.services.requests import (
+    account_request_approve,
+    account_request_cancel,
+    account_request_create,
+    account_request_reject,
+)
+
+TAG = ["requests"]
+REQUEST_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The request's id.", required=True
+)
+
+
+def _team(slug: str) -> Team:
+    team = team_get(slug=slug)
+    if team is None:
+        raise ValidationError({"team": [f"There is no team '{slug}'."]})
+    return team
+
+
+def _visible_request(user: User, raw_id: str) -> AccountRequest:
+    pk = parse_id(raw_id, what="request")
+    found = account_request_list_for(user=user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"There is no request #{pk} that you can see.")
+    return found
+
+
+def _location(pk: int) -> str:
+    return reverse("api:request-detail", kwargs={"id": pk})
+
+
+def _render(user: User, pk: int) -> dict[str, Any]:
+    """The request as it is now, read again after a write."""
+    return dict(AccountRequestSerializer(account_request_list_for(user=user).get(pk=pk)).data)
+
+
+class RequestListCreateApi(APIView):
+    pagination_class = ApiPagination
+
+    @extend_schema(
+        operation_id="requests_list",
+        summary="List requests",
+        description="Newest first. Leads see their teams' requests; approvers and admins all.",
+        parameters=[RequestListFilterSerializer],
+        responses={200: AccountRequestSerializer(many=True), **errors(400, 404)},
+        tags=TAG,
+    )
+    def get(self, request: Request) -> Response:
+        filters = parse_query(RequestListFilterSerializer, request, paged=True)
+        requests = account_request_list_for(user=current_user(request))
+        return paginated(
+            self,
+            request,
+            account_request_filter(requests, filters=filters),
+            AccountRequestSerializer,
+        )
+
+    @extend_schema(
+        operation_id="requests_create",
+        summary="Submit a request (the team's leads)",
+        description="Answers 201 with the request in `pending_approval`.",
+        request=RequestCreateInputSerializer,
+        examples=[REQUEST_EXAMPLE],
+        parameters=[IDEMPOTENCY_KEY, location_header(201), REPLAYED_HEADER],
+        responses={201: AccountRequestSerializer, **errors(400, 403, 409, 422)},
+        tags=TAG,
+    )
+    def post(self, request: Request) -> Response:
+        user = current_user(request)
+        key = idempotency_key_read(request.headers)
+        data = parse_body(RequestCreateInputSerializer, request)
+
+        def submit() -> tuple[int, Any]:
+            created = account_request_create(
+                requester=user,
+                team=_team(data["team"]),
+                compliance_class=data["compliance_class"],
+                environments=data["environments"],
+                justification=data["justification"],
+            )
+            return status.HTTP_201_CREATED, _render(user, created.pk)
+
+        headers = {}
+        if key is None:
+            code, body = submit()
+        else:
+            outcome = idempotent(
+                user=user, key=key, method="POST", path=request.path, data=request.data, work=submit
+            )
+            code, body = outcome.status, outcome.body
+            if outcome.replayed:
+                headers["Idempotent-Replayed"] = "true"
+        headers["Location"] = _location(body["id"])
+        return Response(body, status=code, headers=headers)
+
+
+class RequestDetailApi(APIView):
+    @extend_schema(
+        operation_id="requests_retrieve",
+        summary="Read a request and its accounts' progress",
+        parameters=[REQUEST_ID],
+        responses={200: AccountRequestSerializer, **errors(400, 404)},
+        tags=TAG,
+    )
+    def get(self, request: Request, id: str) -> Response:
+        found = _visible_request(current_user(request), id)
+        return Response(AccountRequestSerializer(found).data)
+
+
+class RequestPreviewApi(APIView):
+    @extend_schema(
+        operation_id="requests_preview",
+        summary="What a request would create, without creating it (the team's leads)",
+        request=RequestPreviewInputSerializer,
+        examples=[PREVIEW_EXAMPLE],
+        responses={200: RequestPreviewSerializer, **errors(400, 403)},
+        tags=TAG,
+    )
+    def post(self, request: Request) -> Response:
+        data = parse_body(RequestPreviewInputSerializer, request)
+        preview = account_request_preview_for(
+            user=current_user(request),
+            team=_team(data["team"]),
+            compliance_class=data["compliance_class"],
+            environments=data["environments"],
+        )
+        return Response(RequestPreviewSerializer(preview).data)
+
+
+class RequestApproveApi(APIView):
+    @extend_schema(
+        operation_id="requests_approve",
+        summary="Approve a request (approvers, not the requester)",
+        description=(
+            "202 with `Location` when this approval starts provisioning; 200 when more "
+            "approvals are needed (regulated prod needs two distinct approvers)."
+        ),
+        parameters=[REQUEST_ID, location_header(202)],
+        request=RequestApproveInputSerializer,
+        responses={
+            200: AccountRequestSerializer,
+            202: AccountRequestSerializer,
+            **errors(400, 403, 404, 409),
+        },
+        tags=TAG,
+    )
+    def post(self, request: Request, id: str) -> Response:
+        user = current_user(request)
+        found = _visible_request(user, id)
+        data = parse_body(RequestApproveInputSerializer, request)
+        outcome = account_request_approve(request=found, approver=user, comment=data["comment"])
+        body = _render(user, found.pk)
+        if outcome.provisioning_started:
+            return Response(
+                body, status=status.HTTP_202_ACCEPTED, headers={"Location": _location(found.pk)}
+            )
+        return Response(body)
+
+
+class RequestRejectApi(APIView):
+    @extend_schema(
+        operation_id="requests_reject",
+        summary="Reject a request with a reason (approvers, not the requester)",
+        parameters=[REQUEST_ID],
+        request=RequestRejectInputSerializer,
+        examples=[REJECT_EXAMPLE],
+        responses={200: AccountRequestSerializer, **errors(400, 403, 404, 409)},
+        tags=TAG,
+    )
+    def post(self, request: Request, id: str) -> Response:
+        user = current_user(request)
+        found = _visible_request(user, id)
+        data = parse_body(RequestRejectInputSerializer, request)
+        account_request_reject(request=found, actor=user, reason=data["reason"])
+        return Response(_render(user, found.pk))
+
+
+class RequestCancelApi(APIView):
+    @extend_schema(
+        operation_id="requests_cancel",
+        summary="Cancel a request (its requester or an admin)",
+        parameters=[REQUEST_ID],
+        request=RequestCancelInputSerializer,
+        responses={200: AccountRequestSerializer, **errors(400, 403, 404, 409)},
+        tags=TAG,
+    )
+    def post(self, request: Request, id: str) -> Response:
+        user = current_user(request)
+        found = _visible_request(user, id)
+        data = parse_body(RequestCancelInputSerializer, request)
+        account_request_cancel(request=found, actor=user, reason=data["reason"])
+        return Response(_render(user, found.pk))
