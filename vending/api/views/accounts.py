@@ -12,13 +12,6 @@ from rest_framework.views import APIView
 
 from vending.api.pagination import ApiPagination
 from vending.api.schema import errors
-from vending.api.selectors import (
-    NotInOrganization,
-    account_get_for,
-    account_list_for,
-    effective_policy_decide,
-    effective_policy_services,
-)
 from vending.api.serializers import (
     AccountListFilterSerializer,
     AccountSerializer,
@@ -30,6 +23,13 @@ from vending.api.views.common import current_user, paginated, parse_query
 from vending.aws import get_gateway
 from vending.models import VendedAccount
 from vending.roles import User
+from vending.selectors import (
+    NotInOrganization,
+    account_get_for,
+    account_list_for,
+    effective_policy_decide,
+    effective_policy_services,
+)
 
 TAG = ["accounts"]
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")

@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 from vending.api.pagination import ApiPagination
 from vending.api.permissions import IsApproverOrAdmin
 from vending.api.schema import errors
-from vending.api.selectors import audit_event_list_for
 from vending.api.serializers import AuditEventFilterSerializer, AuditEventSerializer
 from vending.api.views.common import current_user, paginated, parse_query
+from vending.selectors import audit_event_list_for
 
 
 class AuditEventListApi(APIView):

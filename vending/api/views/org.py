@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vending.api.schema import errors
-from vending.api.selectors import org_tree_read
 from vending.api.serializers import OrgTreeSerializer, StrictInputSerializer
 from vending.api.views.common import parse_query
 from vending.aws import get_gateway
+from vending.selectors import org_tree_read
 
 
 class _NoQuery(StrictInputSerializer):

@@ -28,7 +28,6 @@ from vending.api.schema import (
     errors,
     location_header,
 )
-from vending.api.selectors import account_request_filter, account_request_preview_for, team_get
 from vending.api.serializers import (
     AccountRequestSerializer,
     RequestApproveInputSerializer,
@@ -41,7 +40,12 @@ from vending.api.serializers import (
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_id, parse_query
 from vending.models import AccountRequest, Team
-from vending.selectors import account_request_list_for
+from vending.selectors import (
+    account_request_filter,
+    account_request_list_for,
+    account_request_preview_for,
+    team_get,
+)
 from vending.services.requests import (
     account_request_approve,
     account_request_cancel,

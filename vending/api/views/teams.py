@@ -10,13 +10,13 @@ from rest_framework.views import APIView
 
 from vending.api.pagination import ApiPagination
 from vending.api.schema import TEAM_EXAMPLE, errors
-from vending.api.selectors import team_list
 from vending.api.serializers import (
     StrictInputSerializer,
     TeamCreateInputSerializer,
     TeamSerializer,
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_query
+from vending.selectors import team_list
 from vending.services.teams import team_create
 
 TAG = ["teams"]
