@@ -194,7 +194,6 @@ CELERY_BROKER_FILESYSTEM_DIR = Path(
     env.str("CELERY_BROKER_FILESYSTEM_DIR", default=str(VAR_DIR / "broker"))
 )
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- AWS Organizations -----------------------------------------------------------------
@@ -270,3 +269,51 @@ VENDING_COMPLIANCE_CATALOG = env.str("VENDING_COMPLIANCE_CATALOG", default="")
 VENDING_SCP_MAX_SIZE = env.int("VENDING_SCP_MAX_SIZE", default=5120)
 # SCPs directly attached per root, OU or account (5; raised to 10 in 2026).
 VENDING_SCP_MAX_PER_TARGET = env.int("VENDING_SCP_MAX_PER_TARGET", default=5)
+
+# --- Single sign-on (OpenID Connect, optional) ----------------------------------------
+# On when a client id is set (or VENDING_OIDC_ENABLED=true); password sign-in stays.
+# The client secret comes from the environment only: never from the repo or the database.
+VENDING_OIDC_RP_CLIENT_ID = env.str("VENDING_OIDC_RP_CLIENT_ID", default="")
+VENDING_OIDC_ENABLED = env.bool("VENDING_OIDC_ENABLED", default=bool(VENDING_OIDC_RP_CLIENT_ID))
+# The claim carrying the IdP's groups, and the IdP groups that grant each portal role
+# (synced at every sign-in; a role with no IdP groups listed is left to the Django admin).
+VENDING_OIDC_GROUPS_CLAIM = env.str("VENDING_OIDC_GROUPS_CLAIM", default="groups")
+VENDING_OIDC_APPROVER_GROUPS = env.list("VENDING_OIDC_APPROVER_GROUPS", default=[])
+VENDING_OIDC_ADMIN_GROUPS = env.list("VENDING_OIDC_ADMIN_GROUPS", default=[])
+# The claim used as the username of a new user (falls back to a hash of the e-mail).
+VENDING_OIDC_USERNAME_CLAIM = env.str("VENDING_OIDC_USERNAME_CLAIM", default="preferred_username")
+if VENDING_OIDC_ENABLED:
+    _oidc_required = {
+        "VENDING_OIDC_RP_CLIENT_ID": VENDING_OIDC_RP_CLIENT_ID,
+        "VENDING_OIDC_RP_CLIENT_SECRET": env.str("VENDING_OIDC_RP_CLIENT_SECRET", default=""),
+        "VENDING_OIDC_OP_AUTHORIZATION_ENDPOINT": env.str(
+            "VENDING_OIDC_OP_AUTHORIZATION_ENDPOINT", default=""
+        ),
+        "VENDING_OIDC_OP_TOKEN_ENDPOINT": env.str("VENDING_OIDC_OP_TOKEN_ENDPOINT", default=""),
+        "VENDING_OIDC_OP_USER_ENDPOINT": env.str("VENDING_OIDC_OP_USER_ENDPOINT", default=""),
+    }
+    _oidc_missing = [name for name, value in _oidc_required.items() if not value]
+    OIDC_RP_SIGN_ALGO = env.str("VENDING_OIDC_RP_SIGN_ALGO", default="RS256")
+    OIDC_OP_JWKS_ENDPOINT = env.str("VENDING_OIDC_OP_JWKS_ENDPOINT", default="") or None
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")) and OIDC_OP_JWKS_ENDPOINT is None:
+        _oidc_missing.append("VENDING_OIDC_OP_JWKS_ENDPOINT")
+    if _oidc_missing:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "Single sign-on is enabled but these are not set: " + ", ".join(_oidc_missing)
+        )
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "vending.web.oidc.PortalOIDCBackend",
+    ]
+    OIDC_RP_CLIENT_ID = VENDING_OIDC_RP_CLIENT_ID
+    OIDC_RP_CLIENT_SECRET = _oidc_required["VENDING_OIDC_RP_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc_required["VENDING_OIDC_OP_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = _oidc_required["VENDING_OIDC_OP_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = _oidc_required["VENDING_OIDC_OP_USER_ENDPOINT"]
+    OIDC_RP_SCOPES = env.str("VENDING_OIDC_RP_SCOPES", default="openid email profile")
+    OIDC_USE_PKCE = True
+    OIDC_TIMEOUT = env.int("VENDING_OIDC_TIMEOUT_SECONDS", default=10)
+    LOGIN_REDIRECT_URL_FAILURE = "login"

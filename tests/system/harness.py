@@ -217,6 +217,31 @@ class Portal:
         self.workers.append(process)
         return process
 
+    def start_web(self, port: int) -> str:
+        """gunicorn on 127.0.0.1:port, as the Procfile runs it; answers once it serves."""
+        log = self.tmp_path / "web.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [PYTHON, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}",
+                 "--workers", "2", "--threads", "4", "--no-control-socket"],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        self.workers.append(process)
+        url = f"http://127.0.0.1:{port}"
+
+        def serving() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"web exited: {log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:  # loopback
+                    return resp.status == 200
+            except OSError:
+                return False
+
+        wait_for(serving, timeout=60, what="the web server")
+        return url
+
     def kill_workers(self, sig: int = signal.SIGKILL) -> None:
         for process in self.workers:
             if process.poll() is None:

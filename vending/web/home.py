@@ -6,10 +6,11 @@ from vending.selectors import account_request_list_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    requests = (
-        account_request_list_for(user=request.user)[:20] if request.user.is_authenticated else []
+    """The landing page: recent requests for those signed in, a sign-in prompt otherwise."""
+    recent = (
+        account_request_list_for(user=request.user)[:10] if request.user.is_authenticated else []
     )
-    return render(request, "vending/home.html", {"requests": requests})
+    return render(request, "vending/home.html", {"requests": recent})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

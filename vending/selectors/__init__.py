@@ -43,6 +43,20 @@ def _visible_to(user: User, qs: QuerySet[Any], team_path: str) -> QuerySet[Any]:
 # -- teams and requests -------------------------------------------------------------------
 
 
+def approval_queue_for(*, user: User) -> QuerySet[AccountRequest]:
+    """Requests waiting for `user`'s approval, oldest first: pending, not their own, and
+    not already approved by them. Empty for anyone who is not an approver."""
+    if not is_approver(user):
+        return AccountRequest.objects.none()
+    return (
+        AccountRequest.objects.filter(status="pending_approval")
+        .exclude(requester_id=user.pk)
+        .exclude(approvals__approver_id=user.pk)
+        .select_related("team", "requester")
+        .order_by("created_at", "id")
+    )
+
+
 def account_request_list_for(*, user: User) -> QuerySet[AccountRequest]:
     """Requests `user` may see: approvers and admins see all, leads their teams'."""
     qs = AccountRequest.objects.select_related("team", "requester").prefetch_related(

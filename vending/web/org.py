@@ -1,0 +1,36 @@
+"""Organization: the live OU tree with its SCPs, and drift for approvers and admins."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from vending.aws import AwsError, get_gateway
+from vending.selectors import OrgTree, org_tree_read
+from vending.selectors.inventory import class_labels_by_ou_path, drift_report_for
+from vending.web.accounts import AwsNotice, aws_notice, load_roles
+
+
+@login_required
+@require_safe
+def org_tree(request: HttpRequest) -> HttpResponse:
+    load_roles(request)
+    tree: OrgTree | None = None
+    notice: AwsNotice | None = None
+    try:
+        tree = org_tree_read(gateway=get_gateway())
+    except AwsError as exc:
+        notice = aws_notice(exc)
+    return render(
+        request,
+        "vending/org/tree.html",
+        {
+            "nav": "org",
+            "tree": tree,
+            "notice": notice,
+            "classes_by_path": class_labels_by_ou_path(),
+            "drift": drift_report_for(user=request.user),
+        },
+    )
