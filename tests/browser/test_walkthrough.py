@@ -87,9 +87,19 @@ def sign_in(browser, url: str, username: str):
     return page
 
 
+MAX_SHOT_HEIGHT = 2000
+
+
 def shot(page, name: str) -> None:
+    """The whole page, cut at MAX_SHOT_HEIGHT pixels (the services list runs long)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_SHOT_HEIGHT)
+    width = page.viewport_size["width"] if page.viewport_size else 1366
+    page.screenshot(
+        path=str(SHOTS / f"{name}.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": width, "height": height},
+    )
 
 
 def test_lead_requests_two_approvers_approve_accounts_arrive_live(portal_url, browser):
@@ -126,6 +136,7 @@ def test_lead_requests_two_approvers_approve_accounts_arrive_live(portal_url, br
         shot(page, f"04-approvals-queue-{approver}")
         page.goto(f"{url}/approvals/{request_id}/")
         if number == 1:
+            expect(page.locator("body")).to_contain_text("allowed", timeout=30_000)
             shot(page, "05-approval-page")
         page.get_by_label("Comment").fill(f"Looks right ({approver})")
         page.get_by_role("button", name="Approve").click()
