@@ -29,3 +29,11 @@ def other_team(users: dict[str, Any]) -> Team:
     team = Team.objects.create(slug="payments", name="Payments")
     team.leads.add(users["lead2"])
     return team
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_services() -> None:
+    """The services of an OU are cached for a minute; each test reads its own org."""
+    from django.core.cache import cache
+
+    cache.clear()

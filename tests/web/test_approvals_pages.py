@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.web.helpers import SCRIPT, messages, submit
 from vending.choices import RequestStatus
 from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.roles import APPROVERS_GROUP
-from vending.services.requests import account_request_approve, account_request_create
+from vending.services.requests import account_request_approve
 from vending.web.approvals import age_label
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_services() -> None:
-    # The services of an OU are cached for a minute; each test reads its own org.
-    cache.clear()
-
-
-SCRIPT = "<script>alert('x')</script>"
-
-
-def _submit(users, team, *, cls="general", envs=("dev",), who="lead", justification="New service"):
-    return account_request_create(
-        requester=users[who],
-        team=team,
-        compliance_class=cls,
-        environments=list(envs),
-        justification=justification,
-    )
-
-
-def _messages(html: str) -> list[str]:
-    return [m.strip() for m in re.findall(r'<li class="message[^"]*">(.*?)</li>', html, re.S)]
 
 
 def _make_lead_an_approver(users) -> None:
@@ -78,7 +54,7 @@ def test_anonymous_people_are_sent_to_sign_in(client, name, args, method):
     ],
 )
 def test_approval_pages_are_403_for_non_approvers(web_client_for, users, team, role, name, method):
-    req = _submit(users, team)
+    req = submit(users, team)
     args = [] if name == "approval_queue" else [req.pk]
     response = getattr(web_client_for(role), method)(
         reverse(name, args=args), {"comment": "ok", "reason": "no"}
@@ -101,7 +77,7 @@ def test_an_unknown_request_is_404_for_approvers(web_client_for, team):
 
 @pytest.mark.parametrize("name", ["request_approve", "request_reject"])
 def test_decisions_need_the_csrf_token(users, team, name):
-    req = _submit(users, team)
+    req = submit(users, team)
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["approver1"])
     response = client.post(reverse(name, args=[req.pk]), {"comment": "ok", "reason": "no"})
@@ -118,8 +94,8 @@ def test_decisions_need_the_csrf_token(users, team, name):
 def test_the_queue_lists_waiting_requests_oldest_first_with_their_age(
     web_client_for, users, team, other_team
 ):
-    older = _submit(users, team)
-    newer = _submit(users, other_team, who="lead2")
+    older = submit(users, team)
+    newer = submit(users, other_team, who="lead2")
     AccountRequest.objects.filter(pk=older.pk).update(
         created_at=timezone.now() - timedelta(hours=3, minutes=10)
     )
@@ -137,8 +113,8 @@ def test_the_queue_leaves_out_own_and_already_approved_requests(
     web_client_for, users, team, other_team, task_queue
 ):
     _make_lead_an_approver(users)
-    own = _submit(users, team)
-    approved = _submit(users, other_team, cls="hipaa", envs=("prod",), who="lead2")
+    own = submit(users, team)
+    approved = submit(users, other_team, cls="hipaa", envs=("prod",), who="lead2")
     account_request_approve(request=approved, approver=users["approver1"])
     queue = web_client_for("approver1").get(reverse("approval_queue")).context["rows"]
     assert [r.pk for r, _ in queue] == [own.pk]
@@ -165,9 +141,9 @@ def test_the_queue_filters_by_team_class_and_environment(
     web_client_for, users, team, other_team, query, expected
 ):
     labels = {
-        _submit(users, team).pk: "checkout-general-dev",
-        _submit(users, team, cls="pci", envs=("prod",)).pk: "checkout-pci-prod",
-        _submit(users, other_team, who="lead2").pk: "payments-general-dev",
+        submit(users, team).pk: "checkout-general-dev",
+        submit(users, team, cls="pci", envs=("prod",)).pk: "checkout-pci-prod",
+        submit(users, other_team, who="lead2").pk: "payments-general-dev",
     }
     response = web_client_for("approver1").get(reverse("approval_queue"), query)
     assert [labels[r.pk] for r, _ in response.context["rows"]] == expected
@@ -239,7 +215,7 @@ def test_age_labels_are_short(seconds, label):
 
 
 def test_the_approval_page_shows_the_request_and_its_preview(web_client_for, users, team):
-    req = _submit(users, team, cls="hipaa_pci", envs=("dev", "prod"))
+    req = submit(users, team, cls="hipaa_pci", envs=("dev", "prod"))
     response = web_client_for("approver1").get(reverse("approval_detail", args=[req.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -274,7 +250,7 @@ def test_the_services_summary_of_the_approval_page(web_client_for, users, team, 
 
 
 def test_the_justification_is_escaped_on_the_approval_page(web_client_for, users, team):
-    req = _submit(users, team, justification=f"Please {SCRIPT}")
+    req = submit(users, team, justification=f"Please {SCRIPT}")
     html = web_client_for("approver1").get(reverse("approval_detail", args=[req.pk]))
     text = html.content.decode()
     assert SCRIPT not in text
@@ -284,12 +260,12 @@ def test_the_justification_is_escaped_on_the_approval_page(web_client_for, users
 def test_one_approval_starts_provisioning_of_a_general_request(
     web_client_for, users, team, task_queue
 ):
-    req = _submit(users, team)
+    req = submit(users, team)
     response = web_client_for("approver1").post(
         reverse("request_approve", args=[req.pk]), {"comment": "Looks right"}, follow=True
     )
     assert response.redirect_chain == [(reverse("approval_queue"), 302)]
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         f"Approved: provisioning started for request #{req.pk}."
     ]
     req.refresh_from_db()
@@ -298,11 +274,11 @@ def test_one_approval_starts_provisioning_of_a_general_request(
 
 
 def test_regulated_prod_needs_two_distinct_approvers(web_client_for, users, team, task_queue):
-    req = _submit(users, team, cls="hipaa", envs=("dev", "prod"))
+    req = submit(users, team, cls="hipaa", envs=("dev", "prod"))
     first = web_client_for("approver1").post(
         reverse("request_approve", args=[req.pk]), {"comment": ""}, follow=True
     )
-    assert _messages(first.content.decode()) == [
+    assert messages(first.content.decode()) == [
         f"Approval recorded: 1 more approver needed for request #{req.pk}."
     ]
     req.refresh_from_db()
@@ -314,7 +290,7 @@ def test_regulated_prod_needs_two_distinct_approvers(web_client_for, users, team
     second = web_client_for("approver2").post(
         reverse("request_approve", args=[req.pk]), {"comment": "Second"}, follow=True
     )
-    assert _messages(second.content.decode()) == [
+    assert messages(second.content.decode()) == [
         f"Approved: provisioning started for request #{req.pk}."
     ]
     req.refresh_from_db()
@@ -325,7 +301,7 @@ def test_regulated_prod_needs_two_distinct_approvers(web_client_for, users, team
 def test_a_second_approval_from_the_same_approver_does_not_count(
     web_client_for, users, team, task_queue
 ):
-    req = _submit(users, team, cls="pci", envs=("prod",))
+    req = submit(users, team, cls="pci", envs=("prod",))
     client = web_client_for("approver1")
     client.post(reverse("request_approve", args=[req.pk]), {"comment": ""})
     # The page hides Approve and says why ...
@@ -335,7 +311,7 @@ def test_a_second_approval_from_the_same_approver_does_not_count(
     # ... and a direct POST is refused with the service's message.
     again = client.post(reverse("request_approve", args=[req.pk]), {"comment": "again"})
     assert again.status_code == 409
-    assert _messages(again.content.decode()) == ["You have already approved this request."]
+    assert messages(again.content.decode()) == ["You have already approved this request."]
     assert Approval.objects.filter(request=req).count() == 1
     req.refresh_from_db()
     assert req.status == RequestStatus.PENDING_APPROVAL
@@ -343,7 +319,7 @@ def test_a_second_approval_from_the_same_approver_does_not_count(
 
 def test_self_approval_is_refused(web_client_for, users, team):
     _make_lead_an_approver(users)
-    req = _submit(users, team)
+    req = submit(users, team)
     client = web_client_for("lead")
     page = client.get(reverse("approval_detail", args=[req.pk])).content.decode()
     assert "You submitted this request, so you cannot approve or reject it." in page
@@ -351,7 +327,7 @@ def test_self_approval_is_refused(web_client_for, users, team):
     assert f'action="{reverse("request_reject", args=[req.pk])}"' not in page
     response = client.post(reverse("request_approve", args=[req.pk]), {"comment": "mine"})
     assert response.status_code == 403
-    assert _messages(response.content.decode()) == ["You cannot approve your own request."]
+    assert messages(response.content.decode()) == ["You cannot approve your own request."]
     assert not Approval.objects.exists()
     req.refresh_from_db()
     assert req.status == RequestStatus.PENDING_APPROVAL
@@ -359,12 +335,12 @@ def test_self_approval_is_refused(web_client_for, users, team):
 
 def test_self_rejection_is_refused(web_client_for, users, team):
     _make_lead_an_approver(users)
-    req = _submit(users, team)
+    req = submit(users, team)
     response = web_client_for("lead").post(
         reverse("request_reject", args=[req.pk]), {"reason": "changed my mind"}
     )
     assert response.status_code == 403
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         "You cannot reject your own request; cancel it instead."
     ]
     req.refresh_from_db()
@@ -373,7 +349,7 @@ def test_self_rejection_is_refused(web_client_for, users, team):
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_rejecting_needs_a_reason(web_client_for, users, team, reason):
-    req = _submit(users, team)
+    req = submit(users, team)
     response = web_client_for("approver1").post(
         reverse("request_reject", args=[req.pk]), {"reason": reason}
     )
@@ -389,14 +365,14 @@ def test_rejecting_needs_a_reason(web_client_for, users, team, reason):
 
 
 def test_a_rejection_with_a_reason_closes_the_request(web_client_for, users, team):
-    req = _submit(users, team)
+    req = submit(users, team)
     response = web_client_for("approver1").post(
         reverse("request_reject", args=[req.pk]),
         {"reason": f"Use the shared account {SCRIPT}"},
         follow=True,
     )
     assert response.redirect_chain == [(reverse("approval_queue"), 302)]
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         f"Rejected #{req.pk}. The requester is told why."
     ]
     req.refresh_from_db()
@@ -408,14 +384,14 @@ def test_a_rejection_with_a_reason_closes_the_request(web_client_for, users, tea
 
 
 def test_a_decided_request_takes_no_more_decisions(web_client_for, users, team, task_queue):
-    req = _submit(users, team)
+    req = submit(users, team)
     account_request_approve(request=req, approver=users["approver1"])
     client = web_client_for("approver2")
     page = client.get(reverse("approval_detail", args=[req.pk])).content.decode()
     assert "it no longer takes approvals or rejections" in page
     response = client.post(reverse("request_approve", args=[req.pk]), {"comment": ""})
     assert response.status_code == 409
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         f"Request #{req.pk} is provisioning; it no longer takes approvals."
     ]
     assert Approval.objects.filter(request=req).count() == 1

@@ -7,40 +7,20 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from tests.web.helpers import SCRIPT, messages, submit
 from vending.aws import TransientAwsError
 from vending.choices import AccountStatus, RequestStatus
 from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.roles import APPROVERS_GROUP
 from vending.services.requests import (
     account_request_approve,
-    account_request_create,
     account_request_reject,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_services() -> None:
-    # The services of an OU are cached for a minute; each test reads its own org.
-    cache.clear()
-
-
-SCRIPT = "<script>alert('x')</script>"
-
-
-def _submit(users, team, *, cls="general", envs=("dev",), who="lead", justification="New service"):
-    return account_request_create(
-        requester=users[who],
-        team=team,
-        compliance_class=cls,
-        environments=list(envs),
-        justification=justification,
-    )
 
 
 def _form(**changes: Any) -> dict[str, Any]:
@@ -52,10 +32,6 @@ def _form(**changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
-
-
-def _messages(html: str) -> list[str]:
-    return [m.strip() for m in re.findall(r'<li class="message[^"]*">(.*?)</li>', html, re.S)]
 
 
 def _fail(account: VendedAccount, reason: str) -> None:
@@ -101,7 +77,7 @@ def test_an_htmx_fragment_sends_an_expired_session_back_to_the_page(client):
 
 @pytest.mark.parametrize("name", ["request_detail", "request_progress"])
 def test_another_teams_request_is_404(web_client_for, users, team, other_team, name):
-    theirs = _submit(users, other_team, who="lead2")
+    theirs = submit(users, other_team, who="lead2")
     response = web_client_for("lead").get(reverse(name, args=[theirs.pk]))
     assert response.status_code == 404
 
@@ -109,7 +85,7 @@ def test_another_teams_request_is_404(web_client_for, users, team, other_team, n
 def test_cancelling_another_teams_request_is_404_and_changes_nothing(
     web_client_for, users, team, other_team
 ):
-    theirs = _submit(users, other_team, who="lead2")
+    theirs = submit(users, other_team, who="lead2")
     response = web_client_for("lead").post(reverse("request_cancel", args=[theirs.pk]))
     assert response.status_code == 404
     theirs.refresh_from_db()
@@ -117,7 +93,7 @@ def test_cancelling_another_teams_request_is_404_and_changes_nothing(
 
 
 def test_retry_on_another_teams_request_is_404(web_client_for, users, team, other_team):
-    theirs = _submit(users, other_team, who="lead2")
+    theirs = submit(users, other_team, who="lead2")
     account = theirs.accounts.get()
     response = web_client_for("lead").post(reverse("account_retry", args=[theirs.pk, account.pk]))
     assert response.status_code == 404
@@ -133,7 +109,7 @@ def test_retry_on_another_teams_request_is_404(web_client_for, users, team, othe
     ],
 )
 def test_every_form_needs_the_csrf_token(users, team, name, method):
-    req = _submit(users, team)
+    req = submit(users, team)
     args = {
         "request_new": [],
         "request_preview": [],
@@ -211,7 +187,7 @@ def test_the_success_message_says_what_happens_next(web_client_for, team):
     )
     created = AccountRequest.objects.get()
     assert response.redirect_chain == [(reverse("request_detail", args=[created.pk]), 302)]
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         f"Request #{created.pk} submitted. It waits for 2 approvals; "
         "this page follows its progress."
     ]
@@ -249,7 +225,7 @@ def test_the_form_keeps_what_was_typed_after_an_error(web_client_for, team):
 
 
 def test_a_duplicate_submission_is_refused_with_the_services_message(web_client_for, users, team):
-    held = _submit(users, team, envs=("prod",))
+    held = submit(users, team, envs=("prod",))
     response = web_client_for("lead").post(
         reverse("request_new"), _form(environments=["dev", "prod"])
     )
@@ -270,7 +246,7 @@ def test_a_duplicate_submission_is_refused_with_the_services_message(web_client_
 
 
 def test_existing_environments_are_flagged_beside_the_checkboxes(web_client_for, users, team):
-    held = _submit(users, team, envs=("qa",))
+    held = submit(users, team, envs=("qa",))
     html = web_client_for("lead").get(reverse("request_new")).content.decode()
     flag = re.search(r'<span class="env-flag" id="env-flag-qa">(.*?)</span>', html, re.S)
     assert flag is not None
@@ -328,7 +304,7 @@ def test_the_preview_of_a_general_dev_account_needs_one_approver(
 def test_the_preview_flags_an_environment_the_team_already_has(
     web_client_for, users, team, moto_gateway
 ):
-    held = _submit(users, team, envs=("prod",), cls="hipaa")
+    held = submit(users, team, envs=("prod",), cls="hipaa")
     response = _preview(
         web_client_for("lead"), compliance_class="hipaa", environments=["dev", "prod"]
     )
@@ -403,8 +379,8 @@ def test_services_need_a_valid_class(web_client_for, team):
 
 
 def test_a_lead_lists_their_teams_requests_only(web_client_for, users, team, other_team):
-    ours = _submit(users, team)
-    theirs = _submit(users, other_team, who="lead2")
+    ours = submit(users, team)
+    theirs = submit(users, other_team, who="lead2")
     response = web_client_for("lead").get(reverse("request_list"))
     assert response.status_code == 200
     listed = [r.pk for r in response.context["page"].object_list]
@@ -417,8 +393,8 @@ def test_a_lead_lists_their_teams_requests_only(web_client_for, users, team, oth
 def test_approvers_see_all_newest_first_and_leads_default_to_mine(
     web_client_for, users, team, other_team
 ):
-    ours = _submit(users, team)
-    theirs = _submit(users, other_team, who="lead2")
+    ours = submit(users, team)
+    theirs = submit(users, other_team, who="lead2")
     users["lead"].groups.add(Group.objects.get(name=APPROVERS_GROUP))
     # An approver who leads no team starts from everything.
     page = web_client_for("approver1").get(reverse("request_list")).context["page"]
@@ -433,8 +409,8 @@ def test_approvers_see_all_newest_first_and_leads_default_to_mine(
 
 
 def test_the_list_filters_by_status_and_team(web_client_for, users, team, other_team):
-    ours = _submit(users, team)
-    theirs = _submit(users, other_team, who="lead2")
+    ours = submit(users, team)
+    theirs = submit(users, other_team, who="lead2")
     account_request_reject(request=theirs, actor=users["approver1"], reason="No")
     client = web_client_for("admin")
     rejected = client.get(reverse("request_list"), {"status": "rejected"}).context["page"]
@@ -501,7 +477,7 @@ def test_the_list_pages_by_25_keeping_the_filters(web_client_for, users, team):
 
 
 def test_the_request_page_shows_details_with_the_justification_escaped(web_client_for, users, team):
-    req = _submit(users, team, justification=f"Needs {SCRIPT} now")
+    req = submit(users, team, justification=f"Needs {SCRIPT} now")
     response = web_client_for("lead").get(reverse("request_detail", args=[req.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -520,7 +496,7 @@ def test_the_request_page_shows_details_with_the_justification_escaped(web_clien
 
 
 def test_an_approval_comment_is_escaped_too(web_client_for, users, team):
-    req = _submit(users, team)
+    req = submit(users, team)
     account_request_approve(request=req, approver=users["approver1"], comment=SCRIPT)
     html = web_client_for("lead").get(reverse("request_detail", args=[req.pk])).content.decode()
     assert SCRIPT not in html
@@ -530,7 +506,7 @@ def test_an_approval_comment_is_escaped_too(web_client_for, users, team):
 def test_the_request_page_says_how_many_approvals_are_still_needed(
     web_client_for, users, team, task_queue
 ):
-    req = _submit(users, team, cls="hipaa_pci", envs=("dev", "prod"))
+    req = submit(users, team, cls="hipaa_pci", envs=("dev", "prod"))
     account_request_approve(request=req, approver=users["approver1"], comment="Fine by me")
     html = web_client_for("lead").get(reverse("request_detail", args=[req.pk])).content.decode()
     assert "<strong>1 of 2</strong> approvals" in html
@@ -540,7 +516,7 @@ def test_the_request_page_says_how_many_approvals_are_still_needed(
 
 
 def test_the_request_page_polls_while_the_request_moves(web_client_for, users, team):
-    req = _submit(users, team)
+    req = submit(users, team)
     html = web_client_for("lead").get(reverse("request_detail", args=[req.pk])).content.decode()
     progress = reverse("request_progress", args=[req.pk])
     assert f'hx-get="{progress}?seen=pending_approval" hx-trigger="every 2s"' in html
@@ -549,7 +525,7 @@ def test_the_request_page_polls_while_the_request_moves(web_client_for, users, t
 def test_the_progress_partial_polls_until_terminal_then_stops(
     web_client_for, users, team, task_queue
 ):
-    req = _submit(users, team, envs=("dev", "qa"))
+    req = submit(users, team, envs=("dev", "qa"))
     client = web_client_for("lead")
     url = reverse("request_progress", args=[req.pk])
     account_request_approve(request=req, approver=users["approver1"])
@@ -579,14 +555,14 @@ def test_the_progress_partial_polls_until_terminal_then_stops(
 
 @pytest.mark.parametrize("status", ["rejected", "cancelled", "completed", "failed"])
 def test_settled_requests_do_not_poll(web_client_for, users, team, status):
-    req = _submit(users, team)
+    req = submit(users, team)
     AccountRequest.objects.filter(pk=req.pk).update(status=status)
     html = web_client_for("lead").get(reverse("request_progress", args=[req.pk])).content.decode()
     assert "hx-trigger" not in html
 
 
 def test_the_actions_follow_a_status_change_out_of_band(web_client_for, users, team):
-    req = _submit(users, team)
+    req = submit(users, team)
     client = web_client_for("lead")
     page = client.get(reverse("request_detail", args=[req.pk])).content.decode()
     assert "Cancel request" in page
@@ -602,7 +578,7 @@ def test_the_actions_follow_a_status_change_out_of_band(web_client_for, users, t
 def test_failed_accounts_show_the_reason_and_admins_may_retry(
     web_client_for, users, team, task_queue
 ):
-    req = _submit(users, team)
+    req = submit(users, team)
     account_request_approve(request=req, approver=users["approver1"])
     account = req.accounts.get()
     _fail(account, "The organization has reached its quota of accounts.")
@@ -618,7 +594,7 @@ def test_failed_accounts_show_the_reason_and_admins_may_retry(
     req.refresh_from_db()
     assert account.status == AccountStatus.PENDING
     assert req.status == RequestStatus.PROVISIONING
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         "checkout-dev is queued again; its progress shows below."
     ]
 
@@ -626,22 +602,20 @@ def test_failed_accounts_show_the_reason_and_admins_may_retry(
 def test_a_non_admin_retry_is_refused_with_the_services_message(
     web_client_for, users, team, task_queue
 ):
-    req = _submit(users, team)
+    req = submit(users, team)
     account_request_approve(request=req, approver=users["approver1"])
     account = req.accounts.get()
     _fail(account, "Quota")
     response = web_client_for("lead").post(
         reverse("account_retry", args=[req.pk, account.pk]), follow=True
     )
-    assert _messages(response.content.decode()) == [
-        "Only portal admins can retry a failed account."
-    ]
+    assert messages(response.content.decode()) == ["Only portal admins can retry a failed account."]
     account.refresh_from_db()
     assert account.status == AccountStatus.FAILED
 
 
 def test_the_timeline_says_who_did_what_and_when(web_client_for, users, team, task_queue):
-    req = _submit(users, team, cls="hipaa", envs=("prod",))
+    req = submit(users, team, cls="hipaa", envs=("prod",))
     account_request_approve(request=req, approver=users["approver1"], comment="Checked the DPA")
     account_request_approve(request=req, approver=users["approver2"])
     response = web_client_for("lead").get(reverse("request_detail", args=[req.pk]))
@@ -660,7 +634,7 @@ def test_the_timeline_says_who_did_what_and_when(web_client_for, users, team, ta
 
 
 def test_the_requester_cancels_with_a_reason(web_client_for, users, team):
-    req = _submit(users, team)
+    req = submit(users, team)
     client = web_client_for("lead")
     html = client.get(reverse("request_detail", args=[req.pk])).content.decode()
     assert f'action="{reverse("request_cancel", args=[req.pk])}"' in html
@@ -670,7 +644,7 @@ def test_the_requester_cancels_with_a_reason(web_client_for, users, team):
     req.refresh_from_db()
     assert req.status == RequestStatus.CANCELLED
     assert req.decision_reason == "Wrong class"
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         f"Request #{req.pk} cancelled. No account will be created."
     ]
     assert "Cancel request" not in response.content.decode()
@@ -678,7 +652,7 @@ def test_the_requester_cancels_with_a_reason(web_client_for, users, team):
 
 def test_cancel_is_offered_only_to_the_requester_and_admins(web_client_for, users, team):
     users["lead2"].led_teams.add(team)  # a co-lead of the same team
-    req = _submit(users, team)
+    req = submit(users, team)
     url = reverse("request_cancel", args=[req.pk])
     html = web_client_for("lead2").get(reverse("request_detail", args=[req.pk])).content.decode()
     assert url not in html
@@ -687,7 +661,7 @@ def test_cancel_is_offered_only_to_the_requester_and_admins(web_client_for, user
         in web_client_for("admin").get(reverse("request_detail", args=[req.pk])).content.decode()
     )
     response = web_client_for("lead2").post(url, follow=True)
-    assert _messages(response.content.decode()) == [
+    assert messages(response.content.decode()) == [
         "Only the requester or an admin can cancel a request."
     ]
     req.refresh_from_db()
@@ -695,7 +669,7 @@ def test_cancel_is_offered_only_to_the_requester_and_admins(web_client_for, user
 
 
 def test_approvers_get_a_link_to_the_approval_page(web_client_for, users, team):
-    req = _submit(users, team)
+    req = submit(users, team)
     approval_url = reverse("approval_detail", args=[req.pk])
     approver_html = web_client_for("approver1").get(reverse("request_detail", args=[req.pk]))
     assert f'href="{approval_url}">Review and decide</a>' in approver_html.content.decode()
