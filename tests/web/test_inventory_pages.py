@@ -684,3 +684,10 @@ def test_inventory_admin_portal_admins_manage_teams_but_mint_no_superusers(users
     client.post(f"/admin/auth/user/{root.pk}/change/", {"username": "owned"})
     root.refresh_from_db()
     assert root.username == "root"
+
+
+def test_portal_admins_reach_the_django_admin_without_the_staff_flag(users, web_client_for):
+    assert not users["admin"].is_staff  # a portal admin by group membership only
+    response = web_client_for("admin").get("/admin/vending/team/")
+    assert response.status_code == 200
+    assert web_client_for("approver1").get("/admin/").status_code == 302  # to the login
