@@ -553,7 +553,14 @@ def test_the_progress_partial_polls_until_terminal_then_stops(
     assert "All 2 accounts are ready." in html
 
 
-@pytest.mark.parametrize("status", ["rejected", "cancelled", "completed", "failed"])
+def test_a_failed_request_keeps_watching_slowly_for_a_retry(web_client_for, users, team):
+    req = submit(users, team)
+    AccountRequest.objects.filter(pk=req.pk).update(status="failed")
+    html = web_client_for("lead").get(reverse("request_progress", args=[req.pk])).content.decode()
+    assert 'hx-trigger="every 15s"' in html
+
+
+@pytest.mark.parametrize("status", ["rejected", "cancelled", "completed"])
 def test_settled_requests_do_not_poll(web_client_for, users, team, status):
     req = submit(users, team)
     AccountRequest.objects.filter(pk=req.pk).update(status=status)

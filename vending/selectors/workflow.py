@@ -66,13 +66,15 @@ def account_request_list_filter(
     return qs.order_by("-created_at", "-id")
 
 
-def request_polls(request: AccountRequest) -> bool:
-    """Whether the request page should keep asking for progress.
+def request_polls(request: AccountRequest) -> str:
+    """How often the request page asks for progress ("" = never again).
 
-    A failed request only moves again when an admin retries an account, which reloads
-    the page of whoever clicked; everybody else refreshes by hand.
+    Moving requests every 2 s. A failed request moves again only when an admin retries
+    an account, so its page keeps watching, slowly, for that to happen.
     """
-    return request.status not in REQUEST_TERMINAL and request.status != RequestStatus.FAILED
+    if request.status in REQUEST_TERMINAL:
+        return ""
+    return "15s" if request.status == RequestStatus.FAILED else "2s"
 
 
 # -- approvals ----------------------------------------------------------------------------
