@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vending.models import AccountRequest, Team
+from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.services.requests import account_request_create
 
 SCRIPT = "<script>alert('x')</script>"
@@ -32,3 +32,28 @@ def submit(
 def messages(html: str) -> list[str]:
     """The texts of the page's flash messages."""
     return [m.strip() for m in re.findall(r'<li class="message[^"]*">(.*?)</li>', html, re.S)]
+
+
+def many_requests(
+    users: dict[str, Any], teams: list[Team], count: int, *, cls: str, ou_path: str
+) -> None:
+    """`count` requests spread over `teams`, each with two accounts and one approval,
+    written directly (fast enough for query-count tests)."""
+    for i in range(count):
+        req = AccountRequest.objects.create(
+            team=teams[i % len(teams)],
+            requester=users["lead"],
+            compliance_class=cls,
+            environments=["dev", "prod"],
+            justification=f"Bulk {i}",
+            approvals_required=2,
+        )
+        for env in ("dev", "prod"):
+            VendedAccount.objects.create(
+                request=req,
+                environment=env,
+                name=f"bulk-{i}-{env}",
+                email=f"aws+bulk-{i}-{env}@example.com",
+                target_ou_path=ou_path,
+            )
+        Approval.objects.create(request=req, approver=users["approver2"])

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.web.helpers import SCRIPT, messages, submit
+from tests.web.helpers import SCRIPT, many_requests, messages, submit
 from vending.choices import RequestStatus
-from vending.models import AccountRequest, Approval, Team, VendedAccount
+from vending.models import AccountRequest, Approval, Team
 from vending.roles import APPROVERS_GROUP
 from vending.services.requests import account_request_approve
 from vending.web.approvals import age_label
@@ -154,24 +154,7 @@ def test_the_queue_filters_by_team_class_and_environment(
 def _many_waiting(users, count: int) -> None:
     """`count` waiting requests over several teams, each with two accounts and an approval."""
     teams = [Team.objects.create(slug=f"bulk{i}", name=f"Bulk {i}") for i in range(3)]
-    for i in range(count):
-        req = AccountRequest.objects.create(
-            team=teams[i % 3],
-            requester=users["lead"],
-            compliance_class="pci",
-            environments=["dev", "prod"],
-            justification=f"Bulk {i}",
-            approvals_required=2,
-        )
-        for env in ("dev", "prod"):
-            VendedAccount.objects.create(
-                request=req,
-                environment=env,
-                name=f"bulk-{i}-{env}",
-                email=f"aws+bulk-{i}-{env}@example.com",
-                target_ou_path="PciOU",
-            )
-        Approval.objects.create(request=req, approver=users["approver2"])
+    many_requests(users, teams, count, cls="pci", ou_path="PciOU")
 
 
 @pytest.mark.parametrize("count", [5, 60])

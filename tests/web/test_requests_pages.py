@@ -10,10 +10,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from tests.web.helpers import SCRIPT, messages, submit
+from tests.web.helpers import SCRIPT, many_requests, messages, submit
 from vending.aws import TransientAwsError
 from vending.choices import AccountStatus, RequestStatus
-from vending.models import AccountRequest, Approval, Team, VendedAccount
+from vending.models import AccountRequest, Team, VendedAccount
 from vending.roles import APPROVERS_GROUP
 from vending.services.requests import (
     account_request_approve,
@@ -429,24 +429,7 @@ def test_the_list_has_an_empty_state(web_client_for, team):
 
 def _many_requests(users, team: Team, count: int) -> None:
     """`count` requests with two accounts and an approval each, written directly."""
-    for i in range(count):
-        req = AccountRequest.objects.create(
-            team=team,
-            requester=users["lead"],
-            compliance_class="hipaa",
-            environments=["dev", "prod"],
-            justification=f"Bulk {i}",
-            approvals_required=2,
-        )
-        for env in ("dev", "prod"):
-            VendedAccount.objects.create(
-                request=req,
-                environment=env,
-                name=f"bulk-{i}-{env}",
-                email=f"aws+bulk-{i}-{env}@example.com",
-                target_ou_path="HipaaOU",
-            )
-        Approval.objects.create(request=req, approver=users["approver2"])
+    many_requests(users, [team], count, cls="hipaa", ou_path="HipaaOU")
 
 
 @pytest.mark.parametrize("role", ["lead", "approver1"])

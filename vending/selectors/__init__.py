@@ -63,11 +63,13 @@ def account_request_list_for(*, user: User) -> QuerySet[AccountRequest]:
         Prefetch("accounts", queryset=VendedAccount.objects.order_by("id")),
         Prefetch("approvals", queryset=Approval.objects.select_related("approver")),
     )
+    return _visible_to(user, qs, "team")
+
+
+def teams_led_by(*, user: User) -> QuerySet[Team]:
     if not user.is_authenticated:
-        return qs.none()
-    if is_approver(user):
-        return qs
-    return qs.filter(team__leads=user).distinct()
+        return Team.objects.none()
+    return Team.objects.filter(leads=user).order_by("slug")
 
 
 def team_list() -> QuerySet[Team]:

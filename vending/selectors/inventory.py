@@ -30,7 +30,7 @@ from vending.errors import PermissionDenied
 from vending.models import AuditEvent, DriftFinding, DriftScan, Team, VendedAccount
 from vending.roles import User, is_approver
 from vending.selectors import _levels as account_levels
-from vending.selectors import account_list_for, audit_event_list_for
+from vending.selectors import account_list_for, audit_event_list_for, teams_led_by
 from vending.services.org_blueprint import current_blueprint
 from vending.services.provisioning import account_tags
 
@@ -55,11 +55,9 @@ def account_inventory_for(
 
 def team_choices_for(*, user: User) -> QuerySet[Team]:
     """Teams `user` may filter by: every team for approvers and admins, else those they lead."""
-    if not user.is_authenticated:
-        return Team.objects.none()
     if is_approver(user):
         return Team.objects.order_by("slug")
-    return Team.objects.filter(leads=user).order_by("slug")
+    return teams_led_by(user=user)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from vending.selectors import (
     account_request_list_for,
     account_request_preview_for,
     placement_services,
+    teams_led_by,
 )
 from vending.services.requests import account_request_preview, ou_path_for
 
@@ -40,12 +41,6 @@ SERVICE_STATUSES = ("allowed", "partial", "denied")
 SERVICES_CACHE_SECONDS = 60
 
 # -- requests -----------------------------------------------------------------------------
-
-
-def teams_led_by(*, user: User) -> QuerySet[Team]:
-    if not user.is_authenticated:
-        return Team.objects.none()
-    return Team.objects.filter(leads=user).order_by("slug")
 
 
 def account_request_get_for(*, user: User, pk: int) -> AccountRequest | None:

@@ -26,7 +26,7 @@ from vending.choices import AccountStatus, ComplianceClass, Environment
 from vending.errors import DomainError, InvalidInput, PermissionDenied
 from vending.models import AccountRequest, Team
 from vending.roles import is_admin, is_approver
-from vending.selectors import account_request_list_for
+from vending.selectors import account_request_list_for, teams_led_by
 from vending.selectors.workflow import (
     account_request_get_for,
     account_request_list_filter,
@@ -38,7 +38,6 @@ from vending.selectors.workflow import (
     request_preview_for,
     request_timeline,
     service_list,
-    teams_led_by,
 )
 from vending.services.provisioning import provisioning_account_retry
 from vending.services.requests import account_request_cancel, account_request_create
