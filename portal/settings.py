@@ -7,26 +7,45 @@ SQLite and Celery's filesystem transport under `var/`, no other service needed.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
+# --- The environment ---------------------------------------------------------------------
+# `.env` is read first, so that every setting below sees it; values already in the
+# environment win over the file.
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VENDING_VAR_DIR", default=str(BASE_DIR / "var")))
-
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
+VAR_DIR = Path(env.str("VENDING_VAR_DIR", default=str(BASE_DIR / "var")))
+
+# --- Core and security ---------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The embedded default runs on loopback only; production must set its own key.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
     SECRET_KEY = "insecure-embedded-development-key-never-used-in-production"  # noqa: S105
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# Production settings pass `manage.py check --deploy`.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Applications, requests and pages ------------------------------------------------------
 INSTALLED_APPS = [
     "vending.admin_site.PortalAdminConfig",
     "django.contrib.auth",
@@ -71,6 +90,16 @@ TEMPLATES = [
     },
 ]
 
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+
+# --- Database ------------------------------------------------------------------------------
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
@@ -90,6 +119,7 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Sign-in and passwords -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -100,15 +130,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
-
-STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
-
+# --- E-mail --------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
@@ -118,22 +140,69 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="vending-portal@localhost")
 
-# --- Security (production settings pass `manage.py check --deploy`) -----------------
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- Logging -------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}
 
-# --- REST framework --------------------------------------------------------------------
+# --- AWS Organizations and the emulator ----------------------------------------------------
+# boto3 reads its own variables (AWS_ENDPOINT_URL, AWS_PROFILE, AWS_REGION, the
+# credential chain); these are the portal's additions.
+VENDING_ORG_ROLE_ARN = env.str("VENDING_ORG_ROLE_ARN", default="")
+VENDING_ORG_ROLE_SESSION_NAME = env.str("VENDING_ORG_ROLE_SESSION_NAME", default="vending-portal")
+# Empty: boto3's region chain (AWS_REGION, AWS_DEFAULT_REGION, profile), else us-east-1.
+VENDING_AWS_REGION = env.str("VENDING_AWS_REGION", default="")
+VENDING_AWS_MAX_ATTEMPTS = env.int("VENDING_AWS_MAX_ATTEMPTS", default=5)
+# True when the endpoint is the local Organizations emulator (shown as a banner).
+VENDING_EMULATOR = env.bool("VENDING_EMULATOR", default=False)
+
+# --- Portal rules: accounts, approvals, the org blueprint ----------------------------------
+VENDING_ACCOUNT_NAME_TEMPLATE = env.str(
+    "VENDING_ACCOUNT_NAME_TEMPLATE", default="{team}-{environment}"
+)
+VENDING_ACCOUNT_EMAIL_TEMPLATE = env.str(
+    "VENDING_ACCOUNT_EMAIL_TEMPLATE", default="aws+{team}-{environment}@{domain}"
+)
+VENDING_ACCOUNT_EMAIL_DOMAIN = env.str("VENDING_ACCOUNT_EMAIL_DOMAIN", default="example.com")
+# A regulated class with prod needs this many distinct approvers; everything else one.
+VENDING_REGULATED_CLASSES = env.list(
+    "VENDING_REGULATED_CLASSES", default=["hipaa", "pci", "hipaa_pci"]
+)
+VENDING_REGULATED_PROD_APPROVALS = env.int("VENDING_REGULATED_PROD_APPROVALS", default=2)
+# The org blueprint (OU tree, SCPs, class -> OU mapping); empty: the bundled one.
+VENDING_BLUEPRINT = env.str("VENDING_BLUEPRINT", default="")
+# AWS allows 5 levels of OUs below the root.
+VENDING_OU_MAX_DEPTH = env.int("VENDING_OU_MAX_DEPTH", default=5)
+# How often the drift scan compares the live organization with the blueprint.
+VENDING_DRIFT_INTERVAL_SECONDS = env.int("VENDING_DRIFT_INTERVAL_SECONDS", default=900)
+# HIPAA/PCI service catalog file; empty = the bundled vending/compliance/aws_services.yaml.
+VENDING_COMPLIANCE_CATALOG = env.str("VENDING_COMPLIANCE_CATALOG", default="")
+# AWS's SCP document size limit in characters, minified (5,120; raised to 10,240 in 2026).
+VENDING_SCP_MAX_SIZE = env.int("VENDING_SCP_MAX_SIZE", default=5120)
+# SCPs directly attached per root, OU or account (5; raised to 10 in 2026).
+VENDING_SCP_MAX_PER_TARGET = env.int("VENDING_SCP_MAX_PER_TARGET", default=5)
+
+# --- Portal rules: provisioning ------------------------------------------------------------
+# AWS allows 5 CreateAccount requests in progress per organization.
+VENDING_MAX_CONCURRENT_CREATES = env.int("VENDING_MAX_CONCURRENT_CREATES", default=5)
+VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=120)
+# Automatic re-creations after AWS's retryable CreateAccount failures
+# (INTERNAL_FAILURE, CONCURRENT_ACCOUNT_MODIFICATION) before a human is asked.
+VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
+# Polling DescribeCreateAccountStatus: first check at once, then backoff to this cap.
+VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
+# Creations still IN_PROGRESS after this long are failed for a human to look at.
+VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", default=3600)
+# Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
+VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
+VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
+
+# --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -185,70 +254,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
-# The API's periodic task (the idempotency purge) lives outside vending/tasks.py.
-CELERY_IMPORTS = ("vending.api.tasks",)
 
-# --- Celery ----------------------------------------------------------------------------
+# --- Celery --------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_FILESYSTEM_DIR = Path(
     env.str("CELERY_BROKER_FILESYSTEM_DIR", default=str(VAR_DIR / "broker"))
 )
 CELERY_RESULT_BACKEND = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-
-# --- AWS Organizations -----------------------------------------------------------------
-# boto3 reads its own variables (AWS_ENDPOINT_URL, AWS_PROFILE, AWS_REGION, the
-# credential chain); these are the portal's additions.
-VENDING_ORG_ROLE_ARN = env.str("VENDING_ORG_ROLE_ARN", default="")
-VENDING_ORG_ROLE_SESSION_NAME = env.str("VENDING_ORG_ROLE_SESSION_NAME", default="vending-portal")
-# Empty: boto3's region chain (AWS_REGION, AWS_DEFAULT_REGION, profile), else us-east-1.
-VENDING_AWS_REGION = env.str("VENDING_AWS_REGION", default="")
-VENDING_AWS_MAX_ATTEMPTS = env.int("VENDING_AWS_MAX_ATTEMPTS", default=5)
-# True when the endpoint is the local Organizations emulator (shown as a banner).
-VENDING_EMULATOR = env.bool("VENDING_EMULATOR", default=False)
-
-# --- Account vending -------------------------------------------------------------------
-VENDING_ACCOUNT_NAME_TEMPLATE = env.str(
-    "VENDING_ACCOUNT_NAME_TEMPLATE", default="{team}-{environment}"
-)
-VENDING_ACCOUNT_EMAIL_TEMPLATE = env.str(
-    "VENDING_ACCOUNT_EMAIL_TEMPLATE", default="aws+{team}-{environment}@{domain}"
-)
-VENDING_ACCOUNT_EMAIL_DOMAIN = env.str("VENDING_ACCOUNT_EMAIL_DOMAIN", default="example.com")
-# The org blueprint (OU tree, SCPs, class -> OU mapping); empty: the bundled one.
-VENDING_BLUEPRINT = env.str("VENDING_BLUEPRINT", default="")
-# AWS allows 5 levels of OUs below the root.
-VENDING_OU_MAX_DEPTH = env.int("VENDING_OU_MAX_DEPTH", default=5)
-# How often the drift scan compares the live organization with the blueprint.
-VENDING_DRIFT_INTERVAL_SECONDS = env.int("VENDING_DRIFT_INTERVAL_SECONDS", default=900)
-# AWS allows 5 CreateAccount requests in progress per organization.
-VENDING_MAX_CONCURRENT_CREATES = env.int("VENDING_MAX_CONCURRENT_CREATES", default=5)
-# Polling DescribeCreateAccountStatus: first check at once, then backoff to this cap.
-VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
-# Creations still IN_PROGRESS after this long are failed for a human to look at.
-VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", default=3600)
-# Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
-VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
-VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
-# A regulated class with prod needs this many distinct approvers; everything else one.
-VENDING_REGULATED_CLASSES = env.list(
-    "VENDING_REGULATED_CLASSES", default=["hipaa", "pci", "hipaa_pci"]
-)
-VENDING_REGULATED_PROD_APPROVALS = env.int("VENDING_REGULATED_PROD_APPROVALS", default=2)
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
-}
-VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=120)
-# Automatic re-creations after AWS's retryable CreateAccount failures
-# (INTERNAL_FAILURE, CONCURRENT_ACCOUNT_MODIFICATION) before a human is asked.
-VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
-
+# The API's periodic task (the idempotency purge) lives outside vending/tasks.py.
+CELERY_IMPORTS = ("vending.api.tasks",)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-provisioning": {
         "task": "vending.sweep",
@@ -263,14 +278,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(VENDING_API_IDEMPOTENCY_PURGE_SECONDS),
     },
 }
-# HIPAA/PCI service catalog file; empty = the bundled vending/compliance/aws_services.yaml.
-VENDING_COMPLIANCE_CATALOG = env.str("VENDING_COMPLIANCE_CATALOG", default="")
-# AWS's SCP document size limit in characters, minified (5,120; raised to 10,240 in 2026).
-VENDING_SCP_MAX_SIZE = env.int("VENDING_SCP_MAX_SIZE", default=5120)
-# SCPs directly attached per root, OU or account (5; raised to 10 in 2026).
-VENDING_SCP_MAX_PER_TARGET = env.int("VENDING_SCP_MAX_PER_TARGET", default=5)
 
-# --- Single sign-on (OpenID Connect, optional) ----------------------------------------
+# --- Single sign-on (OpenID Connect, optional) ---------------------------------------------
 # On when a client id is set (or VENDING_OIDC_ENABLED=true); password sign-in stays.
 # The client secret comes from the environment only: never from the repo or the database.
 VENDING_OIDC_RP_CLIENT_ID = env.str("VENDING_OIDC_RP_CLIENT_ID", default="")
@@ -298,8 +307,6 @@ if VENDING_OIDC_ENABLED:
     if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")) and OIDC_OP_JWKS_ENDPOINT is None:
         _oidc_missing.append("VENDING_OIDC_OP_JWKS_ENDPOINT")
     if _oidc_missing:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             "Single sign-on is enabled but these are not set: " + ", ".join(_oidc_missing)
         )

@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/v1/", include("vending.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", include("vending.urls")),
+    path("", include("vending.web.urls")),
 ]
 if settings.VENDING_OIDC_ENABLED:
     # Single sign-on: /oidc/authenticate/, /oidc/callback/, /oidc/logout/.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
 import pytest
+
+from vending.emulator import EmulatorConfig, EmulatorServer
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -18,6 +21,30 @@ for _name in (
     "AWS_ENDPOINT_URL_ORGANIZATIONS",
 ):
     os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_botocore_loader() -> Iterator[None]:
+    """Every boto3 session of the test process shares one botocore data loader.
+
+    Each OrganizationsGateway builds its own boto3 session, and each new session parses
+    botocore's JSON service models again (a third of a second). A portal process keeps
+    one gateway; the tests build one per test, so they share the parsed models instead.
+    """
+    import botocore.session
+
+    create_loader = botocore.session.create_loader
+    botocore.session.create_loader = functools.cache(create_loader)
+    yield
+    botocore.session.create_loader = create_loader
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # With `--dist loadgroup` (make test), the slow tests run one after another on one
+    # worker: they start real processes and share Redis, which they flush.
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("slow"))
 
 
 @pytest.fixture
@@ -46,6 +73,16 @@ def team(users):  # type: ignore[no-untyped-def]
 
     t = Team.objects.create(slug="checkout", name="Checkout")
     t.leads.add(users["lead"])
+    return t
+
+
+@pytest.fixture
+def other_team(users):  # type: ignore[no-untyped-def]
+    """Team `payments`, led by lead2 (lead leads `checkout`, the `team` fixture)."""
+    from vending.models import Team
+
+    t = Team.objects.create(slug="payments", name="Payments")
+    t.leads.add(users["lead2"])
     return t
 
 
@@ -114,3 +151,52 @@ def fresh_gateway_cache() -> Iterator[None]:
     get_gateway.cache_clear()
     yield
     get_gateway.cache_clear()
+
+
+# --- The AWS Organizations emulator, in-process ---------------------------------------------
+# One server per test process (per xdist worker); every test that asks for it gets it
+# emptied and with EMULATOR_CONFIG restored. The emulator imports nothing from Django, so
+# the emulator's own tests need no database. (tests/system/harness.py starts it as a real
+# process instead, for the tests of real processes.)
+
+# CreateAccount stays IN_PROGRESS this long: short, but long enough to be seen.
+EMULATOR_CONFIG = EmulatorConfig(create_delay_seconds=0.3)
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer("127.0.0.1", 0, EMULATOR_CONFIG) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer) -> EmulatorServer:
+    """The emulator with no organization, its counters at zero, EMULATOR_CONFIG restored."""
+    emulator_server.app.reset()
+    emulator_server.app.update_config(EMULATOR_CONFIG.to_dict())
+    return emulator_server
+
+
+@pytest.fixture
+def emulator_gateway(emulator, monkeypatch, fresh_gateway_cache):  # type: ignore[no-untyped-def]
+    """The portal's own gateway (`get_gateway()`) talking to `emulator`, with its AWS limits.
+
+    `gateway.emulator` is the server and `gateway.stats()` its call counters.
+    """
+    from vending.aws import get_gateway
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint_url)
+    get_gateway.cache_clear()  # built after the endpoint is set
+    gateway = get_gateway()
+    gateway.emulator = emulator  # type: ignore[attr-defined]
+    gateway.stats = emulator.app.stats  # type: ignore[attr-defined]
+    return gateway
+
+
+@pytest.fixture
+def emulator_org(emulator_gateway, db):  # type: ignore[no-untyped-def]
+    """`emulator_gateway` with the org blueprint applied, as `make run` leaves the emulator."""
+    from vending.services.org_blueprint import org_blueprint_apply
+
+    org_blueprint_apply(gateway=emulator_gateway)
+    return emulator_gateway

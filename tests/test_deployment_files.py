@@ -287,6 +287,7 @@ def _production_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -299,6 +300,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_image_build_collectstatic_needs_no_database_nor_real_key(tmp_path: Path) -> None:
     """The Dockerfile's collectstatic step, with the same dummy key and nothing else."""
     dockerfile = (ROOT / "Dockerfile").read_text()

@@ -1,18 +1,150 @@
-"""Writing the append-only audit trail: one function per kind of event."""
+"""The append-only audit trail: one writer per kind of event, and their typed reader.
+
+Each writer takes keyword-only typed arguments and writes one `AuditEvent` row. What a
+kind of event keeps in `data` is a frozen dataclass (`...Payload`) that knows its stored
+keys, so a reader calls `audit_event_payload(event)` instead of guessing keys. The keys
+are public (the REST API returns `data` as stored); a key missing from an older row
+reads back as its field's default.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields
+from typing import Any, Self
 
 from django.contrib.auth.models import AnonymousUser, User
 
-from vending.choices import AuditAction
+from vending.blueprint.plan import Change
+from vending.choices import AccountStatus, AuditAction, RequestStatus, RoleChangeSource
 from vending.models import AccountRequest, AuditEvent, Team, VendedAccount
 
 Actor = User | AnonymousUser | None
 
 
-def audit_event_record(
+@dataclass(frozen=True)
+class _Payload:
+    """A frozen dataclass kept as `data`: one key per field (its name, or its metadata
+    "key"); a key an older row lacks reads back as the field's default."""
+
+    def to_data(self) -> dict[str, Any]:
+        return {_key(f): _json(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        stored = {f.name: data[_key(f)] for f in fields(cls) if _key(f) in data}
+        return cls(**{name: tuple(v) if isinstance(v, list) else v for name, v in stored.items()})
+
+
+def _key(f: Field[Any]) -> str:
+    return str(f.metadata.get("key", f.name))
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+# -- payloads: what each kind of event keeps in `data` ----------------------------------
+
+
+@dataclass(frozen=True)
+class TeamCreatedPayload(_Payload):
+    slug: str = ""
+    leads: tuple[str, ...] = ()  # usernames
+
+
+@dataclass(frozen=True)
+class RequestSubmittedPayload(_Payload):
+    compliance_class: str = ""
+    environments: tuple[str, ...] = ()
+    approvals_required: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestApprovalAddedPayload(_Payload):
+    approvals: int | None = None  # approvals counted with this one
+    required: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountCreateRequestedPayload(_Payload):
+    create_request_id: str = ""  # AWS's `car-` id
+
+
+@dataclass(frozen=True)
+class AccountAdoptedPayload(_Payload):
+    account_id: str = ""  # the AWS account adopted
+
+
+@dataclass(frozen=True)
+class AccountMovedPayload(_Payload):
+    from_parent_id: str = field(default="", metadata={"key": "from"})
+    to_parent_id: str = field(default="", metadata={"key": "to"})
+
+
+@dataclass(frozen=True)
+class AccountTaggedPayload(_Payload):
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountRetriedPayload(_Payload):
+    """The failure a retry clears from the account (kept nowhere else)."""
+
+    failure_code: str = ""
+    failure_reason: str = ""
+    create_request_id: str = ""
+    create_attempts: int = 0
+
+
+@dataclass(frozen=True)
+class OrgChangedPayload(_Payload):
+    change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
+    target: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class RoleChangedPayload(_Payload):
+    username: str = field(default="", metadata={"key": "user"})  # whose role changed
+    user_id: int | None = None
+    group: str = ""
+    added: bool = False  # else removed
+    source: str = ""  # a RoleChangeSource
+
+
+AuditPayload = (
+    TeamCreatedPayload
+    | RequestSubmittedPayload
+    | RequestApprovalAddedPayload
+    | AccountCreateRequestedPayload
+    | AccountAdoptedPayload
+    | AccountMovedPayload
+    | AccountTaggedPayload
+    | AccountRetriedPayload
+    | OrgChangedPayload
+    | RoleChangedPayload
+)
+
+# Status changes keep nothing in `data`: their row's from_status/to_status say it all.
+_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
+    AuditAction.TEAM_CREATED: TeamCreatedPayload.from_data,
+    AuditAction.REQUEST_SUBMITTED: RequestSubmittedPayload.from_data,
+    AuditAction.REQUEST_APPROVAL_ADDED: RequestApprovalAddedPayload.from_data,
+    AuditAction.ACCOUNT_CREATE_REQUESTED: AccountCreateRequestedPayload.from_data,
+    AuditAction.ACCOUNT_ADOPTED: AccountAdoptedPayload.from_data,
+    AuditAction.ACCOUNT_MOVED: AccountMovedPayload.from_data,
+    AuditAction.ACCOUNT_TAGGED: AccountTaggedPayload.from_data,
+    AuditAction.ACCOUNT_RETRIED: AccountRetriedPayload.from_data,
+    AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
+    AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
+}
+
+
+# -- writers: one per kind of event -----------------------------------------------------
+
+
+def _record(
     *,
     action: AuditAction,
     actor: Actor = None,
@@ -22,7 +154,7 @@ def audit_event_record(
     from_status: str = "",
     to_status: str = "",
     message: str = "",
-    data: dict[str, Any] | None = None,
+    payload: AuditPayload | None = None,
 ) -> AuditEvent:
     if account is not None and request is None:
         request = account.request
@@ -38,5 +170,204 @@ def audit_event_record(
         from_status=from_status,
         to_status=to_status,
         message=message,
-        data=data or {},
+        data=payload.to_data() if payload is not None else {},
     )
+
+
+def team_created(*, actor: Actor, team: Team) -> AuditEvent:
+    """After the team and its leads are saved."""
+    leads = tuple(sorted(u.get_username() for u in team.leads.all()))
+    return _record(
+        action=AuditAction.TEAM_CREATED,
+        actor=actor,
+        team=team,
+        payload=TeamCreatedPayload(slug=team.slug, leads=leads),
+    )
+
+
+def request_submitted(*, actor: Actor, request: AccountRequest) -> AuditEvent:
+    return _record(
+        action=AuditAction.REQUEST_SUBMITTED,
+        actor=actor,
+        request=request,
+        to_status=request.status,
+        payload=RequestSubmittedPayload(
+            compliance_class=request.compliance_class,
+            environments=tuple(request.environments),
+            approvals_required=request.approvals_required,
+        ),
+    )
+
+
+def request_approval_added(
+    *, approver: User, request: AccountRequest, comment: str, approvals: int
+) -> AuditEvent:
+    """`approvals`: how many the request has with this one."""
+    return _record(
+        action=AuditAction.REQUEST_APPROVAL_ADDED,
+        actor=approver,
+        request=request,
+        message=comment,
+        payload=RequestApprovalAddedPayload(
+            approvals=approvals, required=request.approvals_required
+        ),
+    )
+
+
+def request_status_changed(
+    *,
+    actor: Actor,
+    request: AccountRequest,
+    from_status: str,
+    to_status: RequestStatus,
+    message: str = "",
+) -> AuditEvent:
+    return _record(
+        action=AuditAction.REQUEST_STATUS_CHANGED,
+        actor=actor,
+        request=request,
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+    )
+
+
+def account_status_changed(
+    *,
+    actor: Actor,
+    account: VendedAccount,
+    from_status: str,
+    to_status: AccountStatus,
+    message: str = "",
+) -> AuditEvent:
+    return _record(
+        action=AuditAction.ACCOUNT_STATUS_CHANGED,
+        actor=actor,
+        account=account,
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+    )
+
+
+def account_create_requested(*, account: VendedAccount, create_request_id: str) -> AuditEvent:
+    return _record(
+        action=AuditAction.ACCOUNT_CREATE_REQUESTED,
+        account=account,
+        payload=AccountCreateRequestedPayload(create_request_id=create_request_id),
+    )
+
+
+def account_adopted(*, account: VendedAccount, aws_account_id: str, how: str) -> AuditEvent:
+    """`how`: why the AWS account is taken to be this one."""
+    return _record(
+        action=AuditAction.ACCOUNT_ADOPTED,
+        account=account,
+        message=f"Adopted AWS account {aws_account_id}: {how}.",
+        payload=AccountAdoptedPayload(account_id=aws_account_id),
+    )
+
+
+def account_moved(*, account: VendedAccount, from_parent_id: str, to_parent_id: str) -> AuditEvent:
+    return _record(
+        action=AuditAction.ACCOUNT_MOVED,
+        account=account,
+        message=f"Moved into {account.target_ou_path}.",
+        payload=AccountMovedPayload(from_parent_id=from_parent_id, to_parent_id=to_parent_id),
+    )
+
+
+def account_tagged(*, account: VendedAccount, tags: Mapping[str, str]) -> AuditEvent:
+    return _record(
+        action=AuditAction.ACCOUNT_TAGGED,
+        account=account,
+        payload=AccountTaggedPayload(tags=dict(tags)),
+    )
+
+
+def account_retried(*, actor: Actor, account: VendedAccount) -> AuditEvent:
+    """Before the retry clears the account's failure: the event keeps it."""
+    return _record(
+        action=AuditAction.ACCOUNT_RETRIED,
+        actor=actor,
+        account=account,
+        payload=AccountRetriedPayload(
+            failure_code=account.failure_code,
+            failure_reason=account.failure_reason,
+            create_request_id=account.create_request_id or "",
+            create_attempts=account.create_attempts,
+        ),
+    )
+
+
+def org_changed(*, actor: Actor, change: Change) -> AuditEvent:
+    return _record(
+        action=AuditAction.ORG_CHANGED,
+        actor=actor,
+        message=change.summary,
+        payload=OrgChangedPayload(change=change.action, target=change.target, key=change.key),
+    )
+
+
+def role_changed(
+    *, actor: Actor, user: User, group: str, added: bool, source: RoleChangeSource
+) -> AuditEvent:
+    """`actor` None: the portal, applying the identity provider's groups."""
+    username = user.get_username()
+    return _record(
+        action=AuditAction.ROLE_CHANGED,
+        actor=actor,
+        message=(f"Added {username} to {group}" if added else f"Removed {username} from {group}")
+        + f" ({source.label}).",
+        payload=RoleChangedPayload(
+            username=username, user_id=user.pk, group=group, added=added, source=source
+        ),
+    )
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def audit_event_payload(event: AuditEvent) -> AuditPayload | None:
+    """What `event` keeps in `data`, typed; None for status changes (nothing kept)."""
+    reader = _READERS.get(event.action)
+    if reader is None:
+        return None
+    return reader(event.data if isinstance(event.data, Mapping) else {})
+
+
+def _status_label(choices: type[RequestStatus] | type[AccountStatus], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or "none"
+
+
+def audit_event_summary(event: AuditEvent) -> str:
+    """The event in a few words, as the request timeline shows it."""
+    account = event.account.name if event.account is not None else ""
+    if event.action == AuditAction.REQUEST_STATUS_CHANGED:
+        return (
+            f"Request: {_status_label(RequestStatus, event.from_status)} "
+            f"\u2192 {_status_label(RequestStatus, event.to_status)}"
+        )
+    if event.action == AuditAction.ACCOUNT_STATUS_CHANGED:
+        return (
+            f"{account}: {_status_label(AccountStatus, event.from_status)} "
+            f"\u2192 {_status_label(AccountStatus, event.to_status)}"
+        )
+    match audit_event_payload(event):
+        case RequestSubmittedPayload(approvals_required=int() as needed) if needed:
+            return f"Submitted the request (needs {needed} approval{'' if needed == 1 else 's'})"
+        case RequestSubmittedPayload():
+            return "Submitted the request"
+        case RequestApprovalAddedPayload(approvals=int() as given, required=int() as required):
+            return f"Approved ({given} of {required})"
+        case RequestApprovalAddedPayload():
+            return "Approved"
+        case AccountCreateRequestedPayload(create_request_id=car):
+            return f"{account}: CreateAccount requested" + (f" ({car})" if car else "")
+        case RoleChangedPayload(username=username, group=group, added=added) if username and group:
+            return f"Added {username} to {group}" if added else f"Removed {username} from {group}"
+    label = str(event.get_action_display())
+    return f"{account}: {label}" if account else label

@@ -33,16 +33,6 @@ class RequestStatus(models.TextChoices):
 REQUEST_TERMINAL = frozenset(
     {RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.CANCELLED}
 )
-# Requests whose accounts still hold their names and e-mails.
-REQUEST_LIVE = frozenset(
-    {
-        RequestStatus.PENDING_APPROVAL,
-        RequestStatus.APPROVED,
-        RequestStatus.PROVISIONING,
-        RequestStatus.COMPLETED,
-        RequestStatus.FAILED,
-    }
-)
 
 
 class AccountStatus(models.TextChoices):
@@ -59,6 +49,17 @@ ACCOUNT_IN_FLIGHT = frozenset(
 )
 
 
+class ServiceStatus(models.TextChoices):
+    """What the SCPs above an account leave of one AWS service's actions."""
+
+    ALLOWED = "allowed", "Allowed"
+    PARTIAL = "partial", "Partial"
+    DENIED = "denied", "Denied"
+
+
+SERVICE_STATUSES = tuple(ServiceStatus.values)
+
+
 class AuditAction(models.TextChoices):
     TEAM_CREATED = "team.created", "Team created"
     REQUEST_SUBMITTED = "request.submitted", "Request submitted"
@@ -71,3 +72,23 @@ class AuditAction(models.TextChoices):
     ACCOUNT_TAGGED = "account.tagged", "Account tagged"
     ACCOUNT_RETRIED = "account.retried", "Account retried"
     ORG_CHANGED = "org.changed", "Organization changed"
+    ROLE_CHANGED = "role.changed", "Role changed"
+
+
+class RoleChangeSource(models.TextChoices):
+    """Who changed a portal role: an admin in the Django admin, or the identity provider's
+    groups applied by the portal at single sign-on."""
+
+    ADMIN = "admin", "Django admin"
+    SSO = "sso", "single sign-on"
+
+
+class DriftKind(models.TextChoices):
+    OU_MISSING = "ou_missing", "OU missing"
+    POLICY_MISSING = "policy_missing", "SCP missing"
+    POLICY_EDITED = "policy_edited", "SCP edited by hand"
+    ATTACHMENT_MISSING = "attachment_missing", "SCP detached by hand"
+    ATTACHMENT_EXTRA = "attachment_extra", "SCP attached by hand"
+    ACCOUNT_WRONG_OU = "account_wrong_ou", "Account in the wrong OU"
+    ACCOUNT_UNKNOWN = "account_unknown", "Account nobody requested"
+    ORGANIZATION = "organization", "Organization settings"

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from vending.models import AccountRequest
 from vending.roles import is_admin, is_approver
-from vending.selectors import approval_queue_for
+from vending.selectors.requests import approval_queue_for, open_requests_of
+from vending.selectors.teams import teams_led_by
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
@@ -20,11 +20,9 @@ def portal(request: HttpRequest) -> dict[str, object]:
         {
             "is_approver": approver,
             "is_admin": is_admin(user),
-            "is_lead": user.led_teams.exists(),
+            "is_lead": teams_led_by(user=user).exists(),
             "approvals_waiting": approval_queue_for(user=user).count() if approver else 0,
-            "my_open_requests": AccountRequest.objects.filter(
-                requester=user, status__in=["pending_approval", "approved", "provisioning"]
-            ).count(),
+            "my_open_requests": open_requests_of(user=user).count(),
         }
     )
     return context

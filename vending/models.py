@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -13,13 +13,36 @@ from vending.choices import (
     AccountStatus,
     AuditAction,
     ComplianceClass,
+    DriftKind,
     RequestStatus,
 )
+from vending.roles import User, is_approver
 
 slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$",
     "Use 1-32 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
 )
+
+
+# Visibility lives on the QuerySets (`Model.objects.visible_to(user)`), so every page,
+# endpoint, command and notification asks the same question the same way. Approvers and
+# admins see every team's requests and accounts; a team lead sees their teams'; anybody
+# else sees none. Something a user may not see is not found (404), never forbidden.
+
+
+class TeamQuerySet(models.QuerySet["Team"]):
+    def visible_to(self, user: User) -> Self:
+        """Teams `user` may know of: every team, for anyone signed in."""
+        return self if user.is_authenticated else self.none()
+
+    def led_by(self, user: User) -> Self:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(leads=user)
+
+    def choosable_by(self, user: User) -> Self:
+        """Teams `user` may filter lists by: all for approvers and admins, else those led."""
+        return self.visible_to(user) if is_approver(user) else self.led_by(user)
 
 
 class Team(models.Model):
@@ -28,11 +51,28 @@ class Team(models.Model):
     leads = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="led_teams", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = TeamQuerySet.as_manager()
+
     class Meta:
         ordering = ["slug"]
 
     def __str__(self) -> str:
         return self.slug
+
+
+def _team_visible(qs: models.QuerySet[Any], user: User, team_path: str) -> Any:
+    if not user.is_authenticated:
+        return qs.none()
+    if is_approver(user):
+        return qs
+    # A subquery, not a join through the leads: no duplicate rows, no DISTINCT.
+    return qs.filter(**{f"{team_path}__in": Team.objects.led_by(user).values("pk")})
+
+
+class AccountRequestQuerySet(models.QuerySet["AccountRequest"]):
+    def visible_to(self, user: User) -> Self:
+        result: Self = _team_visible(self, user, "team")
+        return result
 
 
 class AccountRequest(models.Model):
@@ -50,6 +90,8 @@ class AccountRequest(models.Model):
     decision_reason = models.TextField(blank=True, help_text="Why it was rejected or cancelled.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccountRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -80,6 +122,12 @@ class Approval(models.Model):
         return f"{self.approver_id} approved #{self.request_id}"
 
 
+class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
+    def visible_to(self, user: User) -> Self:
+        result: Self = _team_visible(self, user, "request__team")
+        return result
+
+
 class VendedAccount(models.Model):
     """One AWS account of a request: one per requested environment."""
 
@@ -108,6 +156,8 @@ class VendedAccount(models.Model):
     # Touched by every step, so the sweeper can tell live work from abandoned work.
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VendedAccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["request_id", "id"]
@@ -144,6 +194,10 @@ class CreationSlot(models.Model):
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def visible_to(self, user: User) -> Self:
+        """The whole trail for approvers and admins; nothing for anybody else."""
+        return self if is_approver(user) else self.none()
+
     def update(self, **kwargs: Any) -> int:
         raise TypeError("Audit events are append-only")
 
@@ -200,18 +254,8 @@ class DriftFinding(models.Model):
     portal's records. Reported once seen in two consecutive scans, so a change still
     in flight is not an alarm."""
 
-    class Kind(models.TextChoices):
-        OU_MISSING = "ou_missing", "OU missing"
-        POLICY_MISSING = "policy_missing", "SCP missing"
-        POLICY_EDITED = "policy_edited", "SCP edited by hand"
-        ATTACHMENT_MISSING = "attachment_missing", "SCP detached by hand"
-        ATTACHMENT_EXTRA = "attachment_extra", "SCP attached by hand"
-        ACCOUNT_WRONG_OU = "account_wrong_ou", "Account in the wrong OU"
-        ACCOUNT_UNKNOWN = "account_unknown", "Account nobody requested"
-        ORGANIZATION = "organization", "Organization settings"
-
     key = models.CharField(max_length=300, help_text="What is out of line, stably named.")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=DriftKind.choices)
     target = models.CharField(max_length=300, blank=True)
     detail = models.TextField()
     first_seen = models.DateTimeField()

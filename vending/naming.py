@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,11 @@ from django.core.validators import validate_email
 
 from vending.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from vending.models import VendedAccount
+
+# The portal's own tags on every account it vends (team, environment, class, request).
+TAG_PREFIX = "vending:"
 ACCOUNT_NAME_MAX = 50
 EMAIL_MIN, EMAIL_MAX = 6, 64
 _PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]+$")
@@ -70,3 +76,14 @@ def account_identity_validate(identity: AccountIdentity) -> None:
             errors.append(f"Root e-mail '{identity.email}' is not a valid e-mail address.")
     if errors:
         raise InvalidInput(" ".join(errors), field_errors={"team": errors})
+
+
+def account_tags(account: VendedAccount) -> dict[str, str]:
+    """The tags the portal keeps on a vended account."""
+    request = account.request
+    return {
+        f"{TAG_PREFIX}team": request.team.slug,
+        f"{TAG_PREFIX}environment": account.environment,
+        f"{TAG_PREFIX}compliance-class": request.compliance_class,
+        f"{TAG_PREFIX}request-id": str(request.pk),
+    }

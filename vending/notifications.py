@@ -7,12 +7,14 @@ failing mail server a bounded number of times).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
+from vending.choices import RequestStatus
 from vending.models import AccountRequest, VendedAccount
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
 
@@ -38,15 +40,24 @@ def _enqueue(recipients: list[str], template: str, context: dict[str, object]) -
     transaction.on_commit(send)
 
 
-def _approver_emails(exclude: set[int]) -> list[str]:
+def _who_may_see(users: Iterable[User], request: AccountRequest) -> list[str]:
+    """The e-mails of those `users` who may open the request the mail talks about (the
+    same visibility rule as its page), so nobody is told of what they cannot see."""
+    return [
+        user.email
+        for user in users
+        if user.email and AccountRequest.objects.visible_to(user).filter(pk=request.pk).exists()
+    ]
+
+
+def _approvers(exclude: set[int]) -> list[User]:
     return list(
         User.objects.filter(
             Q(groups__name__in=[APPROVERS_GROUP, ADMINS_GROUP]) | Q(is_superuser=True),
             is_active=True,
         )
         .exclude(pk__in=exclude)
-        .exclude(email="")
-        .values_list("email", flat=True)
+        .prefetch_related("groups")
         .distinct()
     )
 
@@ -56,20 +67,24 @@ def notify_approval_needed(request: AccountRequest) -> None:
     done = set(request.approvals.values_list("approver_id", flat=True)) | {request.requester_id}
     missing = request.approvals_required - request.approvals.count()
     _enqueue(
-        _approver_emails(done),
+        _who_may_see(_approvers(done), request),
         "approval_needed",
         {"request": request, "missing": missing},
     )
 
 
-def notify_requester(request: AccountRequest, event: str) -> None:
-    """The requester, when their request is approved, rejected, completed or failed."""
-    _enqueue([request.requester.email], f"request_{event}", {"request": request})
+def notify_requester(request: AccountRequest, status: RequestStatus) -> None:
+    """The requester, when their request is approved, rejected or completed."""
+    _enqueue(
+        _who_may_see([request.requester], request),
+        f"request_{status.value}",
+        {"request": request},
+    )
 
 
 def notify_account_failed(account: VendedAccount) -> None:
     _enqueue(
-        [account.request.requester.email],
+        _who_may_see([account.request.requester], account.request),
         "account_failed",
         {"account": account, "request": account.request},
     )

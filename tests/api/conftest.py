@@ -24,13 +24,6 @@ def _fresh_throttle_counters() -> None:
 
 
 @pytest.fixture
-def other_team(users: dict[str, Any]) -> Team:
-    team = Team.objects.create(slug="payments", name="Payments")
-    team.leads.add(users["lead2"])
-    return team
-
-
-@pytest.fixture
 def client_for(users: dict[str, Any]) -> Callable[[str], APIClient]:
     def make(role: str) -> APIClient:
         token, _ = Token.objects.get_or_create(user=users[role])

@@ -7,9 +7,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.api.helpers import error_of
+from tests.factories import bulk_accounts
 from vending.api.errors import api_exception_handler
-from vending.errors import QuotaExceeded
-from vending.models import AccountRequest, VendedAccount
+from vending.errors import (
+    DOMAIN_ERRORS,
+    DuplicateRequest,
+    InvalidInput,
+    InvalidTransition,
+    PermissionDenied,
+)
+from vending.models import AccountRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +83,21 @@ def test_nested_errors_name_the_item(client_for, team):
     assert error_of(response)["fields"]["environments"] == ['item 1: "mars" is not a valid choice.']
 
 
-def test_quota_exceeded_is_a_409_with_its_message():
-    response = api_exception_handler(QuotaExceeded("Only 5 at once."), {})
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        (InvalidInput, 400, "invalid_input"),
+        (PermissionDenied, 403, "permission_denied"),
+        (InvalidTransition, 409, "invalid_transition"),
+        (DuplicateRequest, 409, "duplicate_request"),
+    ],
+)
+def test_each_domain_error_has_one_status_and_code(kind, status, code):
+    assert kind in DOMAIN_ERRORS
+    response = api_exception_handler(kind("Not now."), {})
     assert response is not None
-    assert response.status_code == 409
-    assert response.data == {
-        "error": {"code": "quota_exceeded", "message": "Only 5 at once.", "fields": {}}
-    }
+    assert response.status_code == status == kind.http_status
+    assert response.data == {"error": {"code": code, "message": "Not now.", "fields": {}}}
 
 
 def test_an_unexpected_error_is_still_the_envelope(client_for, users, monkeypatch):
@@ -107,33 +122,10 @@ def test_the_rate_limit_is_per_token(client_for, users, settings):
     assert approver.get("/api/v1/teams/").status_code == 200
 
 
-def _bulk_accounts(team, requester, n):
-    requests = AccountRequest.objects.bulk_create(
-        AccountRequest(
-            team=team,
-            requester=requester,
-            compliance_class="general",
-            environments=["dev"],
-            justification="bulk",
-        )
-        for _ in range(n)
-    )
-    VendedAccount.objects.bulk_create(
-        VendedAccount(
-            request=r,
-            environment="dev",
-            name=f"bulk-{i}",
-            email=f"aws+bulk-{i}@example.com",
-            target_ou_path="GeneralOU",
-            account_id=f"{i:012d}",
-        )
-        for i, r in enumerate(requests)
-    )
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["admin", "lead"])
 def test_10000_accounts_are_served_page_by_page_in_constant_queries(client_for, users, team, role):
-    _bulk_accounts(team, users["lead"], 10_000)
+    bulk_accounts(team=team, requester=users["lead"], count=10_000)
     client = client_for(role)
     client.get("/api/v1/teams/")  # authenticate once so token lookups are not counted apart
     counts, seen = [], []
@@ -153,7 +145,7 @@ def test_10000_accounts_are_served_page_by_page_in_constant_queries(client_for, 
 def test_request_lists_are_constant_in_queries_too(
     client_for, users, team, django_assert_max_num_queries
 ):
-    _bulk_accounts(team, users["lead"], 600)
+    bulk_accounts(team=team, requester=users["lead"], count=600)
     client = client_for("approver1")
     client.get("/api/v1/teams/")
     with django_assert_max_num_queries(8):

@@ -45,7 +45,7 @@ def test_a_preview_still_answers_when_aws_does_not(client_for, team, monkeypatch
         def root(self):
             raise TransientAwsError("connection refused", code="EndpointConnectionError")
 
-    monkeypatch.setattr("vending.selectors.get_gateway", lambda: Down())
+    monkeypatch.setattr("vending.selectors.request_plans.get_gateway", lambda: Down())
     response = client_for("lead").post(URL, BODY, format="json")
     assert response.status_code == 200
     body = response.json()

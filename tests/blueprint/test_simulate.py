@@ -12,15 +12,8 @@ from django.core.management import CommandError, call_command
 from vending.compliance.catalog import load_catalog
 from vending.compliance.placement import levels_for_account, levels_for_ou_path
 from vending.compliance.simulator import summarize_services
-from vending.services.org_blueprint import org_blueprint_apply
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def applied(emulator_gateway):
-    org_blueprint_apply(gateway=emulator_gateway)
-    return emulator_gateway
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def allowed(gateway, path: str) -> set[str]:
@@ -33,13 +26,13 @@ def fully_allowed(gateway, path: str) -> set[str]:
     return {prefix for prefix, s in summary.items() if s.status == "allowed"}
 
 
-def test_hipaa_pci_is_the_intersection_of_hipaa_and_pci(applied):
-    hipaa = allowed(applied, "HipaaOU")
-    pci = allowed(applied, "PciOU")
-    both = allowed(applied, "HipaaOU/HipaaPciOU")
+def test_hipaa_pci_is_the_intersection_of_hipaa_and_pci(emulator_org):
+    hipaa = allowed(emulator_org, "HipaaOU")
+    pci = allowed(emulator_org, "PciOU")
+    both = allowed(emulator_org, "HipaaOU/HipaaPciOU")
     assert both == hipaa & pci
-    assert fully_allowed(applied, "HipaaOU/HipaaPciOU") == (
-        fully_allowed(applied, "HipaaOU") & fully_allowed(applied, "PciOU")
+    assert fully_allowed(emulator_org, "HipaaOU/HipaaPciOU") == (
+        fully_allowed(emulator_org, "HipaaOU") & fully_allowed(emulator_org, "PciOU")
     )
     # Not a union: something HIPAA-only and something PCI-only are both denied there.
     assert hipaa - pci and pci - hipaa
@@ -50,8 +43,8 @@ def test_hipaa_pci_is_the_intersection_of_hipaa_and_pci(applied):
     assert both == set(load_catalog().class_prefixes("hipaa_pci"))
 
 
-def test_general_is_restricted_only_by_the_guardrails(applied):
-    summary = summarize_services(levels_for_ou_path(applied, "GeneralOU"))
+def test_general_is_restricted_only_by_the_guardrails(emulator_org):
+    summary = summarize_services(levels_for_ou_path(emulator_org, "GeneralOU"))
     assert all(s.status != "denied" for s in summary.values())
     # The guardrail denies LeaveOrganization except to the platform role: a condition the
     # simulator cannot decide without a principal, so it is flagged, not counted.
@@ -64,7 +57,7 @@ def simulate(*args: str) -> str:
     return out.getvalue()
 
 
-def test_org_simulate_for_a_class_and_a_service(applied):
+def test_org_simulate_for_a_class_and_a_service(emulator_org):
     out = simulate("--class", "hipaa_pci", "--service", "gamelift")
     assert out.startswith("gamelift for a new hipaa_pci account in HipaaOU/HipaaPciOU: denied")
     assert "vending-class-hipaa" in out  # the first level that denies it, named
@@ -72,19 +65,19 @@ def test_org_simulate_for_a_class_and_a_service(applied):
     assert "s3:GetObject for a new hipaa_pci account in HipaaOU/HipaaPciOU: allowed" in out
 
 
-def test_org_simulate_for_an_account(applied):
+def test_org_simulate_for_an_account(emulator_org):
     c = boto3.client(
-        "organizations", endpoint_url=applied.emulator.endpoint_url, region_name="us-east-1"
+        "organizations", endpoint_url=emulator_org.emulator.endpoint_url, region_name="us-east-1"
     )
     management = c.describe_organization()["Organization"]["MasterAccountId"]
     out = simulate("--account", management, "--action", "organizations:LeaveOrganization")
     assert "is the management account: SCPs never restrict it" in out
     assert ": allowed" in out
-    levels, is_management = levels_for_account(applied, management)
+    levels, is_management = levels_for_account(emulator_org, management)
     assert is_management and levels
 
 
-def test_org_simulate_refuses_bad_input(applied):
+def test_org_simulate_refuses_bad_input(emulator_org):
     with pytest.raises(CommandError, match=r"Unknown IAM service prefix"):
         simulate("--class", "pci", "--service", "nosuchservice")
     with pytest.raises(CommandError):

@@ -1,4 +1,5 @@
-"""Fixtures for the emulator tests: one server per session, fresh state per test.
+"""Fixtures for the emulator tests: the suite's in-process emulator (tests/conftest.py),
+fresh state per test.
 
 These tests need neither Django nor a database; they talk to a real HTTP server with
 plain boto3, as the portal does.
@@ -10,7 +11,6 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +19,12 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from vending.emulator import EmulatorConfig, EmulatorServer
+from tests.conftest import EMULATOR_CONFIG
+from vending.emulator import EmulatorServer
 
-CREATE_DELAY = 0.3
 # Every test starts from these settings; tests change them through the control API.
-TEST_CONFIG = EmulatorConfig(create_delay_seconds=CREATE_DELAY)
+TEST_CONFIG = EMULATOR_CONFIG
+CREATE_DELAY = TEST_CONFIG.create_delay_seconds
 # botocore's "max_attempts" counts retries; "total_max_attempts" counts every attempt.
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
@@ -123,17 +124,9 @@ class Org:
         return {policy["Id"] for policy in answer["Policies"]}
 
 
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer(host="127.0.0.1", port=0, config=TEST_CONFIG) as server:
-        yield server
-
-
 @pytest.fixture
 def server(emulator: EmulatorServer) -> EmulatorServer:
-    """The session's emulator with all state cleared and the test settings restored."""
-    assert control(emulator, "POST", "/reset")[0] == 200
-    configure(emulator, **TEST_CONFIG.to_dict())
+    """These tests' name for `emulator`: all state cleared, TEST_CONFIG restored."""
     return emulator
 
 

@@ -8,8 +8,6 @@ import pytest
 
 from tests.system.harness import Portal, emulator_process, postgres_database, redis_broker
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def make_portal(tmp_path: Path) -> Iterator[Callable[..., tuple[Portal, object]]]:

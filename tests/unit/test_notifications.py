@@ -91,3 +91,13 @@ def test_a_mail_server_outage_does_not_fail_the_action(users, team, monkeypatch,
     monkeypatch.setattr(tasks.send_email, "apply_async", broker_down)
     request = submit(users, team, "general", ["dev"])  # commits; the mail is just lost
     assert request.pk
+
+
+def test_a_requester_who_no_longer_leads_the_team_is_not_told(users, team, task_queue, mailoutbox):
+    """Recipients go through the same visibility as the pages: an e-mail never points
+    someone at a request they can no longer open."""
+    request = submit(users, team)
+    sent(task_queue, mailoutbox)
+    team.leads.remove(users["lead"])
+    account_request_reject(request=request, actor=users["approver1"], reason="Not now")
+    assert sent(task_queue, mailoutbox) == {}

@@ -9,10 +9,9 @@ import urllib.request
 import pytest
 
 from vending.choices import AccountStatus, RequestStatus
-from vending.emulator import CREATE_ACCOUNT_FAILURE_REASONS, EmulatorConfig, EmulatorServer
+from vending.emulator import CREATE_ACCOUNT_FAILURE_REASONS, EmulatorServer
 from vending.models import Team, VendedAccount
 from vending.services.failure_reasons import RETRYABLE_CREATE_FAILURES, failure_message
-from vending.services.org_blueprint import org_blueprint_apply
 from vending.services.requests import account_request_approve, account_request_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,18 +23,6 @@ def control(server: EmulatorServer, path: str, body: dict | None = None) -> dict
     req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=5) as resp:
         return json.loads(resp.read())
-
-
-@pytest.fixture
-def emulator(monkeypatch, fresh_gateway_cache):
-    with EmulatorServer("127.0.0.1", 0, EmulatorConfig(create_delay_seconds=0.2)) as server:
-        control(server, "/reset", {})
-        monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
-        from vending.aws import get_gateway
-
-        get_gateway.cache_clear()
-        org_blueprint_apply(gateway=get_gateway())
-        yield server
 
 
 def approved_request(users, team, envs, cls="general"):
@@ -61,6 +48,8 @@ def fail_marker(reason: str) -> str:
     return f"aws+fail-{'-'.join(words[:n])}@example.com"
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("emulator_org")
 @pytest.mark.parametrize("reason", sorted(CREATE_ACCOUNT_FAILURE_REASONS))
 def test_each_failure_reason_fails_one_account_readably_and_the_rest_continue(
     users, team, emulator, task_queue, reason
@@ -93,6 +82,8 @@ def test_failure_reason_messages_are_specific():
         assert failure_message(reason, email="x@example.com", attempts=3) != generic
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("emulator_org")
 def test_at_most_five_creations_in_flight_across_requests(users, team, emulator, task_queue):
     other = Team.objects.create(slug="ledger", name="Ledger")
     other.leads.add(users["lead"])
@@ -108,6 +99,8 @@ def test_at_most_five_creations_in_flight_across_requests(users, team, emulator,
     assert stats["max_in_progress_creations"] == 5
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("emulator_org")
 def test_creations_started_outside_the_portal_make_it_wait_not_fail(
     users, team, emulator, task_queue
 ):

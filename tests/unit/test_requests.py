@@ -3,11 +3,11 @@ import pytest
 from vending.choices import AccountStatus, AuditAction, RequestStatus
 from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AuditEvent
+from vending.selectors.request_plans import account_request_plan
 from vending.services.requests import (
     account_request_approve,
     account_request_cancel,
     account_request_create,
-    account_request_preview,
     account_request_reject,
 )
 
@@ -25,7 +25,7 @@ def make(users, team, cls="general", envs=("dev",), who="lead"):
 
 
 def test_preview_shows_names_emails_ou_and_approvals(team):
-    plan = account_request_preview(
+    plan = account_request_plan(
         team=team, compliance_class="hipaa_pci", environments=["prod", "dev"]
     )
     assert plan.environments == ["dev", "prod"]
@@ -102,7 +102,7 @@ def test_a_second_request_for_the_same_accounts_is_refused(users, team):
     first = make(users, team, envs=["dev", "prod"])
     with pytest.raises(DuplicateRequest, match=f"request #{first.pk}"):
         make(users, team, envs=["prod"])
-    plan = account_request_preview(team=team, compliance_class="general", environments=["prod"])
+    plan = account_request_plan(team=team, compliance_class="general", environments=["prod"])
     assert plan.conflicts[0].conflict_request_id == first.pk
 
 

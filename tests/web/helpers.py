@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vending.aws import PermanentAwsError, TransientAwsError
 from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.services.requests import account_request_create
 
@@ -57,3 +58,27 @@ def many_requests(
                 target_ou_path=ou_path,
             )
         Approval.objects.create(request=req, approver=users["approver2"])
+
+
+class AwsDown:
+    """A gateway whose every call fails as when AWS does not answer."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> None:
+            raise TransientAwsError("Connect timeout", code="ConnectTimeoutError")
+
+        return fail
+
+
+class AwsRefuses:
+    """A gateway whose every call is refused (the portal's role lacks a permission)."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> None:
+            raise PermanentAwsError("not authorized", code="AccessDeniedException")
+
+        return fail
+
+
+def table_rows(html: str) -> int:
+    return html.count("<tr>") - 1  # minus the header row

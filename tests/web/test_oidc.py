@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
+from vending.audit import RoleChangedPayload, audit_event_payload
+from vending.choices import AuditAction
+from vending.models import AuditEvent
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
 from vending.web.oidc import PortalOIDCBackend, idp_groups, portal_roles_from_claims
 
@@ -93,6 +96,31 @@ def test_oidc_missing_group_claim_removes_the_roles(backend):
     sync = backend.sync_roles(user, claims())
     assert sync.removed == (APPROVERS_GROUP,)
     assert group_names(user) == []
+
+
+def role_events():
+    """(actor, user, group, added, source) of each role change, oldest first."""
+    out = []
+    for event in AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGED).order_by("id"):
+        payload = audit_event_payload(event)
+        assert isinstance(payload, RoleChangedPayload)
+        out.append((event.actor, payload.username, payload.group, payload.added, payload.source))
+    return out
+
+
+def test_oidc_role_changes_are_audited_as_the_portal(backend):
+    user = backend.create_user(claims(groups=["aws-approvers"]))
+    assert role_events() == [(None, "ada", APPROVERS_GROUP, True, "sso")]
+    backend.update_user(user, claims(groups=["platform-admins"]))
+    assert role_events()[1:] == [
+        (None, "ada", ADMINS_GROUP, True, "sso"),
+        (None, "ada", APPROVERS_GROUP, False, "sso"),
+    ]
+    event = AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGED).last()
+    assert event.message == "Removed ada from approvers (single sign-on)."
+    # Signing in again with the same claims changes and audits nothing.
+    backend.update_user(user, claims(groups=["platform-admins"]))
+    assert len(role_events()) == 3
 
 
 def test_oidc_a_role_without_idp_groups_is_left_to_the_admin(backend, oidc_settings):
@@ -219,6 +247,7 @@ def _run(args, env):
     )
 
 
+@pytest.mark.slow
 def test_oidc_a_client_id_switches_single_sign_on_on(tmp_path):
     result = _run(["-c", _SCRIPT], _env(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -231,6 +260,7 @@ def test_oidc_a_client_id_switches_single_sign_on_on(tmp_path):
     assert "code_challenge=" in out["location"]  # PKCE
 
 
+@pytest.mark.slow
 def test_oidc_enabled_without_its_settings_refuses_to_start(tmp_path):
     env = _env(tmp_path)
     del env["VENDING_OIDC_RP_CLIENT_SECRET"], env["VENDING_OIDC_OP_JWKS_ENDPOINT"]
@@ -240,6 +270,7 @@ def test_oidc_enabled_without_its_settings_refuses_to_start(tmp_path):
     assert "VENDING_OIDC_OP_JWKS_ENDPOINT" in result.stderr
 
 
+@pytest.mark.slow
 def test_oidc_check_deploy_passes_with_single_sign_on(tmp_path):
     env = _env(
         tmp_path,

@@ -329,7 +329,7 @@ def test_the_preview_says_so_when_aws_cannot_be_reached(web_client_for, team, mo
         def root(self):
             raise TransientAwsError("connection refused", code="EndpointConnectionError")
 
-    monkeypatch.setattr("vending.selectors.workflow.get_gateway", lambda: Down())
+    monkeypatch.setattr("vending.selectors.request_plans.get_gateway", lambda: Down())
     response = _preview(web_client_for("lead"), compliance_class="pci", environments=["dev"])
     assert response.status_code == 200
     html = response.content.decode()
@@ -675,7 +675,7 @@ def test_services_say_so_when_aws_cannot_be_reached_and_do_not_keep_it(
             raise TransientAwsError("connection refused", code="EndpointConnectionError")
 
     url = reverse("request_services")
-    monkeypatch.setattr("vending.selectors.workflow.get_gateway", lambda: Down())
+    monkeypatch.setattr("vending.selectors.request_plans.get_gateway", lambda: Down())
     down = web_client_for("approver1").get(url, {"compliance_class": "pci"})
     assert down.status_code == 200
     assert "AWS could not be reached" in down.content.decode()

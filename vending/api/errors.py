@@ -5,16 +5,17 @@
 DRF's own exceptions keep their statuses; the portal's domain errors are mapped here,
 once, so no view decides a status code:
 
-| domain error        | status | why                                                    |
+| error               | status | why                                                    |
 | ------------------- | ------ | ------------------------------------------------------ |
 | InvalidInput        | 400    | the input is wrong; `fields` names each culprit        |
 | PermissionDenied    | 403    | signed in, but this person may not do this             |
 | InvalidTransition   | 409    | the object's current state does not allow it           |
 | DuplicateRequest    | 409    | it exists already (request, team, approval)            |
-| QuotaExceeded       | 409    | a limit of AWS or of the portal; waiting will not help |
-|                     |        | (429 is kept for rate limiting, which waiting cures)   |
 | TransientAwsError   | 503    | AWS did not answer; try again (Retry-After)            |
 | PermanentAwsError   | 502    | AWS refused; the message says why                      |
+
+The domain errors' codes and statuses are declared once, on the classes in
+`vending/errors.py`, which the web pages read too.
 """
 
 from __future__ import annotations
@@ -31,30 +32,19 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from vending.aws import PermanentAwsError, TransientAwsError
-from vending.errors import (
-    DomainError,
-    DuplicateRequest,
-    InvalidInput,
-    InvalidTransition,
-    PermissionDenied,
-    QuotaExceeded,
-)
+from vending.errors import DOMAIN_ERRORS, DomainError
 
 logger = logging.getLogger(__name__)
 
 # Every `code` the API can answer, with its status; the schema publishes this list.
 ERROR_CODES: dict[str, int] = {
-    "invalid_input": 400,
+    **{kind.code: kind.http_status for kind in DOMAIN_ERRORS},
     "parse_error": 400,
     "not_authenticated": 401,
     "authentication_failed": 401,
-    "permission_denied": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,
-    "invalid_transition": 409,
-    "duplicate_request": 409,
-    "quota_exceeded": 409,
     "request_too_large": 413,
     "unsupported_media_type": 415,
     "idempotency_key_reused": 422,
@@ -65,14 +55,6 @@ ERROR_CODES: dict[str, int] = {
 }
 
 ERROR_CODE_VALUES = sorted(ERROR_CODES)
-
-_DOMAIN_CODES: tuple[tuple[type[DomainError], str], ...] = (
-    (InvalidInput, "invalid_input"),
-    (PermissionDenied, "permission_denied"),
-    (InvalidTransition, "invalid_transition"),
-    (DuplicateRequest, "duplicate_request"),
-    (QuotaExceeded, "quota_exceeded"),
-)
 
 _DRF_CODES: tuple[tuple[type[exceptions.APIException], str], ...] = (
     (exceptions.ValidationError, "invalid_input"),
@@ -163,8 +145,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """DRF's EXCEPTION_HANDLER: every failure in the error envelope, never an HTML page."""
     if isinstance(exc, DomainError):
         set_rollback()
-        code = next(c for kind, c in _DOMAIN_CODES if isinstance(exc, kind))
-        return error_response(code, exc.message, exc.field_errors)
+        return error_response(exc.code, exc.message, exc.field_errors)
     if isinstance(exc, TransientAwsError):
         logger.warning("AWS unavailable while serving the API: %s", exc)
         return error_response(

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from vending.api.errors import ERROR_CODE_VALUES
 from vending.choices import (
+    SERVICE_STATUSES,
     AccountStatus,
     AuditAction,
     ComplianceClass,
@@ -25,7 +26,6 @@ from vending.services.requests import JUSTIFICATION_MAX
 
 TEXT_MAX = 4000
 USERNAME_MAX = 150
-SERVICE_STATUSES = ("allowed", "partial", "denied")
 # The same rules as the model's slug validator and the simulator's action check, written
 # for the schema too, so generated clients send what the API accepts.
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$"

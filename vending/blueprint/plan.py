@@ -91,30 +91,62 @@ def make_plan(
     expected_accounts: dict[str, tuple[str, str]] | None = None,
 ) -> Plan:
     """`expected_accounts`: account id -> (OU path, label) for accounts the portal placed."""
-    plan = Plan()
-    add = plan.changes.append
-    if live.organization is None:
-        add(Change(Action.CREATE_ORGANIZATION, "", "create the organization (all features)"))
-    elif live.organization.feature_set != "ALL":
-        plan.warnings.append(
-            "The organization has only consolidated billing: SCPs need all features. Enable "
-            "them in the AWS console (every member account must accept); apply cannot."
+    if live.organization is not None and live.organization.feature_set != "ALL":
+        return Plan(
+            warnings=[
+                "The organization has only consolidated billing: SCPs need all features. "
+                "Enable them in the AWS console (every member account must accept); apply "
+                "cannot."
+            ]
         )
-        return plan
+    expected = dict(expected_accounts or {})
+    for pin in blueprint.accounts:
+        expected[pin.account_id] = (pin.ou_path, f"pinned in {blueprint.source}")
+    attaches, detaches = _attachment_changes(blueprint, live)
+    return Plan(
+        changes=[
+            *_organization_changes(live),
+            *_ou_changes(blueprint, live),
+            *_policy_changes(blueprint, live),
+            *attaches,
+            *_account_moves(live, expected),
+            *detaches,  # last: no target is left without an SCP in between
+        ],
+        warnings=_management_warnings(blueprint, live, expected),
+        unmanaged_ous=sorted(set(live.ous) - {ou.path for ou in blueprint.walk()}),
+    )
+
+
+def _organization_changes(live: LiveOrg) -> list[Change]:
+    changes: list[Change] = []
+    if live.organization is None:
+        changes.append(
+            Change(Action.CREATE_ORGANIZATION, "", "create the organization (all features)")
+        )
     if not live.scp_enabled:
-        add(Change(Action.ENABLE_SCP, "", "enable service control policies on the root"))
+        changes.append(Change(Action.ENABLE_SCP, "", "enable service control policies on the root"))
+    return changes
 
-    for ou in blueprint.walk():
-        if ou.path not in live.ous:
-            add(Change(Action.CREATE_OU, ou.path, "create OU", ou_path=ou.path))
-    plan.unmanaged_ous = sorted(set(live.ous) - {ou.path for ou in blueprint.walk()})
 
+def _ou_changes(blueprint: Blueprint, live: LiveOrg) -> list[Change]:
+    """The OUs to create, parents first (the blueprint walks its tree top-down)."""
+    return [
+        Change(Action.CREATE_OU, ou.path, "create OU", ou_path=ou.path)
+        for ou in blueprint.walk()
+        if ou.path not in live.ous
+    ]
+
+
+def _policy_changes(blueprint: Blueprint, live: LiveOrg) -> list[Change]:
+    changes: list[Change] = []
     for name, spec in blueprint.policies.items():
         existing = live.policies.get(name)
         if existing is None:
-            add(Change(Action.CREATE_POLICY, "policies", f"create SCP {name}", policy=name))
+            changes.append(
+                Change(Action.CREATE_POLICY, "policies", f"create SCP {name}", policy=name)
+            )
         elif live.contents.get(existing.id) != spec.content:
-            add(
+            changes.append(
                 Change(
                     Action.UPDATE_POLICY,
                     "policies",
@@ -123,28 +155,36 @@ def make_plan(
                     diff=_content_diff(live.contents.get(existing.id, ""), spec.content),
                 )
             )
+    return changes
 
+
+def _attachment_changes(blueprint: Blueprint, live: LiveOrg) -> tuple[list[Change], list[Change]]:
+    """(attaches, detaches) on the root and every OU of the blueprint."""
+    attaches: list[Change] = []
     detaches: list[Change] = []
     for target in ["", *(ou.path for ou in blueprint.walk())]:
         desired = set(blueprint.desired_policies(target))
         attached = _attached_names(live, target)
-        for name in sorted(desired - attached):
-            add(Change(Action.ATTACH, target, f"attach {name}", policy=name, ou_path=target))
-        for name in sorted(attached - desired):
-            detaches.append(
-                Change(Action.DETACH, target, f"detach {name}", policy=name, ou_path=target)
-            )
+        attaches.extend(
+            Change(Action.ATTACH, target, f"attach {name}", policy=name, ou_path=target)
+            for name in sorted(desired - attached)
+        )
+        detaches.extend(
+            Change(Action.DETACH, target, f"detach {name}", policy=name, ou_path=target)
+            for name in sorted(attached - desired)
+        )
+    return attaches, detaches
 
-    expected = dict(expected_accounts or {})
-    for pin in blueprint.accounts:
-        expected[pin.account_id] = (pin.ou_path, f"pinned in {blueprint.source}")
+
+def _account_moves(live: LiveOrg, expected: dict[str, tuple[str, str]]) -> list[Change]:
+    changes: list[Change] = []
     for account_id, (path, label) in sorted(expected.items()):
         parent = live.account_parents.get(account_id)
         if parent is None:
             continue  # not (or no longer) in the organization: drift reports it
         current = live.path_of(parent)
         if current != path:
-            add(
+            changes.append(
                 Change(
                     Action.MOVE_ACCOUNT,
                     "accounts",
@@ -153,9 +193,7 @@ def make_plan(
                     destination=path,
                 )
             )
-    plan.changes.extend(detaches)
-    plan.warnings.extend(_management_warnings(blueprint, live, expected))
-    return plan
+    return changes
 
 
 def _attached_names(live: LiveOrg, target: str) -> set[str]:

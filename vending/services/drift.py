@@ -16,27 +16,26 @@ from django.utils import timezone
 
 from vending.aws import AwsError, OrganizationsGateway
 from vending.blueprint.plan import Action
+from vending.choices import DriftKind
 from vending.models import DriftFinding, DriftScan, VendedAccount
 from vending.services.org_blueprint import org_blueprint_plan
 
-Kind = DriftFinding.Kind
-
 KIND_OF_CHANGE = {
-    Action.CREATE_ORGANIZATION: Kind.ORGANIZATION,
-    Action.ENABLE_SCP: Kind.ORGANIZATION,
-    Action.CREATE_OU: Kind.OU_MISSING,
-    Action.CREATE_POLICY: Kind.POLICY_MISSING,
-    Action.UPDATE_POLICY: Kind.POLICY_EDITED,
-    Action.ATTACH: Kind.ATTACHMENT_MISSING,
-    Action.DETACH: Kind.ATTACHMENT_EXTRA,
-    Action.MOVE_ACCOUNT: Kind.ACCOUNT_WRONG_OU,
+    Action.CREATE_ORGANIZATION: DriftKind.ORGANIZATION,
+    Action.ENABLE_SCP: DriftKind.ORGANIZATION,
+    Action.CREATE_OU: DriftKind.OU_MISSING,
+    Action.CREATE_POLICY: DriftKind.POLICY_MISSING,
+    Action.UPDATE_POLICY: DriftKind.POLICY_EDITED,
+    Action.ATTACH: DriftKind.ATTACHMENT_MISSING,
+    Action.DETACH: DriftKind.ATTACHMENT_EXTRA,
+    Action.MOVE_ACCOUNT: DriftKind.ACCOUNT_WRONG_OU,
 }
 
 
 @dataclass(frozen=True)
 class Observation:
     key: str
-    kind: str
+    kind: DriftKind
     target: str
     detail: str
 
@@ -77,7 +76,7 @@ def _observe(gateway: OrganizationsGateway | None) -> list[Observation]:
             observations.append(
                 Observation(
                     key=f"account_unknown:{account_id}",
-                    kind=Kind.ACCOUNT_UNKNOWN,
+                    kind=DriftKind.ACCOUNT_UNKNOWN,
                     target=live.path_of(live.account_parents[account_id]) or "Root",
                     detail=f"account {account_id} ({account.name}, {account.email}) was not "
                     "created by a request",

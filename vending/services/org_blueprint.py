@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from django.db import transaction
 
-from vending.audit import Actor, audit_event_record
+from vending.audit import Actor, org_changed
 from vending.aws import OrganizationsGateway, get_gateway
 from vending.blueprint.apply import ApplyResult, apply_plan
+from vending.blueprint.current import current_blueprint
 from vending.blueprint.live import LiveOrg, read_live
-from vending.blueprint.loader import blueprint_path, load_blueprint
 from vending.blueprint.model import Blueprint
 from vending.blueprint.plan import Change, Plan, make_plan
-from vending.choices import AccountStatus, AuditAction
+from vending.choices import AccountStatus
 from vending.errors import PermissionDenied
 from vending.models import VendedAccount
 from vending.roles import is_admin
-
-
-@cache
-def _load(path: Path, mtime: float) -> Blueprint:
-    return load_blueprint(path)
-
-
-def current_blueprint() -> Blueprint:
-    """The configured blueprint, re-read when its file changes."""
-    path = blueprint_path()
-    return _load(path, path.stat().st_mtime)
-
-
-def class_ou_path(compliance_class: str) -> str:
-    return current_blueprint().classes[compliance_class]
 
 
 def vended_account_placements() -> dict[str, tuple[str, str]]:
@@ -80,12 +63,7 @@ def org_blueprint_apply(
 
     def record(change: Change) -> None:
         with transaction.atomic():
-            audit_event_record(
-                action=AuditAction.ORG_CHANGED,
-                actor=actor,
-                message=change.summary,
-                data={"action": change.action, "target": change.target, "key": change.key},
-            )
+            org_changed(actor=actor, change=change)
 
     return apply_plan(
         gw,

@@ -21,19 +21,26 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from vending.audit import Actor, audit_event_record
+from vending.audit import (
+    Actor,
+    account_adopted,
+    account_create_requested,
+    account_moved,
+    account_retried,
+    account_tagged,
+)
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
 from vending.aws.types import CreateAccountState, CreateAccountStatus
-from vending.choices import ACCOUNT_TERMINAL, AccountStatus, AuditAction, RequestStatus
+from vending.choices import ACCOUNT_TERMINAL, AccountStatus, RequestStatus
 from vending.dispatch import enqueue_account_step
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, VendedAccount
-from vending.naming import AccountIdentity, account_identity_validate
+from vending.naming import AccountIdentity, account_identity_validate, account_tags
 from vending.notifications import notify_account_failed, notify_requester
 from vending.roles import is_admin
 from vending.services.creation_slots import creation_slot_claim, creation_slot_release
 from vending.services.failure_reasons import RETRYABLE_CREATE_FAILURES, failure_message
-from vending.workflow import transition
+from vending.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +50,8 @@ SLOT_WAIT_SECONDS = 5.0
 # AWS refuses a 6th CreateAccount in progress with this ConstraintViolation reason.
 CREATION_RATE_LIMIT = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
 CREATION_RATE_LIMIT_WAIT_SECONDS = 15.0
-TAG_PREFIX = "vending:"
 # MoveAccount errors that mean the account moved between ListParents and MoveAccount.
 MOVED_MEANWHILE = frozenset({"DuplicateAccountException", "SourceParentNotFoundException"})
-
-
-def account_tags(account: VendedAccount) -> dict[str, str]:
-    request = account.request
-    return {
-        f"{TAG_PREFIX}team": request.team.slug,
-        f"{TAG_PREFIX}environment": account.environment,
-        f"{TAG_PREFIX}compliance-class": request.compliance_class,
-        f"{TAG_PREFIX}request-id": str(request.pk),
-    }
 
 
 def poll_countdown(poll_count: int) -> float:
@@ -183,11 +179,7 @@ def _store_request_id(account: VendedAccount, request_id: str) -> None:
             create_request_id=request_id, poll_count=0, updated_at=timezone.now()
         )
         if stored:
-            audit_event_record(
-                action=AuditAction.ACCOUNT_CREATE_REQUESTED,
-                account=account,
-                data={"create_request_id": request_id},
-            )
+            account_create_requested(account=account, create_request_id=request_id)
 
 
 def _poll(account: VendedAccount, gw: OrganizationsGateway, request_id: str) -> float | None:
@@ -241,12 +233,7 @@ def _poll(account: VendedAccount, gw: OrganizationsGateway, request_id: str) -> 
 
 
 def _adopt(account: VendedAccount, *, account_id: str, how: str) -> None:
-    audit_event_record(
-        action=AuditAction.ACCOUNT_ADOPTED,
-        account=account,
-        message=f"Adopted AWS account {account_id}: {how}.",
-        data={"account_id": account_id},
-    )
+    account_adopted(account=account, aws_account_id=account_id, how=how)
     _to_placing(account, account_id=account_id)
 
 
@@ -278,14 +265,10 @@ def _place(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
             if exc.code in MOVED_MEANWHILE:
                 return 0.0  # someone moved it between our two calls: look again
             raise
-        audit_event_record(
-            action=AuditAction.ACCOUNT_MOVED,
-            account=account,
-            message=f"Moved into {account.target_ou_path}.",
-            data={"from": current, "to": ou.id},
-        )
+        account_moved(account=account, from_parent_id=current, to_parent_id=ou.id)
     tags = account_tags(account)
     gw.tag_resource(resource_id=account.account_id, tags=tags)
+    account_tagged(account=account, tags=tags)
     transition(
         account,
         to=AccountStatus.READY,
@@ -341,7 +324,7 @@ def provisioning_request_settle(*, request_id: int) -> AccountRequest:
                 message=f"{failed} of {len(statuses)} accounts failed.",
             )
         request = transition(request, to=RequestStatus.COMPLETED, message="All accounts are ready.")
-        notify_requester(request, "completed")
+        notify_requester(request, RequestStatus.COMPLETED)
         return request
 
 
@@ -351,6 +334,9 @@ def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> Vende
         raise PermissionDenied("Only portal admins can retry a failed account.")
     with transaction.atomic():
         request = AccountRequest.objects.select_for_update().get(pk=account.request_id)
+        # The trail keeps the failure (and the `car-` id) that the retry clears.
+        account.refresh_from_db()
+        account_retried(actor=actor, account=account)
         transition(
             account,
             to=AccountStatus.PENDING,

@@ -1,135 +1,25 @@
-"""Account requests: preview, submit, approve, reject, cancel."""
+"""Account requests: submit, approve, reject, cancel (the preview is a read:
+`vending.selectors.request_plans`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
-from vending.audit import Actor, audit_event_record
-from vending.choices import (
-    ENVIRONMENT_ORDER,
-    AuditAction,
-    ComplianceClass,
-    Environment,
-    RequestStatus,
-)
+from vending.audit import Actor, request_approval_added, request_submitted
+from vending.choices import RequestStatus
 from vending.dispatch import enqueue_request_provisioning
 from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, Approval, Team, VendedAccount
-from vending.naming import account_identity_render
 from vending.notifications import notify_approval_needed, notify_requester
 from vending.roles import is_admin, is_approver, is_lead_of
-from vending.workflow import transition
+from vending.selectors.request_plans import PlannedAccount, account_request_plan
+from vending.transitions import transition
 
 JUSTIFICATION_MAX = 4000
-
-
-@dataclass(frozen=True)
-class PlannedAccount:
-    environment: str
-    name: str
-    email: str
-    ou_path: str
-    # The live request that already holds this name or e-mail, if any.
-    conflict_request_id: int | None = None
-
-
-@dataclass(frozen=True)
-class RequestPlan:
-    team: str
-    compliance_class: str
-    environments: list[str]
-    ou_path: str
-    approvals_required: int
-    accounts: list[PlannedAccount]
-
-    @property
-    def conflicts(self) -> list[PlannedAccount]:
-        return [a for a in self.accounts if a.conflict_request_id is not None]
-
-
-def approvals_required_for(*, compliance_class: str, environments: Iterable[str]) -> int:
-    regulated = compliance_class in settings.VENDING_REGULATED_CLASSES
-    if regulated and Environment.PROD in environments:
-        return max(1, settings.VENDING_REGULATED_PROD_APPROVALS)
-    return 1
-
-
-def ou_path_for(compliance_class: str) -> str:
-    from vending.services.org_blueprint import class_ou_path
-
-    return class_ou_path(compliance_class)
-
-
-def _clean_environments(environments: Iterable[str]) -> list[str]:
-    given = list(environments)
-    unknown = sorted({e for e in given if e not in ENVIRONMENT_ORDER})
-    if unknown:
-        raise InvalidInput(
-            f"Unknown environment(s): {', '.join(unknown)}. Choose from dev, test, qa, prod.",
-            field_errors={"environments": [f"'{u}' is not an environment." for u in unknown]},
-        )
-    if not given:
-        raise InvalidInput(
-            "Choose at least one environment.",
-            field_errors={"environments": ["Choose at least one environment."]},
-        )
-    if len(set(given)) != len(given):
-        raise InvalidInput(
-            "An environment is listed twice.",
-            field_errors={"environments": ["Each environment may be listed once."]},
-        )
-    return [e for e in ENVIRONMENT_ORDER if e in given]
-
-
-def account_request_preview(
-    *, team: Team, compliance_class: str, environments: Iterable[str]
-) -> RequestPlan:
-    """What a request would create, validated against AWS's limits; writes nothing."""
-    if compliance_class not in ComplianceClass.values:
-        raise InvalidInput(
-            f"Unknown compliance class '{compliance_class}'. "
-            f"Choose from {', '.join(ComplianceClass.values)}.",
-            field_errors={"compliance_class": [f"'{compliance_class}' is not a valid class."]},
-        )
-    envs = _clean_environments(environments)
-    ou_path = ou_path_for(compliance_class)
-    identities = {
-        env: account_identity_render(
-            team=team.slug, environment=env, compliance_class=compliance_class
-        )
-        for env in envs
-    }
-    holders = {
-        email.lower(): request_id
-        for email, request_id in VendedAccount.objects.filter(
-            is_active=True, email__in=[i.email for i in identities.values()]
-        ).values_list("email", "request_id")
-    }
-    accounts = [
-        PlannedAccount(
-            environment=env,
-            name=identity.name,
-            email=identity.email,
-            ou_path=ou_path,
-            conflict_request_id=holders.get(identity.email),
-        )
-        for env, identity in identities.items()
-    ]
-    return RequestPlan(
-        team=team.slug,
-        compliance_class=compliance_class,
-        environments=envs,
-        ou_path=ou_path,
-        approvals_required=approvals_required_for(
-            compliance_class=compliance_class, environments=envs
-        ),
-        accounts=accounts,
-    )
 
 
 def account_request_create(
@@ -154,7 +44,7 @@ def account_request_create(
             f"The justification is limited to {JUSTIFICATION_MAX} characters.",
             field_errors={"justification": [f"At most {JUSTIFICATION_MAX} characters."]},
         )
-    plan = account_request_preview(
+    plan = account_request_plan(
         team=team, compliance_class=compliance_class, environments=environments
     )
     if plan.conflicts:
@@ -179,21 +69,11 @@ def account_request_create(
                 )
                 for a in plan.accounts
             )
-            audit_event_record(
-                action=AuditAction.REQUEST_SUBMITTED,
-                actor=requester,
-                request=request,
-                to_status=request.status,
-                data={
-                    "compliance_class": compliance_class,
-                    "environments": plan.environments,
-                    "approvals_required": plan.approvals_required,
-                },
-            )
+            request_submitted(actor=requester, request=request)
             notify_approval_needed(request)
     except IntegrityError as exc:
         # Another request took the same e-mail between the check and the insert.
-        fresh = account_request_preview(
+        fresh = account_request_plan(
             team=team, compliance_class=compliance_class, environments=environments
         )
         raise _duplicate(fresh.conflicts) from exc
@@ -243,19 +123,13 @@ def account_request_approve(
             raise DuplicateRequest("You have already approved this request.")
         approval = Approval.objects.create(request=locked, approver=approver, comment=comment)
         count = locked.approvals.count()
-        audit_event_record(
-            action=AuditAction.REQUEST_APPROVAL_ADDED,
-            actor=approver,
-            request=locked,
-            message=comment,
-            data={"approvals": count, "required": locked.approvals_required},
-        )
+        request_approval_added(approver=approver, request=locked, comment=comment, approvals=count)
         started = count >= locked.approvals_required
         if started:
             transition(locked, to=RequestStatus.APPROVED, actor=approver)
             transition(locked, to=RequestStatus.PROVISIONING)
             enqueue_request_provisioning(locked.pk)
-            notify_requester(locked, "approved")
+            notify_requester(locked, RequestStatus.APPROVED)
         else:
             notify_approval_needed(locked)
     request.refresh_from_db()
@@ -268,7 +142,7 @@ def account_request_reject(*, request: AccountRequest, actor: Actor, reason: str
     if request.requester_id == actor.pk:
         raise PermissionDenied("You cannot reject your own request; cancel it instead.")
     request = _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
-    notify_requester(request, "rejected")
+    notify_requester(request, RequestStatus.REJECTED)
     return request
 
 

@@ -20,7 +20,7 @@ from vending.dispatch import enqueue_account_step
 from vending.models import AccountRequest, VendedAccount
 from vending.services.creation_slots import creation_slots_reclaim
 from vending.services.provisioning import provisioning_request_settle
-from vending.workflow import transition
+from vending.transitions import transition
 
 logger = logging.getLogger(__name__)
 

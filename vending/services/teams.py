@@ -6,8 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from vending.audit import Actor, audit_event_record
-from vending.choices import AuditAction
+from vending.audit import Actor, team_created
 from vending.errors import DuplicateRequest, InvalidInput, PermissionDenied
 from vending.models import Team, slug_validator
 from vending.roles import is_admin
@@ -37,12 +36,7 @@ def team_create(*, actor: Actor, slug: str, name: str, leads: Iterable[str] = ()
         with transaction.atomic():
             team = Team.objects.create(slug=slug, name=name.strip())
             team.leads.set(users)
-            audit_event_record(
-                action=AuditAction.TEAM_CREATED,
-                actor=actor,
-                team=team,
-                data={"slug": slug, "leads": usernames},
-            )
+            team_created(actor=actor, team=team)
     except IntegrityError as exc:
         raise DuplicateRequest(
             f"A team with slug '{slug}' exists already.",

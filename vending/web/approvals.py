@@ -18,20 +18,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from vending.errors import DomainError
-from vending.models import AccountRequest, Team
+from vending.models import AccountRequest
 from vending.roles import is_approver
-from vending.selectors import approval_queue_for
-from vending.selectors.workflow import approval_queue_filter, approval_state_for
+from vending.selectors.requests import approval_queue_filter, approval_queue_for, approval_state_for
+from vending.selectors.teams import team_choices_for
 from vending.services.requests import account_request_approve, account_request_reject
 from vending.web.forms import CLASS_HELP, ApproveForm, QueueFilterForm, RejectForm
-from vending.web.requests import (
-    PAGE_SIZE,
-    domain_error_status,
-    forbidden,
-    signed_in_user,
-    signin_required,
-    visible_request_or_404,
-)
+from vending.web.pages import forbidden, request_or_404, signed_in_user, signin_required
+
+PAGE_SIZE = 25
 
 NOT_AN_APPROVER = (
     "Approving requests is for the approvers group and portal admins. If you should "
@@ -60,7 +55,7 @@ def _not_an_approver(request: HttpRequest) -> HttpResponse:
 def approval_queue(request: HttpRequest) -> HttpResponse:
     if not is_approver(request.user):
         return _not_an_approver(request)
-    form = QueueFilterForm(request.GET, teams=Team.objects.order_by("slug"))
+    form = QueueFilterForm(request.GET, teams=team_choices_for(user=request.user))
     form.is_valid()
     filters = dict(form.cleaned_data)
     queue = approval_queue_filter(approval_queue_for(user=request.user), filters=filters)
@@ -89,7 +84,7 @@ def _approval_page(
     status: int = 200,
 ) -> HttpResponse:
     # Read again: a refused decision may have raced with someone else's.
-    found = visible_request_or_404(request, found.pk)
+    found = request_or_404(request, found.pk)
     context: dict[str, Any] = {
         "nav": "approvals",
         "req": found,
@@ -108,7 +103,7 @@ def _approval_page(
 def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_approver(request.user):
         return _not_an_approver(request)
-    return _approval_page(request, visible_request_or_404(request, pk))
+    return _approval_page(request, request_or_404(request, pk))
 
 
 @signin_required
@@ -116,7 +111,7 @@ def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_approver(request.user):
         return _not_an_approver(request)
-    found = visible_request_or_404(request, pk)
+    found = request_or_404(request, pk)
     form = ApproveForm(request.POST)
     if not form.is_valid():
         return _approval_page(request, found, approve_form=form, status=400)
@@ -128,7 +123,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _approval_page(request, found, approve_form=form, status=domain_error_status(exc))
+        return _approval_page(request, found, approve_form=form, status=exc.http_status)
     if outcome.provisioning_started:
         messages.success(request, f"Approved: provisioning started for request #{found.pk}.")
     else:
@@ -146,7 +141,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_approver(request.user):
         return _not_an_approver(request)
-    found = visible_request_or_404(request, pk)
+    found = request_or_404(request, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
         return _approval_page(request, found, reject_form=form, status=400)
@@ -157,6 +152,6 @@ def request_reject(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         form.add_domain_error(exc)
         messages.error(request, exc.message)
-        return _approval_page(request, found, reject_form=form, status=domain_error_status(exc))
+        return _approval_page(request, found, reject_form=form, status=exc.http_status)
     messages.success(request, f"Rejected #{found.pk}. The requester is told why.")
     return redirect("approval_queue")

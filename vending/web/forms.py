@@ -1,13 +1,23 @@
-"""Forms of the request and approval pages: they check shape, the services check rules."""
+"""Every form of the web portal: they check shape, the services check rules."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from vending.choices import ComplianceClass, Environment, RequestStatus
+from vending.choices import (
+    AccountStatus,
+    AuditAction,
+    ComplianceClass,
+    Environment,
+    RequestStatus,
+    ServiceStatus,
+)
+from vending.compliance.simulator import validate_action
 from vending.errors import DomainError
 from vending.models import Team
 from vending.services.requests import JUSTIFICATION_MAX
@@ -123,9 +133,7 @@ class RequestFilterForm(forms.Form):
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        team = self.fields["team"]
-        assert isinstance(team, forms.ChoiceField)
-        team.choices = [("", "All teams"), *((t.slug, t.slug) for t in teams)]
+        _team_choices(self.fields["team"], teams, "All teams")
 
 
 class QueueFilterForm(forms.Form):
@@ -139,16 +147,124 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        team = self.fields["team"]
-        assert isinstance(team, forms.ChoiceField)
-        team.choices = [("", "All teams"), *((t.slug, t.slug) for t in teams)]
+        _team_choices(self.fields["team"], teams, "All teams")
 
 
 class ServiceSearchForm(forms.Form):
     compliance_class = forms.ChoiceField(choices=ComplianceClass.choices)
     q = forms.CharField(required=False, max_length=100, label="Search services")
     status = forms.ChoiceField(
-        choices=[("", "All"), ("allowed", "Allowed"), ("partial", "Partial"), ("denied", "Denied")],
-        required=False,
-        label="Show",
+        choices=[("", "All"), *ServiceStatus.choices], required=False, label="Show"
     )
+
+
+def _team_choices(field: forms.Field, teams: QuerySet[Team], empty: str) -> None:
+    cast(forms.ChoiceField, field).choices = [("", empty), *((t.slug, t.slug) for t in teams)]
+
+
+# -- accounts, organization, audit -------------------------------------------------------
+
+_ANY = [("", "Any")]
+
+
+class AccountFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        max_length=100,
+        required=False,
+        strip=True,
+        widget=forms.TextInput({"type": "search", "placeholder": "Name, e-mail or account id"}),
+    )
+    team = forms.ChoiceField(required=False)
+    compliance_class = forms.ChoiceField(
+        label="Class", choices=_ANY + ComplianceClass.choices, required=False
+    )
+    environment = forms.ChoiceField(choices=_ANY + Environment.choices, required=False)
+    status = forms.ChoiceField(choices=_ANY + AccountStatus.choices, required=False)
+
+    FILTERS = ("team", "compliance_class", "environment", "status")
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _team_choices(self.fields["team"], teams, "Any")
+
+    def filters(self) -> dict[str, str]:
+        """The valid, non-empty filters (an invalid one is reported and ignored)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data[name] for name in self.FILTERS if data.get(name)}
+
+    def search(self) -> str:
+        return str(getattr(self, "cleaned_data", {}).get("q") or "")
+
+
+class AccountPolicyForm(forms.Form):
+    q = forms.CharField(
+        label="Find a service",
+        max_length=100,
+        required=False,
+        strip=True,
+        widget=forms.TextInput({"type": "search", "placeholder": "Prefix or name, e.g. s3"}),
+    )
+    status = forms.ChoiceField(
+        label="Show", choices=[("", "All services"), *ServiceStatus.choices], required=False
+    )
+    action = forms.CharField(
+        label="IAM action",
+        max_length=256,
+        required=False,
+        strip=True,
+        widget=forms.TextInput({"placeholder": "s3:GetObject", "spellcheck": "false"}),
+    )
+
+    def clean_action(self) -> str:
+        action = str(self.cleaned_data.get("action") or "")
+        if not action:
+            return ""
+        try:
+            return validate_action(action)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(choices=[("", "Any"), *AuditAction.choices], required=False)
+    team = forms.ChoiceField(required=False)
+    request = forms.IntegerField(label="Request", min_value=1, max_value=2**63 - 1, required=False)
+    actor = forms.CharField(label="Actor", max_length=150, required=False, strip=True)
+    since = forms.DateField(
+        label="From (UTC)", required=False, widget=forms.DateInput({"type": "date"})
+    )
+    until = forms.DateField(
+        label="To (UTC)", required=False, widget=forms.DateInput({"type": "date"})
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _team_choices(self.fields["team"], teams, "Any")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """The valid, non-empty filters; dates become [since 00:00, until+1 day 00:00)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        out: dict[str, Any] = {
+            name: data[name]
+            for name in ("action", "team", "request", "actor")
+            if data.get(name) not in (None, "")
+        }
+        if data.get("since"):
+            out["since"] = _start_of(data["since"])
+        if data.get("until") and "until" not in self.errors:
+            out["until"] = _start_of(data["until"] + timedelta(days=1))
+        return out
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

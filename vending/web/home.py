@@ -2,7 +2,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from vending.selectors import account_request_list_for
+from vending.selectors.requests import account_request_list_for
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -9,7 +9,8 @@ the IdP's group claim decides the portal's two role groups at every sign-in:
 
 Only those two groups are synced (added and removed), and only a role whose IdP group
 list is configured: with `VENDING_OIDC_ADMIN_GROUPS` empty, portal admins stay managed
-in the Django admin. Team leads stay managed in the portal (the Django admin).
+in the Django admin. Team leads stay managed in the portal (the Django admin). Each role
+added or removed is an audit event (`role.changed`) with no actor: the portal did it.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from vending.choices import RoleChangeSource
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
+from vending.services.roles import user_role_set
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +126,15 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
         current = set(user.groups.filter(name__in=list(wanted)).values_list("name", flat=True))
         added = sorted(role for role, on in wanted.items() if on and role not in current)
         removed = sorted(role for role, on in wanted.items() if not on and role in current)
-        if added:
-            user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in added))
-        if removed:
-            user.groups.remove(*Group.objects.filter(name__in=removed))
+        # Each change is audited with no actor: the portal, acting on the IdP's claim.
+        for name in added:
+            user_role_set(
+                actor=None, user=user, group=name, member=True, source=RoleChangeSource.SSO
+            )
+        for name in removed:
+            user_role_set(
+                actor=None, user=user, group=name, member=False, source=RoleChangeSource.SSO
+            )
         if added or removed:
             logger.info(
                 "single sign-on roles of %s: added %s, removed %s",

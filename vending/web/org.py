@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from vending.aws import AwsError, get_gateway
-from vending.selectors import OrgTree, org_tree_read
-from vending.selectors.inventory import class_labels_by_ou_path, drift_report_for
-from vending.web.accounts import AwsNotice, aws_notice, load_roles
+from vending.selectors.org import OrgTree, class_labels_by_ou_path, drift_report_for, org_tree_read
+from vending.web.pages import AwsNotice, aws_notice, signin_required
 
 
-@login_required
+@signin_required
 @require_safe
 def org_tree(request: HttpRequest) -> HttpResponse:
-    load_roles(request)
     tree: OrgTree | None = None
     notice: AwsNotice | None = None
     try:

@@ -7,38 +7,33 @@ selectors scope every read to the person asking, so another team's request is a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.contrib.auth.models import User
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vending.choices import AccountStatus, ComplianceClass, Environment
-from vending.errors import DomainError, InvalidInput, PermissionDenied
+from vending.errors import DomainError
 from vending.models import AccountRequest, Team
 from vending.roles import is_admin, is_approver
-from vending.selectors import account_request_list_for, teams_led_by
-from vending.selectors.workflow import (
-    account_request_get_for,
-    account_request_list_filter,
-    approval_state_for,
-    class_services,
+from vending.selectors.request_plans import (
+    account_request_preview_for,
+    class_policy_read,
     environment_holders,
+)
+from vending.selectors.requests import (
+    account_request_filter,
+    account_request_list_for,
+    approval_state_for,
     request_may_cancel,
     request_polls,
-    request_preview_for,
     request_timeline,
-    service_list,
 )
+from vending.selectors.teams import team_choices_for, teams_led_by
 from vending.services.provisioning import provisioning_account_retry
 from vending.services.requests import account_request_cancel, account_request_create
 from vending.web.forms import (
@@ -49,77 +44,9 @@ from vending.web.forms import (
     RequestPreviewForm,
     ServiceSearchForm,
 )
+from vending.web.pages import forbidden, request_or_404, signed_in_user, signin_required
 
 PAGE_SIZE = 25
-View = Callable[..., HttpResponse]
-
-
-# -- shared by the workflow pages ---------------------------------------------------------
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def signin_required(view: View) -> View:
-    """Like `login_required`, and an htmx fragment sends the whole page to the login."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            # Role checks (here and in the context processor) read the groups once.
-            prefetch_related_objects([request.user], "groups")
-            return view(request, *args, **kwargs)
-        if is_htmx(request):
-            # The session ended while a page was open: sign in again, then come back
-            # to that page (not to the fragment it was asking for).
-            current = urlsplit(request.headers.get("HX-Current-URL", ""))
-            back = current.path + (f"?{current.query}" if current.query else "")
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = redirect_to_login(back or request.path).url
-            return response
-        return redirect_to_login(request.get_full_path())
-
-    return wrapped
-
-
-def signed_in_user(request: HttpRequest) -> User:
-    """The user of a view behind `signin_required`."""
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - signin_required ran first
-        raise Http404("Sign in first.")
-    return user
-
-
-def forbidden(request: HttpRequest, *, title: str, explanation: str) -> HttpResponse:
-    """A 403 that says why and what to do, as a page or as an htmx fragment."""
-    template = (
-        "vending/partials/workflow_notice.html"
-        if is_htmx(request)
-        else "vending/partials/workflow_forbidden.html"
-    )
-    return render(
-        request,
-        template,
-        {"title": title, "explanation": explanation, "kind": "warning"},
-        status=403,
-    )
-
-
-def domain_error_status(error: DomainError) -> int:
-    if isinstance(error, InvalidInput):
-        return 400
-    if isinstance(error, PermissionDenied):
-        return 403
-    return 409  # duplicate, invalid transition, quota
-
-
-def visible_request_or_404(request: HttpRequest, pk: int) -> AccountRequest:
-    found = account_request_get_for(user=request.user, pk=pk)
-    if found is None:
-        raise Http404(f"There is no request #{pk} that you can see.")
-    return found
-
 
 NOT_A_LEAD = (
     "Only team leads can request accounts, and you lead no team. Ask a platform admin to "
@@ -192,7 +119,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
-                error, status = exc.message, domain_error_status(exc)
+                error, status = exc.message, exc.http_status
             else:
                 needed = created.approvals_required
                 messages.success(
@@ -237,7 +164,7 @@ def request_preview(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            preview = request_preview_for(
+            preview = account_request_preview_for(
                 user=request.user,
                 team=data["team"],
                 compliance_class=data["compliance_class"],
@@ -247,18 +174,17 @@ def request_preview(request: HttpRequest) -> HttpResponse:
             error = exc.message
     team, cls = _selected(form, teams)
     holders = environment_holders(team=team, compliance_class=cls) if team else {}
+    policy = preview.placement.policy if preview is not None else None
     services = (
-        service_list(
-            preview.services,
-            query=search.cleaned_data.get("q", ""),
-            status=search.cleaned_data.get("status", ""),
+        policy.report(
+            search=search.cleaned_data.get("q", ""), status=search.cleaned_data.get("status", "")
         )
-        if preview is not None and preview.services is not None
+        if policy is not None
         else None
     )
     return render(
         request,
-        "vending/partials/workflow_preview.html",
+        "vending/requests/_preview.html",
         {
             "form": form,
             "preview": preview,
@@ -285,21 +211,21 @@ def request_services(request: HttpRequest) -> HttpResponse:
     if not search.is_valid():
         return render(
             request,
-            "vending/partials/workflow_notice.html",
+            "vending/partials/notice.html",
             {"explanation": "Choose a compliance class to see its services.", "kind": "muted"},
             status=400,
         )
     data = search.cleaned_data
-    placement = class_services(compliance_class=data["compliance_class"])
+    placement = class_policy_read(compliance_class=data["compliance_class"])
     services = (
-        service_list(placement.services, query=data["q"], status=data["status"])
-        if placement.services is not None
+        placement.policy.report(search=data["q"], status=data["status"])
+        if placement.policy is not None
         else None
     )
     template = (
-        "vending/partials/workflow_services_list.html"
+        "vending/requests/_services_list.html"
         if request.GET.get("fragment") == "list"
-        else "vending/partials/workflow_services.html"
+        else "vending/requests/_services.html"
     )
     return render(
         request,
@@ -329,11 +255,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if not data.get("scope"):
         # Leads start from their own teams; approvers who lead none from everything.
         data["scope"] = RequestFilterForm.SCOPE_MINE if leads else RequestFilterForm.SCOPE_ALL
-    form = RequestFilterForm(data, teams=Team.objects.order_by("slug") if sees_all else led)
+    form = RequestFilterForm(data, teams=team_choices_for(user=user))
     form.is_valid()
     filters = dict(form.cleaned_data)
     filters["mine"] = sees_all and filters.get("scope") == RequestFilterForm.SCOPE_MINE
-    requests = account_request_list_filter(
+    requests = account_request_filter(
         account_request_list_for(user=user), user=user, filters=filters
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -376,7 +302,7 @@ def _request_context(request: HttpRequest, found: AccountRequest) -> dict[str, A
 @signin_required
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    found = visible_request_or_404(request, pk)
+    found = request_or_404(request, pk)
     context = _request_context(request, found)
     context.update({"nav": "requests", "cancel_form": CancelForm()})
     return render(request, "vending/requests/detail.html", context)
@@ -390,7 +316,7 @@ def request_progress(request: HttpRequest, pk: int) -> HttpResponse:
     `seen` is the status the page was showing: when it changed, the actions (cancel,
     review) are swapped too, out of band, so no stale button stays on the page.
     """
-    found = visible_request_or_404(request, pk)
+    found = request_or_404(request, pk)
     context = _request_context(request, found)
     context.update(
         {
@@ -398,13 +324,13 @@ def request_progress(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_form": CancelForm(),
         }
     )
-    return render(request, "vending/partials/workflow_progress.html", context)
+    return render(request, "vending/requests/_progress.html", context)
 
 
 @signin_required
 @require_POST
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    found = visible_request_or_404(request, pk)
+    found = request_or_404(request, pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The reason is limited to 2000 characters.")
@@ -423,7 +349,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @signin_required
 @require_POST
 def account_retry(request: HttpRequest, pk: int, account_pk: int) -> HttpResponse:
-    found = visible_request_or_404(request, pk)
+    found = request_or_404(request, pk)
     account = next((a for a in found.accounts.all() if a.pk == account_pk), None)
     if account is None:
         raise Http404(f"Request #{found.pk} has no account {account_pk}.")

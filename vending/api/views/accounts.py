@@ -23,13 +23,8 @@ from vending.api.views.common import current_user, paginated, parse_query
 from vending.aws import get_gateway
 from vending.models import VendedAccount
 from vending.roles import User
-from vending.selectors import (
-    NotInOrganization,
-    account_get_for,
-    account_list_for,
-    effective_policy_decide,
-    effective_policy_services,
-)
+from vending.selectors.accounts import account_get_for, account_list_for
+from vending.selectors.policies import NotInOrganization, effective_policy_for_account
 
 TAG = ["accounts"]
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -112,12 +107,9 @@ class AccountEffectivePolicyApi(APIView):
         query = parse_query(EffectivePolicyQuerySerializer, request)
         aws_id = str(account.account_id)
         try:
-            if "action" in query:
-                decision = effective_policy_decide(
-                    gateway=get_gateway(), account_id=aws_id, action=query["action"]
-                )
-                return Response(ActionDecisionSerializer(decision).data)
-            summary = effective_policy_services(gateway=get_gateway(), account_id=aws_id)
+            policy = effective_policy_for_account(gateway=get_gateway(), account_id=aws_id)
         except NotInOrganization as exc:
             raise NotFound(str(exc)) from exc
-        return Response(ServiceSummarySerializer(summary).data)
+        if "action" in query:
+            return Response(ActionDecisionSerializer(policy.explain(query["action"])).data)
+        return Response(ServiceSummarySerializer(policy).data)

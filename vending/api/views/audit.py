@@ -12,7 +12,7 @@ from vending.api.permissions import IsApproverOrAdmin
 from vending.api.schema import errors
 from vending.api.serializers import AuditEventFilterSerializer, AuditEventSerializer
 from vending.api.views.common import current_user, paginated, parse_query
-from vending.selectors import audit_event_list_for
+from vending.selectors.audit import audit_event_list_for
 
 
 class AuditEventListApi(APIView):

@@ -11,7 +11,7 @@ from vending.api.schema import errors
 from vending.api.serializers import OrgTreeSerializer, StrictInputSerializer
 from vending.api.views.common import parse_query
 from vending.aws import get_gateway
-from vending.selectors import org_tree_read
+from vending.selectors.org import org_tree_read
 
 
 class _NoQuery(StrictInputSerializer):

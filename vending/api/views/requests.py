@@ -40,12 +40,13 @@ from vending.api.serializers import (
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_id, parse_query
 from vending.models import AccountRequest, Team
-from vending.selectors import (
+from vending.selectors.request_plans import account_request_preview_for
+from vending.selectors.requests import (
     account_request_filter,
+    account_request_get_for,
     account_request_list_for,
-    account_request_preview_for,
-    team_get,
 )
+from vending.selectors.teams import team_get
 from vending.services.requests import (
     account_request_approve,
     account_request_cancel,
@@ -68,7 +69,7 @@ def _team(slug: str) -> Team:
 
 def _visible_request(user: User, raw_id: str) -> AccountRequest:
     pk = parse_id(raw_id, what="request")
-    found = account_request_list_for(user=user).filter(pk=pk).first()
+    found = account_request_get_for(user=user, pk=pk)
     if found is None:
         raise NotFound(f"There is no request #{pk} that you can see.")
     return found
@@ -96,11 +97,12 @@ class RequestListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         filters = parse_query(RequestListFilterSerializer, request, paged=True)
-        requests = account_request_list_for(user=current_user(request))
+        user = current_user(request)
+        requests = account_request_list_for(user=user)
         return paginated(
             self,
             request,
-            account_request_filter(requests, filters=filters),
+            account_request_filter(requests, user=user, filters=filters),
             AccountRequestSerializer,
         )
 

@@ -16,7 +16,7 @@ from vending.api.serializers import (
     TeamSerializer,
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_query
-from vending.selectors import team_list
+from vending.selectors.teams import team_list_for
 from vending.services.teams import team_create
 
 TAG = ["teams"]
@@ -38,7 +38,7 @@ class TeamListCreateApi(APIView):
     )
     def get(self, request: Request) -> Response:
         parse_query(_NoFilters, request, paged=True)
-        return paginated(self, request, team_list(), TeamSerializer)
+        return paginated(self, request, team_list_for(user=current_user(request)), TeamSerializer)
 
     @extend_schema(
         operation_id="teams_create",

@@ -9,18 +9,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vending.aws import AwsError, get_gateway
+from vending.blueprint.current import class_ou_path, current_blueprint
 from vending.blueprint.loader import BlueprintError, load_blueprint
 from vending.blueprint.plan import render_plan
 from vending.choices import ComplianceClass
-from vending.compliance.placement import levels_for_account, levels_for_ou_path
-from vending.compliance.simulator import evaluate, summarize_services
-from vending.services.drift import org_drift_scan
-from vending.services.org_blueprint import (
-    class_ou_path,
-    current_blueprint,
-    org_blueprint_apply,
-    org_blueprint_plan,
+from vending.selectors.policies import (
+    EffectivePolicy,
+    NotInOrganization,
+    effective_policy_for_account,
+    effective_policy_for_ou_path,
 )
+from vending.services.drift import org_drift_scan
+from vending.services.org_blueprint import org_blueprint_apply, org_blueprint_plan
 
 EXIT_CHANGES = 2
 
@@ -114,37 +114,38 @@ class Command(BaseCommand):
         if options["exit_code"] and result.reported:
             sys.exit(EXIT_CHANGES)
 
-    def do_simulate(self, blueprint: Any, options: dict[str, Any]) -> None:
+    def _policy(self, options: dict[str, Any]) -> tuple[EffectivePolicy, str]:
         gateway = get_gateway()
-        management = False
         if options["account"]:
-            levels, management = levels_for_account(gateway, options["account"])
-            subject = f"account {options['account']}"
-        else:
-            path = class_ou_path(options["compliance_class"])
             try:
-                levels = levels_for_ou_path(gateway, path)
-            except LookupError as exc:
+                policy = effective_policy_for_account(
+                    gateway=gateway, account_id=options["account"]
+                )
+            except NotInOrganization as exc:
                 raise CommandError(str(exc)) from exc
-            subject = f"a new {options['compliance_class']} account in {path}"
-        if management:
-            self.stdout.write(f"{subject} is the management account: SCPs never restrict it.")
-        if options["action"]:
-            try:
-                decision = evaluate(levels, options["action"], management_account=management)
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-            self.stdout.write(f"{decision.action} for {subject}: {decision.decision}")
-            self.stdout.write(f"  {decision.reason}")
-            return
-        prefix = options["service"].lower()
+            return policy, f"account {options['account']}"
+        path = class_ou_path(options["compliance_class"])
         try:
-            summary = summarize_services(levels, prefixes=[prefix], management_account=management)
+            policy = effective_policy_for_ou_path(gateway=gateway, ou_path=path)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        return policy, f"a new {options['compliance_class']} account in {path}"
+
+    def do_simulate(self, blueprint: Any, options: dict[str, Any]) -> None:
+        policy, subject = self._policy(options)
+        if policy.management:
+            self.stdout.write(f"{subject} is the management account: SCPs never restrict it.")
+        try:
+            if options["action"]:
+                decision = policy.explain(options["action"])
+                self.stdout.write(f"{decision.action} for {subject}: {decision.decision}")
+                self.stdout.write(f"  {decision.reason}")
+                return
+            s = policy.summary(options["service"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        s = summary[prefix]
         self.stdout.write(
-            f"{prefix} for {subject}: {s.status} ({s.allowed} of {s.total} actions allowed)"
+            f"{s.prefix} for {subject}: {s.status} ({s.allowed} of {s.total} actions allowed)"
         )
         if s.example_denial is not None:
             self.stdout.write(f"  e.g. {s.example_denial.action}: {s.example_denial.reason}")

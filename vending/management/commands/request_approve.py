@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error, user_named
-from vending.models import AccountRequest
+from vending.selectors.requests import account_request_get_for
 from vending.services.requests import account_request_approve
 
 
@@ -18,10 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         approver = user_named(options["username"])
-        try:
-            request = AccountRequest.objects.get(pk=options["request_id"])
-        except AccountRequest.DoesNotExist as exc:
-            raise CommandError(f"No request #{options['request_id']}.") from exc
+        request = account_request_get_for(user=approver, pk=options["request_id"])
+        if request is None:
+            raise CommandError(
+                f"No request #{options['request_id']} that {approver.username} can see."
+            )
         try:
             outcome = account_request_approve(
                 request=request, approver=approver, comment=options["comment"]

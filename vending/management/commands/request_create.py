@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from vending.choices import ComplianceClass, Environment
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error, user_named
-from vending.models import Team
+from vending.selectors.teams import team_get
 from vending.services.requests import account_request_create
 
 
@@ -30,10 +30,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = user_named(options["username"])
-        try:
-            team = Team.objects.get(slug=options["team"])
-        except Team.DoesNotExist as exc:
-            raise CommandError(f"No team with slug '{options['team']}'.") from exc
+        team = team_get(slug=options["team"])
+        if team is None:
+            raise CommandError(f"No team with slug '{options['team']}'.")
         try:
             request = account_request_create(
                 requester=user,

@@ -4,8 +4,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from vending.api.serializers import AccountRequestSerializer
 from vending.choices import REQUEST_TERMINAL, RequestStatus
+from vending.management.commands._actor import user_named
 from vending.models import AccountRequest
+from vending.roles import OPERATOR
+from vending.selectors.requests import account_request_get_for
 
 
 class Command(BaseCommand):
@@ -13,7 +17,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("request_id", type=int)
-        parser.add_argument("--json", action="store_true", help="machine-readable output")
+        parser.add_argument(
+            "--json", action="store_true", help="the request as GET /api/v1/requests/{id}/ shows it"
+        )
+        parser.add_argument(
+            "--as",
+            dest="username",
+            help="read as this user (what they may see); default: the operator, who sees all",
+        )
         parser.add_argument(
             "--wait",
             type=float,
@@ -22,61 +33,43 @@ class Command(BaseCommand):
             help="wait up to this long for the request to finish (completed/failed/...)",
         )
 
+    def _read(self, pk: int, username: str | None) -> AccountRequest:
+        if username:
+            found = account_request_get_for(user=user_named(username), pk=pk)
+        else:
+            found = account_request_get_for(user=OPERATOR, pk=pk)
+        if found is None:
+            who = f" that {username} can see" if username else ""
+            raise CommandError(f"No request #{pk}{who}.")
+        return found
+
     def handle(self, *args: Any, **options: Any) -> None:
         deadline = time.monotonic() + options["wait"]
         while True:
-            try:
-                request = AccountRequest.objects.select_related("team").get(
-                    pk=options["request_id"]
-                )
-            except AccountRequest.DoesNotExist as exc:
-                raise CommandError(f"No request #{options['request_id']}.") from exc
-            finished = request.status in REQUEST_TERMINAL or request.status == RequestStatus.FAILED
-            if finished or time.monotonic() >= deadline:
+            request = self._read(options["request_id"], options["username"])
+            if _finished(request) or time.monotonic() >= deadline:
                 break
             time.sleep(1)
-        accounts = list(request.accounts.order_by("id"))
         if options["json"]:
-            self.stdout.write(
-                json.dumps(
-                    {
-                        "id": request.pk,
-                        "team": request.team.slug,
-                        "compliance_class": request.compliance_class,
-                        "status": request.status,
-                        "approvals_required": request.approvals_required,
-                        "approvals": request.approvals.count(),
-                        "accounts": [
-                            {
-                                "environment": a.environment,
-                                "name": a.name,
-                                "email": a.email,
-                                "account_id": a.account_id,
-                                "ou_path": a.target_ou_path,
-                                "status": a.status,
-                                "failure_reason": a.failure_reason or None,
-                            }
-                            for a in accounts
-                        ],
-                    },
-                    indent=2,
-                )
-            )
+            self.stdout.write(json.dumps(AccountRequestSerializer(request).data, indent=2))
             return
+        approvals = len(request.approvals.all())
         self.stdout.write(
             f"Request #{request.pk} ({request.team.slug}, "
             f"{request.get_compliance_class_display()}): "
             f"{request.get_status_display()}, approvals "
-            f"{request.approvals.count()}/{request.approvals_required}"
+            f"{approvals}/{request.approvals_required}"
         )
-        for a in accounts:
+        for a in request.accounts.all():
             line = f"  {a.environment:5} {a.name:30} {a.get_status_display():9}"
             if a.account_id:
                 line += f" {a.account_id} in {a.target_ou_path}"
             if a.failure_reason:
                 line += f"\n        {a.failure_reason}"
             self.stdout.write(line)
-        if options["wait"] and not (
-            request.status in REQUEST_TERMINAL or request.status == RequestStatus.FAILED
-        ):
+        if options["wait"] and not _finished(request):
             raise CommandError(f"Request #{request.pk} did not finish within {options['wait']}s.")
+
+
+def _finished(request: AccountRequest) -> bool:
+    return request.status in REQUEST_TERMINAL or request.status == RequestStatus.FAILED

@@ -4,7 +4,7 @@ from vending.choices import AccountStatus, RequestStatus
 from vending.errors import InvalidTransition
 from vending.models import AuditEvent
 from vending.services.requests import account_request_create
-from vending.workflow import transition
+from vending.transitions import transition
 
 pytestmark = pytest.mark.django_db
 

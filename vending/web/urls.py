@@ -1,10 +1,27 @@
-"""The request and approval pages (names used by templates and tests)."""
+"""Routes of the web portal (names used by templates and tests), by domain."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
-from vending.web import approvals, requests
+from vending.web import accounts, approvals, audit, home, org, requests
+
+
+class AwsAccountIdConverter:
+    """Exactly 12 digits: anything else names no AWS account (a plain 404)."""
+
+    regex = "[0-9]{12}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AwsAccountIdConverter, "aws_account_id")
 
 urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
     # Requests: leads submit, everyone involved follows.
     path("requests/", requests.request_list, name="request_list"),
     path("requests/new/", requests.request_new, name="request_new"),
@@ -23,4 +40,11 @@ urlpatterns = [
     path("approvals/<int:pk>/", approvals.approval_detail, name="approval_detail"),
     path("approvals/<int:pk>/approve/", approvals.request_approve, name="request_approve"),
     path("approvals/<int:pk>/reject/", approvals.request_reject, name="request_reject"),
+    # Accounts: as requests (leads their teams', approvers and admins all).
+    path("accounts/", accounts.account_list, name="account_list"),
+    path("accounts/<aws_account_id:account_id>/", accounts.account_detail, name="account_detail"),
+    # The organization (everyone signed in; drift for approvers and admins).
+    path("org/", org.org_tree, name="org_tree"),
+    # The audit trail: approvers and admins.
+    path("audit/", audit.audit_list, name="audit_list"),
 ]

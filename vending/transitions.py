@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from vending.audit import Actor, audit_event_record
-from vending.choices import AccountStatus, AuditAction, RequestStatus
+from vending.audit import Actor, account_status_changed, request_status_changed
+from vending.choices import AccountStatus, RequestStatus
 from vending.errors import InvalidTransition
 from vending.models import AccountRequest, VendedAccount
 
@@ -57,19 +57,11 @@ def transition(
     """
     if isinstance(obj, AccountRequest):
         model: type[AccountRequest] | type[VendedAccount] = AccountRequest
-        table, labels, action = (
-            REQUEST_TRANSITIONS,
-            RequestStatus,
-            AuditAction.REQUEST_STATUS_CHANGED,
-        )
+        table, labels = REQUEST_TRANSITIONS, RequestStatus
         name = f"Request #{obj.pk}"
     else:
         model = VendedAccount
-        table, labels, action = (
-            ACCOUNT_TRANSITIONS,
-            AccountStatus,
-            AuditAction.ACCOUNT_STATUS_CHANGED,
-        )
+        table, labels = ACCOUNT_TRANSITIONS, AccountStatus
         name = f"Account {obj.name}"
     sources = [source for source, targets in table.items() if to in targets]
     with transaction.atomic():
@@ -82,15 +74,22 @@ def transition(
                 f"{name} is {_label(labels, before)}; it cannot become {_label(labels, to)}."
             )
         obj.refresh_from_db()
-        audit_event_record(
-            action=action,
-            actor=actor,
-            request=obj if isinstance(obj, AccountRequest) else None,
-            account=obj if isinstance(obj, VendedAccount) else None,
-            from_status=before or "",
-            to_status=to,
-            message=message,
-        )
+        if isinstance(obj, AccountRequest):
+            request_status_changed(
+                actor=actor,
+                request=obj,
+                from_status=before or "",
+                to_status=RequestStatus(to),
+                message=message,
+            )
+        else:
+            account_status_changed(
+                actor=actor,
+                account=obj,
+                from_status=before or "",
+                to_status=AccountStatus(to),
+                message=message,
+            )
     return obj
 
 

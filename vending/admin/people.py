@@ -1,7 +1,4 @@
-"""The Django admin: where admins manage teams and their leads, users and groups.
-
-Requests, accounts, approvals, the audit trail and drift are read-only here: their state
-changes go through the services (and the audit trail), never the admin.
+"""The Django admin for people: teams and their leads, users and their roles, groups.
 
 Portal admins (the `portal-admins` group) who may enter the admin site (`is_staff`)
 manage teams, users and groups without further Django permissions; only superusers
@@ -13,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -21,18 +18,14 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
-from vending.audit import audit_event_record
-from vending.choices import AuditAction
+from vending.choices import RoleChangeSource
+from vending.errors import DomainError
 from vending.models import (
-    AccountRequest,
-    Approval,
-    AuditEvent,
-    DriftFinding,
-    DriftScan,
     Team,
-    VendedAccount,
 )
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP, is_admin
+from vending.services.roles import user_role_set
+from vending.services.teams import team_create
 
 admin.site.site_header = "Account vending: administration"
 admin.site.site_title = "Account vending admin"
@@ -122,22 +115,33 @@ class TeamAdmin(PortalAdminAccess, admin.ModelAdmin):
     def request_count(self, team: Team) -> int:
         return int(getattr(team, "request_total", 0))
 
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        # `team_create` lets portal admins only; a raw Django permission is not enough.
+        return is_admin(request.user)
+
+    def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new team is created (with its leads and audit event) by the same service as
+        # for the API and the command; the admin then carries on with the saved row.
+        team = team_create(
+            actor=request.user,
+            slug=obj.slug,
+            name=obj.name,
+            leads=[u.get_username() for u in form.cleaned_data.get("leads", ())],
+        )
+        obj.pk = team.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        if not change:
-            # The admin's changeform runs in one transaction: the team and its audit
-            # event are committed together, as `team_create` does for the API.
-            team = form.instance
-            audit_event_record(
-                action=AuditAction.TEAM_CREATED,
-                actor=request.user,
-                team=team,
-                data={
-                    "slug": team.slug,
-                    "leads": sorted(u.get_username() for u in team.leads.all()),
-                    "via": "admin",
-                },
-            )
+        if change:
+            super().save_related(request, form, formsets, change)
+            return
+        # `team_create` set the leads: only the inlines (none today) are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 # -- users and groups ---------------------------------------------------------------------
@@ -256,6 +260,35 @@ class PortalUserAdmin(PortalAdminAccess, DjangoUserAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        groups = form.cleaned_data.get("groups")
+        if groups is None:  # the add form has no groups
+            super().save_related(request, form, formsets, change)
+            return
+        # The form saves the other groups and keeps the role groups as they are; each
+        # role changed goes through the service, which audits it.
+        user = form.instance
+        held = list(user.groups.filter(name__in=list(ROLE_GROUPS)))
+        form.cleaned_data["groups"] = [g for g in groups if g.name not in ROLE_GROUPS] + held
+        super().save_related(request, form, formsets, change)
+        for name in ROLE_GROUPS:
+            member = any(g.name == name for g in groups)
+            if member != any(g.name == name for g in held):
+                _role_set(request, user=user, group=name, member=member)
+
+
+def _role_set(request: HttpRequest, *, user: User, group: str, member: bool) -> None:
+    try:
+        user_role_set(
+            actor=request.user,
+            user=user,
+            group=group,
+            member=member,
+            source=RoleChangeSource.ADMIN,
+        )
+    except DomainError as exc:
+        messages.error(request, f"{user.get_username()}, {group}: {exc.message}")
+
 
 class GroupAdminForm(forms.ModelForm):
     members = forms.ModelMultipleChoiceField(
@@ -313,70 +346,10 @@ class PortalGroupAdmin(PortalAdminAccess, DjangoGroupAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        form.instance.user_set.set(form.cleaned_data["members"])
-
-
-# -- read-only records --------------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """State changes go through the services (and the audit trail), never the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-@admin.register(AccountRequest)
-class AccountRequestAdmin(ReadOnlyAdmin):
-    list_display = ("id", "team", "compliance_class", "status", "requester", "created_at")
-    list_filter = ("status", "compliance_class", "team")
-    search_fields = ("=id", "team__slug", "requester__username", "justification")
-    list_select_related = ("team", "requester")
-    date_hierarchy = "created_at"
-
-
-@admin.register(VendedAccount)
-class VendedAccountAdmin(ReadOnlyAdmin):
-    list_display = ("name", "environment", "account_id", "status", "target_ou_path", "request")
-    list_filter = ("status", "environment", "request__compliance_class", "is_active")
-    search_fields = ("name", "email", "account_id")
-    list_select_related = ("request",)
-
-
-@admin.register(Approval)
-class ApprovalAdmin(ReadOnlyAdmin):
-    list_display = ("request", "approver", "created_at")
-    list_select_related = ("request", "approver")
-    search_fields = ("=request__id", "approver__username")
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "action", "actor", "team", "request", "account", "to_status")
-    list_filter = ("action", "team")
-    search_fields = ("=request__id", "actor__username", "message", "account__account_id")
-    list_select_related = ("actor", "team", "request", "account")
-    date_hierarchy = "created_at"
-
-
-@admin.register(DriftFinding)
-class DriftFindingAdmin(ReadOnlyAdmin):
-    list_display = ("kind", "target", "detail", "times_seen", "first_seen", "last_seen", "open")
-    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
-    search_fields = ("key", "target", "detail")
-
-    @admin.display(boolean=True, description="Open")
-    def open(self, finding: DriftFinding) -> bool:
-        return finding.resolved_at is None
-
-
-@admin.register(DriftScan)
-class DriftScanAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "finished_at", "findings", "error")
-    date_hierarchy = "started_at"
+        group, wanted = form.instance, set(form.cleaned_data["members"])
+        if group.name not in ROLE_GROUPS:
+            group.user_set.set(wanted)
+            return
+        # Role membership goes through the service, which audits each change.
+        for user in sorted(set(group.user_set.all()) ^ wanted, key=lambda u: u.get_username()):
+            _role_set(request, user=user, group=group.name, member=user in wanted)

@@ -1,0 +1,26 @@
+"""The blueprint in force: the configured file, re-read when it changes, and the
+class -> OU mapping every placement reads."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from vending.blueprint.loader import blueprint_path, load_blueprint
+from vending.blueprint.model import Blueprint
+
+
+@cache
+def _load(path: Path, mtime: float) -> Blueprint:
+    return load_blueprint(path)
+
+
+def current_blueprint() -> Blueprint:
+    """The configured blueprint, re-read when its file changes."""
+    path = blueprint_path()
+    return _load(path, path.stat().st_mtime)
+
+
+def class_ou_path(compliance_class: str) -> str:
+    """The OU path (e.g. `HipaaOU/HipaaPciOU`) where accounts of a class are placed."""
+    return current_blueprint().classes[compliance_class]

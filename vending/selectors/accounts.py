@@ -1,0 +1,76 @@
+"""Reads of vended accounts: the list (scoped, filtered, searched), one account, its
+tags and its effective policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from vending.aws import AwsError, OrganizationsGateway
+from vending.models import VendedAccount
+from vending.naming import account_tags
+from vending.roles import User
+from vending.selectors.filters import filter_by
+
+ACCOUNT_FILTERS = {
+    "team": "request__team__slug",
+    "compliance_class": "request__compliance_class",
+    "environment": "environment",
+    "status": "status",
+}
+
+
+def account_list_for(
+    *, user: User, filters: Mapping[str, Any], search: str = ""
+) -> QuerySet[VendedAccount]:
+    """Accounts of live requests `user` may see, filtered, matching `search` (name,
+    e-mail or account id, case-insensitive), oldest first: one query per page whatever
+    its size.
+
+    Accounts of rejected or cancelled requests never existed in AWS and are left out.
+    """
+    qs = (
+        VendedAccount.objects.visible_to(user)
+        .filter(is_active=True)
+        .select_related("request__team")
+    )
+    qs = filter_by(qs, filters, ACCOUNT_FILTERS)
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(account_id__contains=search)
+        )
+    return qs.order_by("id")
+
+
+def account_get_for(*, user: User, account_id: str) -> VendedAccount | None:
+    """The account with this AWS account id, if `user` may see it."""
+    return account_list_for(user=user, filters={}).filter(account_id=account_id).first()
+
+
+@dataclass(frozen=True)
+class AccountTags:
+    tags: dict[str, str]
+    # "aws": read live from the account; "portal": the tags the portal sets on it.
+    source: str
+    note: str = ""
+
+
+def account_tags_read(
+    *, gateway: OrganizationsGateway, account: VendedAccount, live: bool = True
+) -> AccountTags:
+    """The account's tags, live from AWS; the portal's own tags when AWS cannot tell
+    (or `live` is false: the caller already knows AWS is not answering)."""
+    expected = dict(sorted(account_tags(account).items()))
+    if not account.account_id:
+        return AccountTags(expected, "portal", "Set on the account once it is placed in its OU.")
+    if not live:
+        return AccountTags(expected, "portal", "The live tags could not be read from AWS.")
+    try:
+        found = gateway.list_tags(resource_id=account.account_id)
+    except AwsError as exc:
+        return AccountTags(expected, "portal", f"AWS did not return the live tags ({exc}).")
+    return AccountTags(dict(sorted(found.items())), "aws")

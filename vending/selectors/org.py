@@ -1,0 +1,114 @@
+"""Reads of the organization: the live OU tree, the class -> OU mapping, drift."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, Value, When
+
+from vending.aws import OrganizationsGateway
+from vending.aws.gateway import SCP
+from vending.blueprint.current import current_blueprint
+from vending.blueprint.loader import BlueprintError
+from vending.choices import ComplianceClass
+from vending.models import DriftFinding, DriftScan
+from vending.roles import User, is_approver
+
+# The root and at most 5 nested OUs (AWS quota); deeper is a loop in what AWS answered.
+_MAX_OU_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class OrgPolicyRef:
+    id: str
+    name: str
+
+
+@dataclass
+class OrgNode:
+    id: str
+    name: str
+    path: str
+    policies: list[OrgPolicyRef]
+    account_count: int
+    children: list[OrgNode] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OrgTree:
+    organization_id: str | None
+    management_account_id: str | None
+    root: OrgNode | None
+
+
+def org_tree_read(*, gateway: OrganizationsGateway) -> OrgTree:
+    """The live OU tree with the SCPs attached to each node and its direct accounts."""
+    org = gateway.describe_organization()
+    if org is None:
+        return OrgTree(None, None, None)
+    root = gateway.root()
+    with_scps = SCP in root.enabled_policy_types
+
+    def node(target_id: str, name: str, path: str, depth: int) -> OrgNode:
+        policies = (
+            [
+                OrgPolicyRef(p.id, p.name)
+                for p in gateway.list_policies_for_target(target_id=target_id)
+            ]
+            if with_scps
+            else []
+        )
+        ous = (
+            gateway.list_organizational_units(parent_id=target_id) if depth < _MAX_OU_DEPTH else []
+        )
+        return OrgNode(
+            id=target_id,
+            name=name,
+            path=path,
+            policies=sorted(policies, key=lambda p: (p.name, p.id)),
+            account_count=len(gateway.list_accounts_for_parent(parent_id=target_id)),
+            children=[
+                node(ou.id, ou.name, f"{path}/{ou.name}" if path else ou.name, depth + 1)
+                for ou in sorted(ous, key=lambda ou: (ou.name, ou.id))
+            ],
+        )
+
+    return OrgTree(org.id, org.management_account_id, node(root.id, root.name or "Root", "", 0))
+
+
+def class_labels_by_ou_path() -> dict[str, list[str]]:
+    """Which compliance classes land in each OU path (from the blueprint)."""
+    try:
+        classes = current_blueprint().classes
+    except (BlueprintError, OSError):
+        return {}
+    labels = dict(ComplianceClass.choices)
+    out: dict[str, list[str]] = {}
+    for cls, path in classes.items():
+        out.setdefault(path, []).append(str(labels.get(cls, cls)))
+    return out
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    findings: list[DriftFinding]
+    last_scan: DriftScan | None
+
+    @property
+    def reported_count(self) -> int:
+        return sum(1 for f in self.findings if f.reported)
+
+
+def drift_report_for(*, user: User) -> DriftReport | None:
+    """Open drift findings, reported ones first, then most recently seen, and the last
+    scan; None for anyone who is not an approver or admin."""
+    if not is_approver(user):
+        return None
+    findings = DriftFinding.objects.filter(resolved_at__isnull=True).order_by(
+        Case(When(times_seen__gte=2, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "-last_seen",
+        "key",
+    )
+    return DriftReport(
+        findings=list(findings), last_scan=DriftScan.objects.order_by("-started_at").first()
+    )

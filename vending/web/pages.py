@@ -1,0 +1,111 @@
+"""What every page of the web portal shares: one sign-in decorator (aware of htmx),
+the htmx helpers, refusals as pages, and lookups that answer 404.
+
+Views import this module and the selectors and services; never another view module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from vending.aws import TransientAwsError
+from vending.models import AccountRequest
+from vending.selectors.policies import NotInOrganization
+from vending.selectors.requests import account_request_get_for
+
+View = Callable[..., HttpResponse]
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def htmx_target(request: HttpRequest) -> str:
+    """The element id an htmx request will swap ("" for a full page, history included)."""
+    if not is_htmx(request):
+        return ""
+    if request.headers.get("HX-History-Restore-Request") == "true":
+        return ""
+    return request.headers.get("HX-Target", "")
+
+
+def signin_required(view: View) -> View:
+    """Like `login_required`, and an htmx fragment sends the whole page to the login.
+
+    It also loads the user's groups once, so every role check of the request (the
+    view's, the selectors', the navigation's) reads them without another query.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            prefetch_related_objects([request.user], "groups")
+            return view(request, *args, **kwargs)
+        if is_htmx(request):
+            # The session ended while a page was open: sign in again, then come back
+            # to that page (not to the fragment it was asking for).
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back = current.path + (f"?{current.query}" if current.query else "")
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(back or request.path).url
+            return response
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a view behind `signin_required`."""
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - signin_required ran first
+        raise Http404("Sign in first.")
+    return user
+
+
+def forbidden(request: HttpRequest, *, title: str, explanation: str) -> HttpResponse:
+    """A 403 that says why and what to do, as a page or as an htmx fragment."""
+    template = (
+        "vending/partials/notice.html" if is_htmx(request) else "vending/partials/forbidden.html"
+    )
+    return render(
+        request,
+        template,
+        {"title": title, "explanation": explanation, "kind": "warning"},
+        status=403,
+    )
+
+
+def request_or_404(request: HttpRequest, pk: int) -> AccountRequest:
+    """The account request `pk`, if the signed-in person may see it."""
+    found = account_request_get_for(user=request.user, pk=pk)
+    if found is None:
+        raise Http404(f"There is no request #{pk} that you can see.")
+    return found
+
+
+@dataclass(frozen=True)
+class AwsNotice:
+    """Why a live AWS read is missing from a page (it still renders around it)."""
+
+    # "unavailable": AWS did not answer (try again); "refused": AWS said no (a person
+    # must act); "gone": the organization does not hold the account (any more).
+    kind: str
+    message: str
+
+
+def aws_notice(exc: Exception) -> AwsNotice:
+    if isinstance(exc, NotInOrganization):
+        return AwsNotice("gone", str(exc))
+    if isinstance(exc, TransientAwsError):
+        return AwsNotice("unavailable", str(exc))
+    return AwsNotice("refused", str(exc))
