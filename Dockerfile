@@ -42,10 +42,10 @@ COPY static ./static
 # off, and collectstatic never signs anything with it.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-dummy-key \
         python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /app/var \
-    && chown app:app /app/var
+    && mkdir -p /app/var/metrics \
+    && chown -R app:app /app/var
 USER app
 EXPOSE 8000
 # Same as the Procfile's web line: migrate (and, with the emulator, bootstrap the demo
 # organization), then serve. docker-compose.yml runs the worker and beat lines instead.
-CMD ["sh", "-c", "python manage.py portal_init && exec gunicorn portal.wsgi --bind ${BIND:-127.0.0.1}:${PORT:-8000} --workers ${WEB_CONCURRENCY:-2} --access-logfile - --graceful-timeout 10 --no-control-socket"]
+CMD ["sh", "-c", "python manage.py portal_init && exec gunicorn portal.wsgi --config python:portal.gunicorn_conf --bind ${BIND:-127.0.0.1}:${PORT:-8000} --workers ${WEB_CONCURRENCY:-2} --access-logfile - --graceful-timeout 10 --no-control-socket"]

@@ -50,8 +50,10 @@ typecheck: install
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings_test
 
+# Every test, on every core: the slow ones one after another on one worker (they start
+# real processes and share Redis; tests/conftest.py groups them), the rest beside them.
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 test: lint typecheck migrations-check pytest
 

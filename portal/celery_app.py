@@ -8,6 +8,7 @@ finished (`acks_late`), and a task whose worker died is given back to the broker
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -50,6 +51,15 @@ app.conf.update(
 @app.on_after_configure.connect
 def _configure_transport(sender: Celery, **kwargs: object) -> None:
     sender.conf.broker_transport_options = _broker_transport_options()
+
+
+@worker_init.connect
+def _prune_metrics_files(**kwargs: object) -> None:
+    # Before the pool forks: the files of this host's finished processes are removed
+    # (vending/metrics/multiprocess.py says why not the whole folder).
+    from vending.metrics.multiprocess import metrics_files_prune
+
+    metrics_files_prune()
 
 
 app.autodiscover_tasks()

@@ -36,14 +36,28 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy, Permissions-Policy, password sign-in throttling, the client
+# address behind proxies, API token lifetimes (docs/security.md).
+from portal.settings_security import *  # noqa: E402, F403
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Preloading is hard to undo (browsers ship the list): only when asked for.
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+    # Off by choice, so Django's reminder that preloading is off (W021) is not a finding.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+    # The health probe comes from inside the host, over plain http; so do metrics
+    # scrapes from inside the network (a redirect would not protect the bearer token,
+    # which the first request has already sent).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    # Only behind a TLS-terminating proxy that sets X-Forwarded-Proto on every request,
+    # replacing what the client sent: trusted otherwise, a client could claim https.
+    if env.bool("VENDING_TRUST_X_FORWARDED_PROTO", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Applications, requests and pages ------------------------------------------------------
 INSTALLED_APPS = [
@@ -54,14 +68,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "vending",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused by django-axes into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -129,6 +147,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Database sessions whose keys (bearer secrets) are stored as digests only.
+SESSION_ENGINE = "vending.web.sessions"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out user or address before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in throttling (django-axes) and the client address: portal/settings_security.py.
 
 # --- E-mail --------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -194,7 +220,12 @@ VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=1
 # Automatic re-creations after AWS's retryable CreateAccount failures
 # (INTERNAL_FAILURE, CONCURRENT_ACCOUNT_MODIFICATION) before a human is asked.
 VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
-# Polling DescribeCreateAccountStatus: first check at once, then backoff to this cap.
+# A creation's status is first read when it is likely done: after the median of how long
+# AWS took for the last VENDING_CREATE_DURATION_SAMPLES creations, or after this many
+# seconds before the portal has seen one. Still in progress: read again after a fifth of
+# its age, at most VENDING_POLL_MAX_COUNTDOWN seconds later.
+VENDING_CREATE_EXPECTED_SECONDS = env.float("VENDING_CREATE_EXPECTED_SECONDS", default=5.0)
+VENDING_CREATE_DURATION_SAMPLES = env.int("VENDING_CREATE_DURATION_SAMPLES", default=20)
 VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
 # Creations still IN_PROGRESS after this long are failed for a human to look at.
 VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", default=3600)
@@ -205,8 +236,10 @@ VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", defau
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "vending.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Last: a caller no credential authenticated is counted against its address.
+        "vending.api.authentication.AnonymousAddressLimit",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API speaks JSON only, in and out (DESIGN.md section 9).
@@ -221,21 +254,34 @@ REST_FRAMEWORK = {
 # Requests per token (per user for the browser session), e.g. 120/min, 5000/hour. The
 # counters live in Django's cache: per process unless CACHES names a shared one.
 VENDING_API_THROTTLE_USER = env.str("VENDING_API_THROTTLE_USER", default="120/min")
+# Requests without valid credentials per client address (anonymous calls, wrong, expired
+# or revoked tokens); over it, 429 instead of 401.
+VENDING_API_THROTTLE_ANON = env.str("VENDING_API_THROTTLE_ANON", default="30/min")
+# Client addresses for the per-address limit: see VENDING_PROXY_COUNT.
+REST_FRAMEWORK["NUM_PROXIES"] = VENDING_PROXY_COUNT  # noqa: F405
 # How long an Idempotency-Key of POST /api/v1/requests/ is remembered.
 VENDING_API_IDEMPOTENCY_HOURS = env.int("VENDING_API_IDEMPOTENCY_HOURS", default=24)
 # Seconds between two purges of expired idempotency keys (celery beat).
 VENDING_API_IDEMPOTENCY_PURGE_SECONDS = env.int(
     "VENDING_API_IDEMPOTENCY_PURGE_SECONDS", default=3600
 )
+# The OpenAPI schema and Swagger UI for anybody; by default for signed-in users only.
+VENDING_API_DOCS_PUBLIC = env.bool("VENDING_API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Account vending portal API",
     "DESCRIPTION": (
         "REST API v1 of the account vending portal (DESIGN.md section 9). Authenticate "
-        "with `Authorization: Token <key>` (`manage.py drf_create_token <user>`) or the "
+        "with `Authorization: Token <secret>` (an API token from the portal's API tokens "
+        "page, or `manage.py create_api_token <user>`) or the "
         "browser session. Every error answers the `Error` envelope."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The per-address limit is an authentication class that authenticates nobody.
+    "AUTHENTICATION_WHITELIST": [
+        "vending.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "ComplianceClassEnum": "vending.choices.ComplianceClass",
@@ -279,6 +325,18 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Metrics (Prometheus: /metrics, docs/operations.md) -----------------------------------
+# Who may scrape: `Authorization: Bearer <token>` (unset: no token works), or a request
+# straight from these networks (checked when the app loads: vending/metrics/access.py).
+VENDING_METRICS_TOKEN = env.str("VENDING_METRICS_TOKEN", default="").strip()
+VENDING_METRICS_ALLOWED_NETWORKS = env.list(
+    "VENDING_METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]
+)
+# Where every process (web, workers) keeps its counters for the scrape; shared by all.
+PROMETHEUS_MULTIPROC_DIR = Path(
+    env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "metrics"))
+)
+
 # --- Single sign-on (OpenID Connect, optional) ---------------------------------------------
 # On when a client id is set (or VENDING_OIDC_ENABLED=true); password sign-in stays.
 # The client secret comes from the environment only: never from the repo or the database.
@@ -311,10 +369,7 @@ if VENDING_OIDC_ENABLED:
             "Single sign-on is enabled but these are not set: " + ", ".join(_oidc_missing)
         )
     INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS = [
-        "django.contrib.auth.backends.ModelBackend",
-        "vending.web.oidc.PortalOIDCBackend",
-    ]
+    AUTHENTICATION_BACKENDS.append("vending.web.oidc.PortalOIDCBackend")
     OIDC_RP_CLIENT_ID = VENDING_OIDC_RP_CLIENT_ID
     OIDC_RP_CLIENT_SECRET = _oidc_required["VENDING_OIDC_RP_CLIENT_SECRET"]
     OIDC_OP_AUTHORIZATION_ENDPOINT = _oidc_required["VENDING_OIDC_OP_AUTHORIZATION_ENDPOINT"]

@@ -10,5 +10,13 @@ from portal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test process counts in a folder of its own (xdist workers inherit the environment,
+# and so the var directory, of the process that starts them); a process that a test
+# starts inherits its worker's.
+_test_process = os.environ.get("PYTEST_XDIST_WORKER", "main")
+PROMETHEUS_MULTIPROC_DIR = VAR_DIR / f"metrics-{_test_process}"  # noqa: F405
 # WhiteNoise expects the collected-static folder to exist.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# The in-process test emulator creates accounts in 0.3 s (tests/conftest.py): the first
+# status read of a test's first creation need not wait the production guess.
+VENDING_CREATE_EXPECTED_SECONDS = 0.3

@@ -75,10 +75,11 @@ def test_compose_has_every_service() -> None:
     assert set(SERVICES) <= set(compose()["services"])
 
 
-def test_only_the_emulator_is_behind_the_demo_profile() -> None:
+def test_only_the_emulator_and_prometheus_are_behind_profiles() -> None:
     assert service("emulator")["profiles"] == ["demo"]
-    for name in SERVICES:
-        if name != "emulator":
+    assert service("prometheus")["profiles"] == ["metrics"]
+    for name in compose()["services"]:
+        if name not in ("emulator", "prometheus"):
             assert "profiles" not in service(name), name
 
 
@@ -157,6 +158,61 @@ def test_no_literal_secrets() -> None:
             if credential.search(key):
                 assert value.startswith("${"), f"{name}.{key} is a literal secret"
             assert not re.search(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b", value), f"{name}.{key}"
+
+
+# --- Prometheus (profile metrics) scrapes the web's /metrics with the token -------------
+
+
+@cache
+def prometheus_config() -> dict[str, Any]:
+    prometheus = service("prometheus")
+    [mount] = [v for v in prometheus["volumes"] if v.endswith(":/etc/prometheus/prometheus.yml:ro")]
+    data = yaml.safe_load((ROOT / mount.split(":")[0]).read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_prometheus_scrapes_the_web_metrics_endpoint() -> None:
+    from django.urls import reverse
+
+    [job] = prometheus_config()["scrape_configs"]
+    assert job["metrics_path"] == reverse("metrics") == "/metrics"
+    [target] = [t for group in job["static_configs"] for t in group["targets"]]
+    host, port = target.split(":")
+    assert host == "web" and port == environment(service("web"))["PORT"]
+    # Django answers only to the names it knows: the service name is one by default.
+    allowed = compose()["x-portal-env"]["DJANGO_ALLOWED_HOSTS"]
+    assert "web" in allowed.removeprefix("${DJANGO_ALLOWED_HOSTS:-").removesuffix("}").split(",")
+    assert "web" in service("prometheus")["depends_on"]
+
+
+def test_prometheus_sends_the_token_web_checks_from_a_secret() -> None:
+    [job] = prometheus_config()["scrape_configs"]
+    authorization = job["authorization"]
+    assert authorization["type"] == "Bearer" and "credentials" not in authorization
+    [secret] = service("prometheus")["secrets"]
+    assert authorization["credentials_file"] == f"/run/secrets/{secret['target']}"
+    # Both read VENDING_METRICS_TOKEN from the environment (or .env): nothing is written down.
+    assert compose()["secrets"][secret["source"]] == {"environment": "VENDING_METRICS_TOKEN"}
+    assert environment(service("web"))["VENDING_METRICS_TOKEN"].startswith(
+        "${VENDING_METRICS_TOKEN"
+    )
+    # Prometheus's UI has no sign-in: published on the host's loopback only.
+    assert all(p.startswith("127.0.0.1:") for p in service("prometheus")["ports"])
+
+
+def test_the_processes_that_count_share_the_metrics_folder() -> None:
+    """Workers count Organizations calls and creations; web's scrape adds them up, so both
+    mount one volume where the settings put PROMETHEUS_MULTIPROC_DIR in the image
+    (<VENDING_VAR_DIR>/metrics, VENDING_VAR_DIR being /app/var), owned by the app user."""
+    folder = "/app/var/metrics"
+    for name in ("web", "worker"):
+        mounts = [v for v in service(name)["volumes"] if v.endswith(f":{folder}")]
+        assert mounts == [f"metrics-data:{folder}"], name
+    assert "metrics-data" in compose()["volumes"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "WORKDIR /app\n" in dockerfile
+    assert "mkdir -p /app/var/metrics" in dockerfile and "chown -R app:app /app/var" in dockerfile
 
 
 # --- Everything the Procfile and the Makefile run exists ------------------------------
@@ -243,7 +299,8 @@ def test_env_example_documents_only_variables_that_are_read() -> None:
 
 
 def test_env_example_documents_every_setting() -> None:
-    settings = (ROOT / "portal" / "settings.py").read_text()
+    # settings.py and the modules it takes in (settings_security.py).
+    settings = "\n".join(p.read_text() for p in sorted((ROOT / "portal").glob("settings*.py")))
     read = set(
         re.findall(r"\.(?:str|bool|int|float|list|json|db_url|url)\(\s*\"([A-Z0-9_]+)\"", settings)
     )

@@ -26,7 +26,8 @@ def settings_seen(project: Path, dotenv: str, **environ: str) -> dict[str, str]:
     """The settings of a copy of the project in `project` whose `.env` holds `dotenv`."""
     (project / "portal").mkdir()
     (project / "portal" / "__init__.py").write_text("")
-    shutil.copy(ROOT / "portal" / "settings.py", project / "portal" / "settings.py")
+    for module in (ROOT / "portal").glob("settings*.py"):  # settings.py and what it imports
+        shutil.copy(module, project / "portal" / module.name)
     (project / ".env").write_text(dotenv)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VENDING_"))}
     env.update(DJANGO_SETTINGS_MODULE="portal.settings", **environ)

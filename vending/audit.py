@@ -1,144 +1,39 @@
 """The append-only audit trail: one writer per kind of event, and their typed reader.
 
 Each writer takes keyword-only typed arguments and writes one `AuditEvent` row. What a
-kind of event keeps in `data` is a frozen dataclass (`...Payload`) that knows its stored
-keys, so a reader calls `audit_event_payload(event)` instead of guessing keys. The keys
+kind of event keeps in `data` is a frozen dataclass (`...Payload`, in
+vending/audit_payloads.py) that knows its stored keys, so a reader calls
+`audit_event_payload(event)` instead of guessing keys. The keys
 are public (the REST API returns `data` as stored); a key missing from an older row
 reads back as its field's default.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import Field, dataclass, field, fields
-from typing import Any, Self
+from collections.abc import Mapping
 
 from django.contrib.auth.models import AnonymousUser, User
 
+from vending.audit_payloads import (
+    PAYLOAD_READERS,
+    AccountAdoptedPayload,
+    AccountCreateRequestedPayload,
+    AccountMovedPayload,
+    AccountRetriedPayload,
+    AccountTaggedPayload,
+    AuditPayload,
+    OrgChangedPayload,
+    RequestApprovalAddedPayload,
+    RequestSubmittedPayload,
+    RoleChangedPayload,
+    SigninLockedOutPayload,
+    TeamCreatedPayload,
+)
 from vending.blueprint.plan import Change
 from vending.choices import AccountStatus, AuditAction, RequestStatus, RoleChangeSource
 from vending.models import AccountRequest, AuditEvent, Team, VendedAccount
 
 Actor = User | AnonymousUser | None
-
-
-@dataclass(frozen=True)
-class _Payload:
-    """A frozen dataclass kept as `data`: one key per field (its name, or its metadata
-    "key"); a key an older row lacks reads back as the field's default."""
-
-    def to_data(self) -> dict[str, Any]:
-        return {_key(f): _json(getattr(self, f.name)) for f in fields(self)}
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> Self:
-        stored = {f.name: data[_key(f)] for f in fields(cls) if _key(f) in data}
-        return cls(**{name: tuple(v) if isinstance(v, list) else v for name, v in stored.items()})
-
-
-def _key(f: Field[Any]) -> str:
-    return str(f.metadata.get("key", f.name))
-
-
-def _json(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-# -- payloads: what each kind of event keeps in `data` ----------------------------------
-
-
-@dataclass(frozen=True)
-class TeamCreatedPayload(_Payload):
-    slug: str = ""
-    leads: tuple[str, ...] = ()  # usernames
-
-
-@dataclass(frozen=True)
-class RequestSubmittedPayload(_Payload):
-    compliance_class: str = ""
-    environments: tuple[str, ...] = ()
-    approvals_required: int | None = None
-
-
-@dataclass(frozen=True)
-class RequestApprovalAddedPayload(_Payload):
-    approvals: int | None = None  # approvals counted with this one
-    required: int | None = None
-
-
-@dataclass(frozen=True)
-class AccountCreateRequestedPayload(_Payload):
-    create_request_id: str = ""  # AWS's `car-` id
-
-
-@dataclass(frozen=True)
-class AccountAdoptedPayload(_Payload):
-    account_id: str = ""  # the AWS account adopted
-
-
-@dataclass(frozen=True)
-class AccountMovedPayload(_Payload):
-    from_parent_id: str = field(default="", metadata={"key": "from"})
-    to_parent_id: str = field(default="", metadata={"key": "to"})
-
-
-@dataclass(frozen=True)
-class AccountTaggedPayload(_Payload):
-    tags: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class AccountRetriedPayload(_Payload):
-    """The failure a retry clears from the account (kept nowhere else)."""
-
-    failure_code: str = ""
-    failure_reason: str = ""
-    create_request_id: str = ""
-    create_attempts: int = 0
-
-
-@dataclass(frozen=True)
-class OrgChangedPayload(_Payload):
-    change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
-    target: str = ""
-    key: str = ""
-
-
-@dataclass(frozen=True)
-class RoleChangedPayload(_Payload):
-    username: str = field(default="", metadata={"key": "user"})  # whose role changed
-    user_id: int | None = None
-    group: str = ""
-    added: bool = False  # else removed
-    source: str = ""  # a RoleChangeSource
-
-
-AuditPayload = (
-    TeamCreatedPayload
-    | RequestSubmittedPayload
-    | RequestApprovalAddedPayload
-    | AccountCreateRequestedPayload
-    | AccountAdoptedPayload
-    | AccountMovedPayload
-    | AccountTaggedPayload
-    | AccountRetriedPayload
-    | OrgChangedPayload
-    | RoleChangedPayload
-)
-
-# Status changes keep nothing in `data`: their row's from_status/to_status say it all.
-_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
-    AuditAction.TEAM_CREATED: TeamCreatedPayload.from_data,
-    AuditAction.REQUEST_SUBMITTED: RequestSubmittedPayload.from_data,
-    AuditAction.REQUEST_APPROVAL_ADDED: RequestApprovalAddedPayload.from_data,
-    AuditAction.ACCOUNT_CREATE_REQUESTED: AccountCreateRequestedPayload.from_data,
-    AuditAction.ACCOUNT_ADOPTED: AccountAdoptedPayload.from_data,
-    AuditAction.ACCOUNT_MOVED: AccountMovedPayload.from_data,
-    AuditAction.ACCOUNT_TAGGED: AccountTaggedPayload.from_data,
-    AuditAction.ACCOUNT_RETRIED: AccountRetriedPayload.from_data,
-    AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
-    AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
-}
 
 
 # -- writers: one per kind of event -----------------------------------------------------
@@ -250,11 +145,18 @@ def account_status_changed(
     )
 
 
-def account_create_requested(*, account: VendedAccount, create_request_id: str) -> AuditEvent:
+def account_create_requested(
+    *, account: VendedAccount, create_request_id: str, tags: Mapping[str, str] | None
+) -> AuditEvent:
+    """`tags`: what CreateAccount was sent with; None when the creation was found in
+    progress after an interrupted attempt (its tags are then set when it is placed)."""
     return _record(
         action=AuditAction.ACCOUNT_CREATE_REQUESTED,
         account=account,
-        payload=AccountCreateRequestedPayload(create_request_id=create_request_id),
+        message="" if tags is not None else "Found in progress after an interrupted attempt.",
+        payload=AccountCreateRequestedPayload(
+            create_request_id=create_request_id, tags=dict(tags or {}), recovered=tags is None
+        ),
     )
 
 
@@ -325,12 +227,22 @@ def role_changed(
     )
 
 
+def signin_locked_out(*, username: str, ip_address: str, failures: int) -> AuditEvent:
+    """Repeated failed sign-ins locked out a user or an address (no actor: the portal)."""
+    return _record(
+        action=AuditAction.SIGNIN_LOCKED_OUT,
+        message=f"Sign-in locked out after {failures} failures: user {username or '-'!r} "
+        f"from {ip_address or 'an unknown address'}.",
+        payload=SigninLockedOutPayload(username=username, ip_address=ip_address, failures=failures),
+    )
+
+
 # -- reading ----------------------------------------------------------------------------
 
 
 def audit_event_payload(event: AuditEvent) -> AuditPayload | None:
     """What `event` keeps in `data`, typed; None for status changes (nothing kept)."""
-    reader = _READERS.get(event.action)
+    reader = PAYLOAD_READERS.get(event.action)
     if reader is None:
         return None
     return reader(event.data if isinstance(event.data, Mapping) else {})
@@ -365,6 +277,8 @@ def audit_event_summary(event: AuditEvent) -> str:
             return f"Approved ({given} of {required})"
         case RequestApprovalAddedPayload():
             return "Approved"
+        case AccountCreateRequestedPayload(create_request_id=car, recovered=True):
+            return f"{account}: creation found in progress" + (f" ({car})" if car else "")
         case AccountCreateRequestedPayload(create_request_id=car):
             return f"{account}: CreateAccount requested" + (f" ({car})" if car else "")
         case RoleChangedPayload(username=username, group=group, added=added) if username and group:

@@ -73,6 +73,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_RETRIED = "account.retried", "Account retried"
     ORG_CHANGED = "org.changed", "Organization changed"
     ROLE_CHANGED = "role.changed", "Role changed"
+    SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"
 
 
 class RoleChangeSource(models.TextChoices):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from vending.choices import (
     AccountStatus,
@@ -32,17 +33,17 @@ slug_validator = RegexValidator(
 
 class TeamQuerySet(models.QuerySet["Team"]):
     def visible_to(self, user: User) -> Self:
-        """Teams `user` may know of: every team, for anyone signed in."""
-        return self if user.is_authenticated else self.none()
+        """Teams (and leads) `user` may know of: all for approvers, else those led."""
+        return self if is_approver(user) else self.led_by(user)
 
     def led_by(self, user: User) -> Self:
-        if not user.is_authenticated:
+        if not user.is_authenticated or user.pk is None:
             return self.none()
         return self.filter(leads=user)
 
     def choosable_by(self, user: User) -> Self:
-        """Teams `user` may filter lists by: all for approvers and admins, else those led."""
-        return self.visible_to(user) if is_approver(user) else self.led_by(user)
+        """Teams `user` may filter lists by: the teams they may see."""
+        return self.visible_to(user)
 
 
 class Team(models.Model):
@@ -149,9 +150,14 @@ class VendedAccount(models.Model):
     poll_count = models.PositiveIntegerField(default=0)
     # How many CreateAccount calls were made (AWS's transient failures are retried).
     create_attempts = models.PositiveSmallIntegerField(default=0)
-    # Set just before CreateAccount is called: a lease, so two deliveries of the same
-    # task never both call it. A lease older than VENDING_CREATE_LEASE_SECONDS is stale.
+    # The creation's bookkeeping (vending/services/account_creation.py): the write-ahead
+    # marker, the lease, when the next status read is due, how long AWS took, and
+    # whether the account was found after an interrupted attempt (adopted).
     create_requested_at = models.DateTimeField(null=True, blank=True)
+    create_lease_until = models.DateTimeField(null=True, blank=True)
+    check_due_at = models.DateTimeField(null=True, blank=True)
+    create_seconds = models.FloatField(null=True, blank=True)
+    adopted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Touched by every step, so the sweeper can tell live work from abandoned work.
     updated_at = models.DateTimeField(auto_now=True)
@@ -185,12 +191,31 @@ class CreationSlot(models.Model):
         VendedAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="slot"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When a ListCreateAccountStatus(IN_PROGRESS) call last reported on the holder's
+    # creation, and whether it listed it (in progress) or not (finished).
+    listed_at = models.DateTimeField(null=True, blank=True)
+    listed_in_progress = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["index"]
 
     def __str__(self) -> str:
         return f"slot {self.index}: {self.holder_id or 'free'}"
+
+
+class OrganizationalUnitRecord(models.Model):
+    """The id of an OU (the root: path "") as the blueprint apply or the drift scan last
+    saw it: placing uses it without lookups (vending/services/org_units.py)."""
+
+    path = models.CharField(max_length=512, unique=True, blank=True)
+    ou_id = models.CharField(max_length=68)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.path or 'Root'}: {self.ou_id}"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -324,3 +349,45 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} -> {self.response_status}"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def visible_to(self, user: User) -> Self:
+        """A person's own tokens: admins revoke others' in the Django admin, not here."""
+        return self.filter(user_id=user.pk) if user.is_authenticated and user.pk else self.none()
+
+
+class ApiToken(models.Model):
+    """A named, expiring REST API token. Only the SHA-256 digest of its secret is kept,
+    and the 8 characters after the secret's marker (`prefix`: finds the row, tells tokens
+    apart), so a database reader cannot use it. A revoked token stays, with by whom."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=8, unique=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)  # written once a minute at most
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def state(self) -> str:
+        """ "revoked", "expired" or "active" (only an active token authenticates)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "active"

@@ -11,12 +11,11 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 
 from vending.choices import RequestStatus
 from vending.models import AccountRequest, VendedAccount
-from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
+from vending.selectors.requests import approvals_counted, eligible_approvers
 
 logger = logging.getLogger(__name__)
 
@@ -50,24 +49,14 @@ def _who_may_see(users: Iterable[User], request: AccountRequest) -> list[str]:
     ]
 
 
-def _approvers(exclude: set[int]) -> list[User]:
-    return list(
-        User.objects.filter(
-            Q(groups__name__in=[APPROVERS_GROUP, ADMINS_GROUP]) | Q(is_superuser=True),
-            is_active=True,
-        )
-        .exclude(pk__in=exclude)
-        .prefetch_related("groups")
-        .distinct()
-    )
-
-
 def notify_approval_needed(request: AccountRequest) -> None:
-    """Approvers (not the requester, not who already approved) when a request waits."""
-    done = set(request.approvals.values_list("approver_id", flat=True)) | {request.requester_id}
-    missing = request.approvals_required - request.approvals.count()
+    """When a request waits: the approvers who may approve it (not the requester, no
+    lead of its team, not who already approved). Nobody is asked for what they may not
+    give."""
+    missing = request.approvals_required - approvals_counted(request=request).count()
+    approvers = eligible_approvers(request=request).prefetch_related("groups")
     _enqueue(
-        _who_may_see(_approvers(done), request),
+        _who_may_see(approvers, request),
         "approval_needed",
         {"request": request, "missing": missing},
     )

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 if TYPE_CHECKING:  # the models import this module for their visibility rules
-    from vending.models import Team
+    from vending.models import AccountRequest, Team
 
 APPROVERS_GROUP = "approvers"
 ADMINS_GROUP = "portal-admins"
@@ -48,3 +49,33 @@ def is_approver(user: User) -> bool:
 
 def is_lead_of(user: User, team: Team) -> bool:
     return isinstance(user, AuthUser) and team.leads.filter(pk=user.pk).exists()
+
+
+def approver_users() -> QuerySet[AuthUser]:
+    """Everyone `is_approver` says yes to, as a query: active members of the approvers or
+    admins group, and active superusers (no duplicates: the groups are an EXISTS)."""
+    in_group = AuthUser.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name__in=(APPROVERS_GROUP, ADMINS_GROUP)
+    )
+    return AuthUser.objects.filter(Q(is_superuser=True) | Exists(in_group), is_active=True)
+
+
+def approval_refusal(user: User, request: AccountRequest) -> str:
+    """Why `user` may not approve `request`, or "" when they may (separation of duties).
+
+    Only approvers approve; nobody approves their own request, nor a request of a team
+    they lead (the team's leads vouch for its requests: the approval must come from
+    outside). A second approval by the same person is refused by the service, under the
+    request's row lock. `vending.selectors.requests.eligible_approvers` is this rule as
+    a query, and `approvals_counted` applies it again to the approvals already given.
+    """
+    if not is_approver(user):
+        return "Only approvers can approve requests."
+    if request.requester_id == user.pk:
+        return "You cannot approve your own request."
+    if is_lead_of(user, request.team):
+        return (
+            f"You lead team '{request.team.slug}': a request of a team you lead must be "
+            "approved by an approver who does not lead it."
+        )
+    return ""

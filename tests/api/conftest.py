@@ -1,4 +1,4 @@
-"""Fixtures of the REST API tests: a token-authenticated APIClient per role."""
+"""Fixtures of the REST API tests: an APIClient per role, authenticated by an API token."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from vending.models import AccountRequest, Team
+from vending.services.api_tokens import api_token_create
 
 # Who is who (tests/conftest.py `users`): lead leads `checkout`, lead2 leads `payments`,
 # approver1/approver2 are approvers, admin is a portal admin, nobody has no role.
@@ -25,10 +25,13 @@ def _fresh_throttle_counters() -> None:
 
 @pytest.fixture
 def client_for(users: dict[str, Any]) -> Callable[[str], APIClient]:
+    secrets: dict[str, str] = {}
+
     def make(role: str) -> APIClient:
-        token, _ = Token.objects.get_or_create(user=users[role])
+        if role not in secrets:
+            secrets[role] = api_token_create(user=users[role], name="tests").secret
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secrets[role]}")
         return client
 
     return make

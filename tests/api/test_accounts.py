@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from tests.api.conftest import ROLES
 from tests.api.helpers import error_of
+from vending.api.serializers import AccountSerializer
 from vending.aws import PermanentAwsError, TransientAwsError
 from vending.choices import AccountStatus
+from vending.models import VendedAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +81,30 @@ def test_a_page_past_the_end_is_404(client_for, fleet):
     response = client_for("admin").get(URL, {"page": "99999999999999"})
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
+
+
+def test_each_listed_account_reads_as_its_own_page_does(client_for, fleet):
+    """The list renders rows from a few columns; the account's own endpoint renders the
+    model with AccountSerializer, which the schema describes. Both must say the same,
+    field by field, whatever is set or blank (an id, a failure, a completion time)."""
+    ready = fleet["general"].accounts.get(environment="dev")
+    ready.completed_at = timezone.now()
+    ready.save()
+    failed = fleet["pci"].accounts.get()
+    failed.account_id, failed.status = "222222222222", AccountStatus.FAILED
+    failed.failure_reason = "The e-mail address is already in use."
+    failed.save()
+    listed = client_for("admin").get(URL).json()["results"]
+    assert len(listed) == 3
+    for row in listed:
+        if row["account_id"] is None:
+            instance = VendedAccount.objects.get(request_id=row["request"], environment="prod")
+            assert row == dict(AccountSerializer(instance).data)
+            continue
+        alone = client_for("admin").get(f"{URL}{row['account_id']}/")
+        assert row == alone.json()
+    assert [r["failure_reason"] for r in listed] == [None, None, failed.failure_reason]
+    assert listed[0]["completed_at"].endswith("Z") and listed[1]["completed_at"] is None
 
 
 def test_accounts_of_closed_requests_are_not_listed(client_for, fleet):

@@ -40,7 +40,7 @@ CHECKS = ",".join(
 MAX_EXAMPLES = int(os.environ.get("VENDING_SCHEMATHESIS_MAX_EXAMPLES", "25"))
 SEED = """
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
+from vending.services.api_tokens import api_token_create
 from vending.models import Team, VendedAccount
 from vending.services.requests import account_request_create, account_request_approve
 from vending.aws import get_gateway
@@ -59,8 +59,8 @@ account.status = "ready"
 account.save()
 account_request_create(requester=lead, team=checkout, compliance_class="hipaa",
                        environments=["prod"], justification="seed")
-print("SEEDED", Token.objects.create(user=admin).key, Token.objects.create(user=lead).key,
-      account.account_id)
+print("SEEDED", api_token_create(user=admin, name="live").secret,
+      api_token_create(user=lead, name="live").secret, account.account_id)
 """
 
 
@@ -115,6 +115,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "VENDING_EMULATOR": "true",
         "VENDING_API_THROTTLE_USER": "100000/min",
+        "VENDING_API_THROTTLE_ANON": "100000/min",
         "EMULATOR_FAULT_RATE": "0",
         "EMULATOR_CREATE_DELAY": "0.5",
     }

@@ -1,4 +1,4 @@
-"""GET /api/v1/org/ (everyone signed in, live from AWS) and /api/v1/audit-events/."""
+"""GET /api/v1/org/ (leads, approvers and admins, live from AWS) and /api/v1/audit-events/."""
 
 from __future__ import annotations
 
@@ -17,12 +17,17 @@ def _walk(node):
         yield from _walk(child)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_everyone_reads_the_ou_tree(client_for, moto_gateway, role):
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "nobody"])
+def test_leads_approvers_and_admins_read_the_ou_tree(
+    client_for, moto_gateway, team, other_team, role
+):
     response = client_for(role).get("/api/v1/org/")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["organization_id"].startswith("o-")
+    # The management account id is for approvers and admins (docs/security.md).
+    management = moto_gateway.describe_organization().management_account_id
+    assert body["management_account_id"] == (None if role.startswith("lead") else management)
     root = body["root"]
     assert root["path"] == "" and root["account_count"] >= 1  # the management account
     nodes = {n["path"]: n for n in _walk(root)}
@@ -33,7 +38,7 @@ def test_everyone_reads_the_ou_tree(client_for, moto_gateway, role):
     assert [c["name"] for c in root["children"]] == sorted(c["name"] for c in root["children"])
 
 
-def test_the_tree_is_a_503_when_aws_does_not_answer(client_for, users, monkeypatch):
+def test_the_tree_is_a_503_when_aws_does_not_answer(client_for, team, monkeypatch):
     class Down:
         def describe_organization(self):
             raise TransientAwsError("connection refused", code="EndpointConnectionError")

@@ -4,6 +4,10 @@ A lead requests hipaa_pci accounts for all four environments and sees the previe
 approvers approve; the lead's request page shows four ready accounts without a reload.
 Screenshots of each page are saved under test-artifacts/screenshots/ (or
 VENDING_SCREENSHOT_DIR).
+
+The server sends its Content-Security-Policy as in production; every page visited
+reports each violation (the `securitypolicyviolation` event, and Chromium's console
+message), and any violation fails the test.
 """
 
 from __future__ import annotations
@@ -75,9 +79,40 @@ def browser():
         instance.close()
 
 
-def sign_in(browser, url: str, username: str):
+# Each page reports every CSP violation to the console, where the test collects it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile}:${e.lineNumber} on ${document.location.pathname}`);
+});
+"""
+
+
+@pytest.fixture
+def csp_violations():
+    """Every CSP violation any page of the test met; the test fails if one is left."""
+    found: list[str] = []
+    yield found
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
+
+
+def new_page(browser, violations: list[str]):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
+
+    def on_console(message) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            violations.append(text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: violations.append(f"page error: {error}"))
+    return page
+
+
+def sign_in(browser, url: str, username: str, violations: list[str]):
+    page = new_page(browser, violations)
     page.set_default_timeout(20_000)
     page.goto(f"{url}/login/")
     page.get_by_label("Username").fill(username)
@@ -102,11 +137,13 @@ def shot(page, name: str) -> None:
     )
 
 
-def test_lead_requests_two_approvers_approve_accounts_arrive_live(portal_url, browser):
+def test_lead_requests_two_approvers_approve_accounts_arrive_live(
+    portal_url, browser, csp_violations
+):
     from playwright.sync_api import expect
 
     url = portal_url
-    lead = sign_in(browser, url, "lead")
+    lead = sign_in(browser, url, "lead", csp_violations)
     shot(lead, "01-home-lead")
 
     lead.goto(f"{url}/requests/new/")
@@ -130,7 +167,7 @@ def test_lead_requests_two_approvers_approve_accounts_arrive_live(portal_url, br
     shot(lead, "03-request-pending")
 
     for number, approver in enumerate(("approver1", "approver2"), start=1):
-        page = sign_in(browser, url, approver)
+        page = sign_in(browser, url, approver, csp_violations)
         page.goto(f"{url}/approvals/")
         expect(page.locator("body")).to_contain_text(f"#{request_id}")
         shot(page, f"04-approvals-queue-{approver}")
@@ -157,9 +194,34 @@ def test_lead_requests_two_approvers_approve_accounts_arrive_live(portal_url, br
     expect(lead.locator("body")).to_contain_text("HipaaOU/HipaaPciOU")
     shot(lead, "08-account")
 
-    admin = sign_in(browser, url, "admin")
+    admin = sign_in(browser, url, "admin", csp_violations)
     admin.goto(f"{url}/org/")
     expect(admin.locator("body")).to_contain_text("HipaaPciOU")
     shot(admin, "09-organization")
     admin.goto(f"{url}/audit/")
     shot(admin, "10-audit")
+
+    # The API tokens page: a token is created and its secret shown, once.
+    lead.goto(f"{url}/tokens/")
+    lead.get_by_label("Name").fill("laptop")
+    lead.get_by_role("button", name="Create token").click()
+    expect(lead.locator("#new-token-secret")).to_contain_text("vpt_")
+    shot(lead, "11-api-tokens")
+    # Swagger UI renders under the same policy.
+    lead.goto(f"{url}/api/docs/")
+    expect(lead.locator("#swagger-ui")).to_contain_text("/api/v1/requests/", timeout=30_000)
+    # The Django admin, where admins lift sign-in lockouts and revoke tokens.
+    for path in ("/admin/", "/admin/vending/apitoken/", "/admin/axes/accessattempt/"):
+        admin.goto(url + path)
+        expect(admin.locator("#content")).to_be_visible()
+
+    # The control: the policy is on, and a violation is caught (then set aside).
+    seen = len(csp_violations)
+    admin.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__inlineRan = true'; document.body.append(s); }"
+    )
+    admin.wait_for_timeout(500)
+    assert admin.evaluate("window.__inlineRan") is None
+    assert len(csp_violations) > seen, "an inline script ran or went unreported"
+    del csp_violations[seen:]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from vending.emulator.cli import ServeSettings, settings_from
-from vending.emulator.config import FAULT_KINDS, ConfigError, EmulatorConfig
+from vending.emulator.config import DEFAULT_FAULT_KINDS, FAULT_KINDS, ConfigError, EmulatorConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def test_defaults() -> None:
     assert settings_from({}, {}) == ServeSettings("127.0.0.1", 4566, EmulatorConfig())
     assert EmulatorConfig().create_delay_seconds == 5
-    assert EmulatorConfig().fault_kinds == FAULT_KINDS
+    # A lost response changes state: it is injected only when asked for by name.
+    assert EmulatorConfig().fault_kinds == DEFAULT_FAULT_KINDS
+    assert set(FAULT_KINDS) - set(DEFAULT_FAULT_KINDS) == {"lost_response"}
 
 
 def test_environment_variables_set_every_option() -> None:
@@ -33,7 +35,8 @@ def test_environment_variables_set_every_option() -> None:
         "EMULATOR_PORT": "5001",
         "EMULATOR_CREATE_DELAY": "0.5",
         "EMULATOR_FAULT_RATE": "0.25",
-        "EMULATOR_FAULT_KINDS": "throttle, 5xx",
+        "EMULATOR_FAULT_KINDS": "throttle, lost_response",
+        "EMULATOR_FAULT_OPERATIONS": "CreateAccount,MoveAccount",
         "EMULATOR_SEED": "7",
     }
 
@@ -41,7 +44,11 @@ def test_environment_variables_set_every_option() -> None:
 
     assert (settings.host, settings.port) == ("0.0.0.0", 5001)
     assert settings.config == EmulatorConfig(
-        create_delay_seconds=0.5, fault_rate=0.25, fault_kinds=("throttle", "5xx"), seed=7
+        create_delay_seconds=0.5,
+        fault_rate=0.25,
+        fault_kinds=("throttle", "lost_response"),
+        fault_operations=("CreateAccount", "MoveAccount"),
+        seed=7,
     )
 
 

@@ -143,3 +143,59 @@ def test_standard_retries_ride_out_faults_without_duplicates(
     assert len(retrying.list_accounts()["Accounts"]) == 2
     assert org.scp_ids(ou_ids[0]) == {"p-FullAWSAccess", policy_id}
     assert retrying.list_parents(ChildId=account_id)["Parents"][0]["Id"] == ou_ids[0]
+
+
+def test_a_lost_response_carries_the_call_out_then_answers_5xx(
+    org: Org, server: EmulatorServer
+) -> None:
+    ou_id = org.create_ou("Workloads")
+    configure(
+        server,
+        fault_rate=1.0,
+        fault_kinds=["lost_response"],
+        fault_operations=["CreateAccount", "MoveAccount"],
+    )
+
+    with pytest.raises(ClientError) as created:
+        org.client.create_account(AccountName="lost", Email="lost@example.com")
+    # Other operations are not faulted: the creation the caller never heard of is there.
+    [creation] = org.client.list_create_account_status()["CreateAccountStatuses"]
+    account_id = wait_for_creation(org.client, creation["Id"])["AccountId"]
+    with pytest.raises(ClientError) as moved:
+        org.client.move_account(
+            AccountId=account_id, SourceParentId=org.root_id, DestinationParentId=ou_id
+        )
+
+    for raised in (created, moved):
+        assert raised.value.response["Error"]["Code"] == "ServiceException"
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert creation["AccountName"] == "lost"
+    assert org.client.list_parents(ChildId=account_id)["Parents"][0]["Id"] == ou_id
+    assert control(server, "GET", "/stats")[1]["faults"] == {"CreateAccount": 1, "MoveAccount": 1}
+
+
+def test_lost_responses_hit_the_chosen_operations_at_the_chosen_rate(
+    org: Org, server: EmulatorServer
+) -> None:
+    configure(
+        server,
+        create_delay_seconds=0,  # no creation stays in progress to hit the limit of 5
+        fault_rate=0.5,
+        fault_kinds=["lost_response"],
+        fault_operations=["CreateAccount"],
+        seed=3,
+    )
+    lost = 0
+    for i in range(40):
+        try:
+            org.client.create_account(AccountName=f"a{i}", Email=f"a{i}@example.com")
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ServiceException"
+            lost += 1
+        org.client.list_roots()  # never faulted: not a chosen operation
+
+    # Every call was carried out, answered or not; about half of the answers were lost.
+    statuses = org.client.get_paginator("list_create_account_status").paginate()
+    assert sum(len(page["CreateAccountStatuses"]) for page in statuses) == 40
+    assert 10 <= lost <= 30
+    assert control(server, "GET", "/stats")[1]["faults"] == {"CreateAccount": lost}

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from vending.models import VendedAccount
+from vending.services.api_tokens import api_token_create
 from vending.services.requests import account_request_create
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,8 @@ def object_routes() -> list[tuple[str, URLPattern]]:
 
 @pytest.fixture
 def someone_elses(users, team):
-    """A request of team `checkout` (led by `lead`), with one account AWS created."""
+    """A request of team `checkout` (led by `lead`), with one account AWS created, and
+    an API token of `lead`."""
     request = account_request_create(
         requester=users["lead"],
         team=team,
@@ -63,6 +65,7 @@ def someone_elses(users, team):
         "id": request.pk,
         "account_pk": account.pk,
         "account_id": ACCOUNT_ID,
+        "token_pk": api_token_create(user=users["lead"], name="visibility").token.pk,
     }
 
 

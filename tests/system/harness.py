@@ -218,12 +218,14 @@ class Portal:
         return process
 
     def start_web(self, port: int) -> str:
-        """gunicorn on 127.0.0.1:port, as the Procfile runs it; answers once it serves."""
+        """gunicorn on 127.0.0.1:port, as the Procfile runs it (its config and access log
+        included); answers once it serves."""
         log = self.tmp_path / "web.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "2", "--threads", "4", "--no-control-socket"],
+                [PYTHON, "-m", "gunicorn", "portal.wsgi", "--config", "python:portal.gunicorn_conf",
+                 "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+                 "--access-logfile", "-", "--no-control-socket"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip

@@ -77,7 +77,9 @@ def test_four_accounts_land_in_the_right_ou_with_tags(make_portal):
 
 
 def test_worker_killed_mid_creation_loses_and_duplicates_nothing(make_portal):
-    portal, emulator = make_portal(create_delay=4)
+    # Creations outlast the few seconds a `manage.py request_status` takes on a busy
+    # machine, so the kill lands while they are in flight.
+    portal, emulator = make_portal(create_delay=8)
     portal.start_worker()
     request_id = portal.submit(team="checkout", cls="pci", envs=ENVS)
     portal.manage("request_approve", str(request_id), "--as", "approver1")
@@ -110,3 +112,28 @@ def test_throttling_and_5xx_at_a_high_rate_still_vend_each_account_once(make_por
     assert_vended_once(emulator.client(), status, ou_path="GeneralOU", cls="general")
     faults = emulator.control("/_emulator/stats")["faults"]
     assert sum(faults.values()) > 10, faults
+
+
+def test_lost_answers_to_create_and_move_still_vend_each_account_once(make_portal):
+    # Half the CreateAccount and MoveAccount calls are carried out, then answered with a
+    # 5xx: the portal must find what it made instead of making it twice.
+    portal, emulator = make_portal(
+        create_delay=2,
+        seed=11,
+        faults={
+            "fault_rate": 0.5,
+            "fault_kinds": ["lost_response"],
+            "fault_operations": ["CreateAccount", "MoveAccount"],
+        },
+    )
+    portal.start_worker()
+    request_id = portal.submit(team="checkout", cls="general", envs=ENVS)
+    portal.manage("request_approve", str(request_id), "--as", "approver1")
+    status = portal.wait_finished(request_id, timeout=240)
+    stats = emulator.control("/_emulator/stats")
+    emulator.control("/_emulator/config", {"fault_rate": 0})
+    assert_vended_once(emulator.client(), status, ou_path="GeneralOU", cls="general")
+    assert stats["faults"].get("CreateAccount", 0) >= 1, stats
+    assert stats["faults"].get("MoveAccount", 0) >= 1, stats
+    # Every CreateAccount call made an account, answered or not: one call per account.
+    assert stats["calls"]["CreateAccount"] == len(ENVS), stats

@@ -121,7 +121,9 @@ def test_status_changes_are_written_by_transition(users, request_, account):
 
 
 def test_account_events_keep_what_aws_said(account):
-    created = audit.account_create_requested(account=account, create_request_id="car-1")
+    tags = {"vending:team": "checkout"}
+    created = audit.account_create_requested(account=account, create_request_id="car-1", tags=tags)
+    found = audit.account_create_requested(account=account, create_request_id="car-2", tags=None)
     adopted = audit.account_adopted(account=account, aws_account_id="111122223333", how="found")
     moved = audit.account_moved(account=account, from_parent_id="r-1", to_parent_id="ou-1")
     tagged = audit.account_tagged(account=account, tags={"vending:team": "checkout"})
@@ -132,9 +134,17 @@ def test_account_events_keep_what_aws_said(account):
             account.request.team,
         )
         assert event.actor is None
-    assert created.data == {"create_request_id": "car-1"}
-    assert audit_event_payload(created) == AccountCreateRequestedPayload("car-1")
+    # The tags went with CreateAccount: the trail says so on the creation itself.
+    assert created.data == {"create_request_id": "car-1", "tags": tags, "recovered": False}
+    assert audit_event_payload(created) == AccountCreateRequestedPayload("car-1", tags)
     assert audit_event_summary(created) == "checkout-prod: CreateAccount requested (car-1)"
+    assert audit_event_payload(found) == AccountCreateRequestedPayload("car-2", {}, True)
+    assert found.message == "Found in progress after an interrupted attempt."
+    assert audit_event_summary(found) == "checkout-prod: creation found in progress (car-2)"
+    # Rows written before the tags were kept read back with the defaults.
+    assert AccountCreateRequestedPayload.from_data({"create_request_id": "car-0"}) == (
+        AccountCreateRequestedPayload("car-0", {}, False)
+    )
     assert adopted.message == "Adopted AWS account 111122223333: found."
     assert audit_event_payload(adopted) == AccountAdoptedPayload(account_id="111122223333")
     assert moved.message == "Moved into HipaaOU."

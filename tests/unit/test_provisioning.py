@@ -3,8 +3,11 @@ the asynchronous behaviour is covered against the emulator)."""
 
 import pytest
 
+from vending.aws import PermanentAwsError, TransientAwsError
 from vending.choices import AccountStatus, AuditAction, RequestStatus
 from vending.models import AuditEvent, CreationSlot, VendedAccount
+from vending.naming import account_tags
+from vending.services.account_creation import CREATION_RATE_LIMIT
 from vending.services.provisioning import provisioning_advance
 from vending.services.requests import account_request_approve, account_request_create
 from vending.services.sweeper import provisioning_sweep
@@ -97,58 +100,154 @@ def test_every_task_delivered_twice_does_no_harm(
     assert {a.status for a in request.accounts.all()} == {AccountStatus.READY}
 
 
-def test_a_stored_request_id_is_polled_never_created_again(users, team, moto_gateway, task_queue):
-    request = submit_and_approve(users, team, "general", ["dev"])
-    account = request.accounts.get()
+def test_the_normal_path_calls_create_and_move_and_nothing_else(
+    users, team, moto_gateway, task_queue, monkeypatch
+):
+    import vending.services.provisioning as provisioning
+
     counting = CountingGateway(moto_gateway)
-    provisioning_advance(account_id=account.pk, gateway=counting)  # pending -> creating -> call
-    account.refresh_from_db()
-    assert account.create_request_id
-    assert counting.calls["create_account"] == 1
-    # A redelivery of the same step polls the stored id.
-    provisioning_advance(account_id=account.pk, gateway=counting)
-    assert counting.calls["create_account"] == 1
-    assert counting.calls["describe_create_account_status"] == 1
+    monkeypatch.setattr(provisioning, "get_gateway", lambda: counting)
+    request = submit_and_approve(users, team, "hipaa_pci")
+    task_queue.drain()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED
+    # moto answers CreateAccount SUCCEEDED at once, so there is no status to read. No
+    # adoption checks, no OU lookups (ids kept by the blueprint apply), no ListParents
+    # (a created account starts under the root), no TagResource (tags go with creation).
+    assert counting.calls == {"create_account": 4, "move_account": 4}
+    for account in request.accounts.all():
+        [created] = AuditEvent.objects.filter(
+            account=account, action=AuditAction.ACCOUNT_CREATE_REQUESTED
+        )
+        assert created.data["tags"] == moto_gateway.list_tags(resource_id=account.account_id)
+        assert created.data["recovered"] is False
+    assert not AuditEvent.objects.filter(request=request, action=AuditAction.ACCOUNT_TAGGED)
 
 
-def test_an_account_with_the_same_email_is_adopted(users, team, moto_gateway, task_queue):
+class LostAnswer:
+    """The real (moto) gateway whose CreateAccount is carried out and then answered with
+    a 5xx: AWS created the account, the portal never learned its `car-` id."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def create_account(self, **kwargs):
+        self.inner.create_account(**kwargs)
+        raise TransientAwsError(
+            "internal error",
+            code="ServiceException",
+            operation="CreateAccount",
+            may_have_acted=True,
+        )
+
+
+def test_a_lost_create_answer_is_recovered_by_adoption_not_a_second_create(
+    users, team, moto_gateway, task_queue
+):
     request = submit_and_approve(users, team, "pci", ["qa"])
     account = request.accounts.get()
-    # A run that died after CreateAccount but before saving the id left this behind.
-    status = moto_gateway.create_account(name=account.name, email=account.email)
-    counting = CountingGateway(moto_gateway)
-    provisioning_advance(account_id=account.pk, gateway=counting)
+    with pytest.raises(TransientAwsError):
+        provisioning_advance(account_id=account.pk, gateway=LostAnswer(moto_gateway))
     account.refresh_from_db()
-    assert "create_account" not in counting.calls
-    assert (
-        account.account_id
-        == moto_gateway.describe_create_account_status(request_id=status.request_id).account_id
-    )
-    assert AuditEvent.objects.filter(account=account, action=AuditAction.ACCOUNT_ADOPTED).exists()
-    task_queue.drain()
+    # The marker stays: the earlier attempt may have reached AWS.
+    assert account.create_requested_at is not None and account.create_request_id is None
+    assert account.create_lease_until is None  # the retry may go at once
+
+    retry = CountingGateway(moto_gateway)
+    provisioning_advance(account_id=account.pk, gateway=retry)  # the task's retry
     account.refresh_from_db()
     assert account.status == AccountStatus.READY
+    assert "create_account" not in retry.calls
+    assert retry.calls["list_create_account_status"] == 1  # in progress under its name?
+    assert retry.calls["find_account_by_email"] == 1  # then: an account with its e-mail?
+    assert [a.email for a in moto_gateway.list_accounts()].count(account.email) == 1
+    assert account.adopted
+    # Nothing says the adopted account carries the tags: they are set, and the trail says so.
+    assert moto_gateway.list_tags(resource_id=account.account_id) == account_tags(account)
+    actions = set(AuditEvent.objects.filter(account=account).values_list("action", flat=True))
+    assert {AuditAction.ACCOUNT_ADOPTED, AuditAction.ACCOUNT_TAGGED} <= actions
+    assert AuditAction.ACCOUNT_CREATE_REQUESTED not in actions
 
 
-def test_an_account_already_in_its_ou_is_not_moved(users, team, moto_gateway, task_queue):
+class RefusedCreate:
+    """The real (moto) gateway whose CreateAccount AWS refuses (a 4xx): nothing made."""
+
+    def __init__(self, inner, error):
+        self.inner, self.error, self.refusals = inner, error, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def create_account(self, **kwargs):
+        if self.refusals:
+            self.refusals -= 1
+            raise self.error
+        return self.inner.create_account(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransientAwsError("Rate exceeded", code="TooManyRequestsException"),
+        PermanentAwsError(
+            "too many", code="ConstraintViolationException", reason=CREATION_RATE_LIMIT
+        ),
+    ],
+)
+def test_a_refused_create_clears_the_marker_and_recovery_is_skipped(
+    users, team, moto_gateway, task_queue, error
+):
     request = submit_and_approve(users, team, "general", ["dev"])
     account = request.accounts.get()
+    refused = RefusedCreate(CountingGateway(moto_gateway), error)
+    refused.refusals = 1
+    try:
+        countdown = provisioning_advance(account_id=account.pk, gateway=refused)
+    except TransientAwsError:
+        countdown = None
+    account.refresh_from_db()
+    assert account.create_requested_at is None and account.create_attempts == 0
+    if error.reason == CREATION_RATE_LIMIT:
+        # No creation is in progress: AWS's slot is free, so the next try is soon.
+        assert countdown is not None and countdown <= 1.0
+    provisioning_advance(account_id=account.pk, gateway=refused)
+    account.refresh_from_db()
+    assert account.status == AccountStatus.READY
+    assert "find_account_by_email" not in refused.inner.calls
+    assert refused.inner.calls["create_account"] == 1
+
+
+def test_an_account_left_by_an_interrupted_create_is_adopted(users, team, moto_gateway, task_queue):
+    from django.utils import timezone
+
+    request = submit_and_approve(users, team, "pci", ["qa"])
+    account = request.accounts.get()
+    # A worker died after CreateAccount, before saving the id: the marker is committed,
+    # the account exists, already moved into its OU by someone.
+    VendedAccount.objects.filter(pk=account.pk).update(
+        status=AccountStatus.CREATING, create_requested_at=timezone.now(), create_attempts=1
+    )
     status = moto_gateway.create_account(name=account.name, email=account.email)
     account_id = moto_gateway.describe_create_account_status(
         request_id=status.request_id
     ).account_id
-    target = moto_gateway.find_organizational_unit(path="GeneralOU")
     moto_gateway.move_account(
         account_id=account_id,
         source_parent_id=moto_gateway.root().id,
-        destination_parent_id=target.id,
+        destination_parent_id=moto_gateway.find_organizational_unit(path="PciOU").id,
     )
     counting = CountingGateway(moto_gateway)
-    for _ in range(5):
-        provisioning_advance(account_id=account.pk, gateway=counting)
+    provisioning_advance(account_id=account.pk, gateway=counting)
     account.refresh_from_db()
     assert account.status == AccountStatus.READY
-    assert "move_account" not in counting.calls
+    assert account.account_id == account_id
+    assert "create_account" not in counting.calls
+    assert "move_account" not in counting.calls  # already in its OU: done
+    assert counting.calls["list_parents"] == 1
+    assert AuditEvent.objects.filter(account=account, action=AuditAction.ACCOUNT_ADOPTED).exists()
 
 
 def test_missing_ou_fails_with_an_actionable_reason(users, team, moto_gateway, task_queue):

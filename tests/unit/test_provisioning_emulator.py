@@ -87,7 +87,8 @@ def test_failure_reason_messages_are_specific():
 def test_at_most_five_creations_in_flight_across_requests(users, team, emulator, task_queue):
     other = Team.objects.create(slug="ledger", name="Ledger")
     other.leads.add(users["lead"])
-    control(emulator, "/config", {"create_delay_seconds": 0.5})
+    # Long enough for the first five CreateAccount calls to overlap on a busy machine.
+    control(emulator, "/config", {"create_delay_seconds": 2.0})
     first = approved_request(users, team, ["dev", "test", "qa", "prod"])
     second = approved_request(users, other, ["dev", "test", "qa", "prod"])
     task_queue.drain(pause=0.05)

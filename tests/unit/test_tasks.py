@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class FlakyGateway:
-    """The real (moto) gateway, whose ListAccounts fails `failures` times first."""
+    """The real (moto) gateway, whose CreateAccount fails `failures` times first."""
 
     def __init__(self, inner, error, failures):
         self.inner, self.error, self.failures, self.calls = inner, error, failures, 0
@@ -19,11 +19,11 @@ class FlakyGateway:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
-    def find_account_by_email(self, **kwargs):
+    def create_account(self, **kwargs):
         self.calls += 1
         if self.calls <= self.failures:
             raise self.error
-        return self.inner.find_account_by_email(**kwargs)
+        return self.inner.create_account(**kwargs)
 
 
 @pytest.fixture
@@ -55,6 +55,7 @@ def test_transient_errors_are_retried(monkeypatch, moto_gateway, account, task_q
     assert flaky.calls == 4
     account.refresh_from_db()
     assert account.create_request_id  # got past the failing call and created
+    assert [a.email for a in moto_gateway.list_accounts()].count(account.email) == 1
 
 
 def test_retries_are_bounded_and_the_work_stays_for_the_sweeper(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from vending.api.idempotency import HEADER, KEY_DESCRIPTION
@@ -12,7 +13,7 @@ from vending.api.serializers import ErrorSerializer
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "The input is not valid: `error.fields` names each culprit, unknown fields included.",
-    401: "No valid credentials: send `Authorization: Token <key>` or sign in.",
+    401: "No valid credentials: send `Authorization: Token <secret>` or sign in.",
     403: "Signed in, but not allowed to do this.",
     404: "No such resource, or none you may see.",
     405: "This method is not allowed here.",
@@ -21,7 +22,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     413: "The body is larger than the API accepts.",
     415: "The body must be JSON (`Content-Type: application/json`).",
     422: f"The {HEADER} was already used with a different body.",
-    429: "Too many requests with this token; wait `Retry-After` seconds.",
+    429: "Too many requests with this token (or without valid credentials from this "
+    "address); wait `Retry-After` seconds.",
     502: "AWS Organizations refused the call; the message says why.",
     503: "AWS Organizations did not answer; retry after `Retry-After` seconds.",
 }
@@ -31,6 +33,24 @@ COMMON_ERRORS = (401, 405, 406, 429)
 BODY_ERRORS = (400, 413, 415)
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <secret>`: the portal's hashed, expiring API tokens."""
+
+    target_class = "vending.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <secret>`: an API token from the portal's API tokens "
+            "page or `manage.py create_api_token`. Tokens expire and can be revoked.",
+        }
+
+
 _HEADERS = {
     401: {
         "WWW-Authenticate": {

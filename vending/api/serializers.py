@@ -188,6 +188,11 @@ class AccountRequestSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=RequestStatus.choices)
     approvals_required = serializers.IntegerField()
     approvals = ApprovalSerializer(many=True)
+    eligible_approvers = serializers.IntegerField(
+        source="eligible_approver_count",
+        help_text="How many may still approve it (approvers who neither submitted it, lead "
+        "its team nor approved it yet); 0 once it no longer waits for approval.",
+    )
     decision_reason = serializers.CharField(help_text="Why it was rejected or cancelled.")
     accounts = RequestAccountSerializer(many=True)
     created_at = serializers.DateTimeField()

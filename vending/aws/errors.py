@@ -2,11 +2,23 @@
 
 `TransientAwsError`: try again later (throttling, concurrent modification, 5xx,
 network). `PermanentAwsError`: retrying will not help; the message says what to fix.
+
+`may_have_acted` tells a non-idempotent call (CreateAccount) whether AWS may have done
+the work although the caller got an error: a 5xx answer, a timeout or a connection lost
+after the request was sent. A 4xx answer (throttling and refusals included) or a
+connection that never opened proves that nothing was done.
 """
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+)
 
 TRANSIENT_CODES = frozenset(
     {
@@ -31,13 +43,23 @@ TRANSIENT_CODES = frozenset(
 class AwsError(Exception):
     """An AWS call failed. `code` is AWS's error code, `operation` the API operation."""
 
-    def __init__(self, message: str, *, code: str = "", operation: str = "", reason: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        operation: str = "",
+        reason: str = "",
+        may_have_acted: bool = False,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.operation = operation
         # ConstraintViolationException carries a machine-readable Reason.
         self.reason = reason
+        # True when AWS may have carried out the call despite the error (see above).
+        self.may_have_acted = may_have_acted
 
     def __str__(self) -> str:
         label = f"{self.operation}: " if self.operation else ""
@@ -60,10 +82,17 @@ def map_client_error(exc: ClientError, operation: str) -> AwsError:
     reason = str(exc.response.get("Reason", "") or error.get("Reason", ""))
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
     kind = TransientAwsError if code in TRANSIENT_CODES or status >= 500 else PermanentAwsError
-    return kind(message, code=code, operation=operation, reason=reason)
+    return kind(
+        message, code=code, operation=operation, reason=reason, may_have_acted=status >= 500
+    )
 
 
 def map_botocore_error(exc: BotoCoreError, operation: str) -> AwsError:
-    if isinstance(exc, ConnectionError | ReadTimeoutError):
-        return TransientAwsError(str(exc), code=type(exc).__name__, operation=operation)
-    return PermanentAwsError(str(exc), code=type(exc).__name__, operation=operation)
+    code = type(exc).__name__
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        # The connection never opened: the request did not reach AWS.
+        return TransientAwsError(str(exc), code=code, operation=operation)
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        # Read timeouts, connections closed or broken mid-request: AWS may have acted.
+        return TransientAwsError(str(exc), code=code, operation=operation, may_have_acted=True)
+    return PermanentAwsError(str(exc), code=code, operation=operation)

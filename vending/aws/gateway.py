@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from vending.aws.call_metrics import instrument_client
 from vending.aws.errors import AwsError, map_botocore_error, map_client_error
 from vending.aws.session import GatewayConfig, build_session
 from vending.aws.types import (
@@ -42,16 +43,26 @@ class OrganizationsGateway:
     @property
     def client(self) -> Any:
         """One client per thread: boto3 sessions are not thread-safe, clients are costly."""
-        client = getattr(self._local, "client", None)
+        return self._client(retry=True)
+
+    def _client(self, *, retry: bool) -> Any:
+        name = "client" if retry else "client_once"
+        client = getattr(self._local, name, None)
         if client is None:
-            session = build_session(self.config)
-            client = session.client("organizations", config=self.config.botocore_config(session))
-            self._local.client = client
+            session = getattr(self._local, "session", None)
+            if session is None:
+                session = self._local.session = build_session(self.config)
+            config = self.config.botocore_config(session, retry=retry)
+            client = session.client("organizations", config=config)
+            instrument_client(client)  # the calls counted for the metrics endpoint
+            setattr(self._local, name, client)
         return client
 
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, operation: str, *, retry: bool = True, **kwargs: Any) -> dict[str, Any]:
+        """`retry=False` for calls that are not idempotent: botocore would repeat them
+        after a 5xx or a timeout, when AWS may already have acted on the first attempt."""
         try:
-            return getattr(self.client, operation)(**kwargs)
+            return getattr(self._client(retry=retry), operation)(**kwargs)
         except ClientError as exc:
             raise map_client_error(exc, _api_name(operation)) from exc
         except BotoCoreError as exc:
@@ -176,10 +187,15 @@ class OrganizationsGateway:
     def create_account(
         self, *, name: str, email: str, tags: dict[str, str] | None = None
     ) -> CreateAccountStatus:
+        """One attempt only: CreateAccount takes no client token, so a blind retry after a
+        lost answer would request a second account. The caller decides (see
+        `AwsError.may_have_acted`)."""
         kwargs: dict[str, Any] = {"AccountName": name, "Email": email}
         if tags:
             kwargs["Tags"] = _tag_list(tags)
-        return _create_status(self._call("create_account", **kwargs)["CreateAccountStatus"])
+        return _create_status(
+            self._call("create_account", retry=False, **kwargs)["CreateAccountStatus"]
+        )
 
     def describe_create_account_status(self, *, request_id: str) -> CreateAccountStatus:
         return _create_status(

@@ -8,12 +8,15 @@ refresh themselves before they expire (long-running workers outlive one session)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.session import get_session
+
+if TYPE_CHECKING:
+    from botocore.config import _RetryDict
 
 # Organizations is a global service served from us-east-1 (aws partition).
 DEFAULT_REGION = "us-east-1"
@@ -30,11 +33,20 @@ class GatewayConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
 
-    def botocore_config(self, session: boto3.Session | None = None) -> Config:
+    def botocore_config(
+        self, session: boto3.Session | None = None, *, retry: bool = True
+    ) -> Config:
+        """`retry=False`: one attempt only, for calls that must not be repeated blindly."""
         region = self.region or (session.region_name if session else None) or DEFAULT_REGION
+        # botocore's "max_attempts" counts retries; "total_max_attempts" every attempt.
+        retries: _RetryDict = (
+            {"mode": "standard", "max_attempts": self.max_attempts}
+            if retry
+            else {"mode": "standard", "total_max_attempts": 1}
+        )
         return Config(
             region_name=region,
-            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            retries=retries,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             user_agent_extra="account-vending-portal",

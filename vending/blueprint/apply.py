@@ -29,6 +29,8 @@ ALREADY_DONE = {
 class ApplyResult:
     applied: list[Change] = field(default_factory=list)
     remaining: Plan = field(default_factory=Plan)
+    # The organization as read after the changes (what `remaining` was planned on).
+    live: LiveOrg = field(default_factory=LiveOrg)
 
 
 class _Applier:
@@ -133,7 +135,6 @@ def apply_plan(
         result.applied.append(change)
         if on_change:
             on_change(change)
-    result.remaining = make_plan(
-        blueprint, read_live(gateway, blueprint), expected_accounts=expected_accounts
-    )
+    result.live = read_live(gateway, blueprint)
+    result.remaining = make_plan(blueprint, result.live, expected_accounts=expected_accounts)
     return result

@@ -4,8 +4,8 @@ Requests flow as follows:
 
 * ``/_emulator/...`` control endpoints are answered here and never faulted;
 * Organizations calls (``X-Amz-Target: AWSOrganizationsV20161128.*``) may be faulted,
-  then go through the rules in :mod:`.rules` and :mod:`.accounts`, which either answer
-  themselves or let moto answer;
+  then go through the rules in :mod:`.rules`, :mod:`.accounts` and :mod:`.listing`,
+  which either answer themselves or let moto answer;
 * everything else (STS, IAM, ...) goes to moto untouched.
 
 One lock serializes Organizations calls with the state they read and write (ours and
@@ -28,7 +28,8 @@ from moto.organizations.models import organizations_backends
 
 from .accounts import AccountCreations
 from .config import ConfigError, EmulatorConfig
-from .faults import FaultInjector
+from .faults import FaultInjector, LostResponse
+from .listing import LISTINGS
 from .protocol import (
     TARGET_PREFIX,
     Caller,
@@ -38,6 +39,7 @@ from .protocol import (
     read_body,
 )
 from .rules import RULES
+from .seeding import seed_accounts
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 CONTROL_PREFIX = "/_emulator"
 _CONTROL_CONTENT_TYPE = "application/json"
 _CREATION_OPERATIONS = ("CreateAccount", "DescribeCreateAccountStatus", "ListCreateAccountStatus")
+_LISTINGS = tuple(LISTINGS)
 
 
 class EmulatorApp:
@@ -66,6 +69,7 @@ class EmulatorApp:
             "/reset": {"POST": self._reset_endpoint},
             "/stats": {"GET": lambda _: self.stats()},
             "/stats/reset": {"POST": self._reset_stats_endpoint},
+            "/seed-accounts": {"POST": self._seed_accounts_endpoint},
         }
 
     @property
@@ -112,6 +116,21 @@ class EmulatorApp:
             self._faulted.clear()
             self._max_in_progress = self._creations.in_progress()
 
+    def seed_accounts(self, count: int) -> dict[str, Any]:
+        """Add ``count`` existing accounts to the default caller's organization (see
+        :mod:`.seeding`); the organization is created first if there is none."""
+        with self._lock:
+            return seed_accounts(Caller.from_environ({}), count)
+
+    def _seed_accounts_endpoint(self, environ: WSGIEnvironment) -> dict[str, Any]:
+        body = _json_object(environ)
+        unknown = sorted(set(body) - {"count"})
+        if unknown:
+            raise ValueError(f'unknown fields: {unknown}; send {{"count": N}}')
+        if "count" not in body:
+            raise ValueError('count is required: send {"count": N}')
+        return self.seed_accounts(body["count"])
+
     def _reset_endpoint(self, environ: WSGIEnvironment) -> dict[str, Any]:
         self.reset()
         return {"ok": True}
@@ -147,21 +166,34 @@ class EmulatorApp:
             fault = self._faults.draw(operation, self._config)
             if fault is not None:
                 self._faulted[operation] += 1
+                if isinstance(fault, LostResponse):
+                    # Carry the call out, then lose its answer.
+                    self._serve(environ, _discard, operation, caller, payload)
                 return error_response(start_response, fault)
-            try:
-                answer = self._answer(operation, caller, payload)
-            except OrganizationsError as error:
-                return error_response(start_response, error)
-            if answer is not None:
-                return json_response(start_response, 200, answer)
-            # moto runs inside the lock too: the check above and moto's change are one step.
-            return _buffered(self._moto, environ, start_response)
+            return self._serve(environ, start_response, operation, caller, payload)
+
+    def _serve(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        operation: str,
+        caller: Caller,
+        payload: dict[str, Any],
+    ) -> Iterable[bytes]:
+        try:
+            answer = self._answer(operation, caller, payload)
+        except OrganizationsError as error:
+            return error_response(start_response, error)
+        if answer is not None:
+            return json_response(start_response, 200, answer)
+        # moto runs inside the lock too: the check above and moto's change are one step.
+        return _buffered(self._moto, environ, start_response)
 
     def _answer(
         self, operation: str, caller: Caller, payload: dict[str, Any]
     ) -> dict[str, Any] | None:
         """Our answer for ``operation``, or ``None`` when moto should answer."""
-        if operation not in RULES and operation not in _CREATION_OPERATIONS:
+        if operation not in RULES and operation not in _CREATION_OPERATIONS + _LISTINGS:
             return None
         backend = caller.backend()
         if backend.org is None:
@@ -177,6 +209,8 @@ class EmulatorApp:
             return self._creations.describe(caller, payload)
         if operation == "ListCreateAccountStatus":
             return self._creations.list(caller, payload)
+        if operation in LISTINGS:
+            return LISTINGS[operation](backend, payload, self._config)
         return RULES[operation](backend, payload, self._config)
 
     def _control(
@@ -206,6 +240,13 @@ def _json_object(environ: WSGIEnvironment) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("the request body must be a JSON object")
     return value
+
+
+def _discard(
+    status: str, headers: list[tuple[str, str]], exc_info: Any = None
+) -> Callable[[bytes], object]:
+    """A start_response for an answer nobody will receive (a lost response)."""
+    return lambda chunk: None
 
 
 def _buffered(

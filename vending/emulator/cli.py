@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TypeVar
 
-from .config import FAULT_KINDS, ConfigError, EmulatorConfig, parse_fault_kinds
+from .config import (
+    DEFAULT_FAULT_KINDS,
+    FAULT_KINDS,
+    ConfigError,
+    EmulatorConfig,
+    parse_fault_kinds,
+)
+from .seeding import MAX_SEED_ACCOUNTS, seed_count
 from .server import EmulatorServer
 
 DEFAULT_HOST = "127.0.0.1"
@@ -29,6 +36,8 @@ class ServeSettings:
     host: str
     port: int
     config: EmulatorConfig
+    # Existing member accounts to add at start (the organization is created for them).
+    seed_accounts: int = 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,10 +59,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fault-kinds",
         metavar="KINDS",
-        help=f"comma-separated subset of {','.join(FAULT_KINDS)} (EMULATOR_FAULT_KINDS, all)",
+        help=f"comma-separated subset of {','.join(FAULT_KINDS)} (EMULATOR_FAULT_KINDS, "
+        f"{','.join(DEFAULT_FAULT_KINDS)})",
+    )
+    parser.add_argument(
+        "--fault-operations",
+        metavar="OPERATIONS",
+        help="comma-separated operations to fault, e.g. CreateAccount,MoveAccount "
+        "(EMULATOR_FAULT_OPERATIONS, every Organizations operation)",
     )
     parser.add_argument(
         "--seed", type=int, help="seed for a reproducible fault stream (EMULATOR_SEED)"
+    )
+    parser.add_argument(
+        "--seed-accounts",
+        type=int,
+        metavar="N",
+        help=f"start with an organization of N existing accounts, 0-{MAX_SEED_ACCOUNTS} "
+        "(EMULATOR_SEED_ACCOUNTS, 0)",
     )
 
 
@@ -81,13 +104,24 @@ def settings_from(options: Mapping[str, Any], environ: Mapping[str, str]) -> Ser
         fault_kinds=parse_fault_kinds(
             pick("fault_kinds", "EMULATOR_FAULT_KINDS", str, ",".join(defaults.fault_kinds))
         ),
+        fault_operations=parse_fault_kinds(
+            pick("fault_operations", "EMULATOR_FAULT_OPERATIONS", str, "")
+        ),
         seed=pick("seed", "EMULATOR_SEED", int, defaults.seed),
     )
     return ServeSettings(
         host=pick("host", "EMULATOR_HOST", str, DEFAULT_HOST),
         port=pick("port", "EMULATOR_PORT", int, DEFAULT_PORT),
         config=config,
+        seed_accounts=_seed_accounts(pick("seed_accounts", "EMULATOR_SEED_ACCOUNTS", int, 0)),
     )
+
+
+def _seed_accounts(value: int) -> int:
+    try:
+        return seed_count(value)
+    except ValueError as exc:
+        raise ConfigError(f"--seed-accounts / EMULATOR_SEED_ACCOUNTS: {exc}") from exc
 
 
 def serve(settings: ServeSettings, announce: Callable[[str], object]) -> None:
@@ -99,9 +133,12 @@ def serve(settings: ServeSettings, announce: Callable[[str], object]) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with EmulatorServer(
-            settings.host, settings.port, settings.config, log_requests=True
-        ) as server:
+        server = EmulatorServer(settings.host, settings.port, settings.config, log_requests=True)
+        if settings.seed_accounts:
+            # Before serving, so no client ever sees a half-seeded organization.
+            seeded = server.app.seed_accounts(settings.seed_accounts)
+            announce(f"Organization seeded with {seeded['seeded']} existing accounts")
+        with server:
             config = settings.config
             announce(
                 f"AWS Organizations emulator listening on {server.endpoint_url} "

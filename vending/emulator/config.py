@@ -16,7 +16,12 @@ from typing import Any
 FAULT_THROTTLE = "throttle"
 FAULT_CONCURRENT = "concurrent"
 FAULT_5XX = "5xx"
-FAULT_KINDS: tuple[str, ...] = (FAULT_THROTTLE, FAULT_CONCURRENT, FAULT_5XX)
+# The call is carried out, then answered with a 5xx as if the answer were lost on the way:
+# what a client sees when AWS acted but the connection or the front end failed.
+FAULT_LOST_RESPONSE = "lost_response"
+FAULT_KINDS: tuple[str, ...] = (FAULT_THROTTLE, FAULT_CONCURRENT, FAULT_5XX, FAULT_LOST_RESPONSE)
+# The kinds injected unless others are chosen: refusals, which change nothing.
+DEFAULT_FAULT_KINDS: tuple[str, ...] = (FAULT_THROTTLE, FAULT_CONCURRENT, FAULT_5XX)
 
 
 class ConfigError(ValueError):
@@ -36,7 +41,7 @@ class EmulatorConfig:
     scp_max_size: int = 5120
     scp_max_per_target: int = 5
     fault_rate: float = 0.0
-    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    fault_kinds: tuple[str, ...] = DEFAULT_FAULT_KINDS
     # Operation names (e.g. "CreateAccount"); empty means every Organizations operation.
     fault_operations: tuple[str, ...] = ()
     seed: int | None = None
@@ -83,7 +88,8 @@ class EmulatorConfig:
 
 
 def parse_fault_kinds(text: str) -> tuple[str, ...]:
-    """Parse the comma-separated form used by the CLI and ``EMULATOR_FAULT_KINDS``."""
+    """Parse the comma-separated form of the CLI, ``EMULATOR_FAULT_KINDS`` and
+    ``EMULATOR_FAULT_OPERATIONS``."""
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 

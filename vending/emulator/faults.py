@@ -1,15 +1,31 @@
 """Injected transient faults, so the portal's retry and idempotency paths get exercised.
 
-A fault is decided before the request reaches any state, so a faulted request changes
-nothing: exactly what a client may assume of a throttled or failed AWS call.
+A fault is decided before the request reaches any state. The refusals (throttle,
+concurrent, 5xx) change nothing: exactly what a client may assume of a throttled or
+refused AWS call. A lost response (``lost_response``) is the other case a client must
+survive: the call is carried out, then answered with a 5xx, so the caller cannot tell
+it from a 5xx that did nothing.
 """
 
 from __future__ import annotations
 
 import random
 
-from .config import FAULT_5XX, FAULT_CONCURRENT, FAULT_THROTTLE, EmulatorConfig
+from .config import (
+    FAULT_5XX,
+    FAULT_CONCURRENT,
+    FAULT_LOST_RESPONSE,
+    FAULT_THROTTLE,
+    EmulatorConfig,
+)
 from .protocol import OrganizationsError
+
+_SERVICE_EXCEPTION = (
+    "ServiceException",
+    "AWS Organizations can't complete your request because of an internal service "
+    "error. Try again later.",
+    500,
+)
 
 # The codes and texts AWS Organizations answers (API reference, Common Errors and each
 # operation's Errors list); ServiceException is the one modeled as a server fault.
@@ -21,13 +37,13 @@ _FAULT_ERRORS: dict[str, tuple[str, str, int]] = {
         "attempt to modify the same entity. Try again later.",
         400,
     ),
-    FAULT_5XX: (
-        "ServiceException",
-        "AWS Organizations can't complete your request because of an internal service "
-        "error. Try again later.",
-        500,
-    ),
+    FAULT_5XX: _SERVICE_EXCEPTION,
+    FAULT_LOST_RESPONSE: _SERVICE_EXCEPTION,
 }
+
+
+class LostResponse(OrganizationsError):
+    """Answered after the call was carried out (the ``lost_response`` fault)."""
 
 
 class FaultInjector:
@@ -50,5 +66,7 @@ class FaultInjector:
             return None
         if self._random.random() >= config.fault_rate:
             return None
-        code, message, status = _FAULT_ERRORS[self._random.choice(config.fault_kinds)]
-        return OrganizationsError(code, message, status=status)
+        kind = self._random.choice(config.fault_kinds)
+        code, message, status = _FAULT_ERRORS[kind]
+        error = LostResponse if kind == FAULT_LOST_RESPONSE else OrganizationsError
+        return error(code, message, status=status)

@@ -7,7 +7,9 @@ API, the management commands and the notifications:
 - `accounts`: vended accounts, their tags; `policies`: the one effective-policy read
   (an account's, or a new account's in an OU);
 - `org`: the live OU tree, the class -> OU mapping, drift;
-- `audit`: the audit trail; `teams`: teams and who leads them.
+- `audit`: the audit trail; `teams`: teams and who leads them;
+- `provisioning`: provisioning as a whole (accounts by status, creation slots, accounts
+  waiting to be created), for the metrics endpoint.
 
 Visibility is the QuerySets' (`Model.objects.visible_to(user)`); selectors never
 import services. List querysets join what their pages and serializers render, so a page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Case, IntegerField, Value, When
 
@@ -11,7 +11,7 @@ from vending.aws.gateway import SCP
 from vending.blueprint.current import current_blueprint
 from vending.blueprint.loader import BlueprintError
 from vending.choices import ComplianceClass
-from vending.models import DriftFinding, DriftScan
+from vending.models import DriftFinding, DriftScan, Team
 from vending.roles import User, is_approver
 
 # The root and at most 5 nested OUs (AWS quota); deeper is a loop in what AWS answered.
@@ -74,6 +74,28 @@ def org_tree_read(*, gateway: OrganizationsGateway) -> OrgTree:
         )
 
     return OrgTree(org.id, org.management_account_id, node(root.id, root.name or "Root", "", 0))
+
+
+ORG_TREE_REFUSED = (
+    "The organization's OU tree is for team leads, approvers and admins. Ask a platform "
+    "admin to add you as a lead of your team if you request accounts for it."
+)
+
+
+def org_tree_for(*, user: User, gateway: OrganizationsGateway) -> OrgTree | None:
+    """The OU tree as `user` may see it, or None if they may not see it at all (the caller
+    answers 403 with `ORG_TREE_REFUSED`; AWS is not asked).
+
+    Approvers and admins: all of it. Team leads: the OUs, their SCPs and account counts
+    (what a compliance class means, to choose one) and the organization id (resource
+    policies name it in `aws:PrincipalOrgID`), without the management account id, which
+    nobody needs to request or use an account. Anybody else: nothing.
+    """
+    if is_approver(user):
+        return org_tree_read(gateway=gateway)
+    if not Team.objects.led_by(user).exists():
+        return None
+    return replace(org_tree_read(gateway=gateway), management_account_id=None)
 
 
 def class_labels_by_ou_path() -> dict[str, list[str]]:

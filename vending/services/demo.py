@@ -1,6 +1,8 @@
 """Demo users and team for the embedded mode (documented in the README).
 
-Refused unless the portal talks to the local emulator: these passwords are public.
+Refused unless the portal talks to the local emulator with DJANGO_DEBUG on: these
+passwords are public. `manage.py check --deploy` fails while any of them can sign in
+(`vending/checks.py`).
 """
 
 from __future__ import annotations
@@ -35,12 +37,26 @@ DEMO_USERS = (
 )
 
 
-def demo_setup() -> list[DemoUser]:
+def demo_refusal() -> str:
+    """Why the demo users may not be created here, or "" when they may."""
     if not settings.VENDING_EMULATOR:
-        raise PermissionDenied(
+        return (
             "Demo users have public passwords; they are only created against the local "
             "emulator (VENDING_EMULATOR=true)."
         )
+    if not settings.DEBUG:
+        return (
+            "Demo users have public passwords; they are never created with DJANGO_DEBUG "
+            "off. For a demo set DJANGO_DEBUG=true; in production unset VENDING_EMULATOR "
+            "and AWS_ENDPOINT_URL."
+        )
+    return ""
+
+
+def demo_setup() -> list[DemoUser]:
+    refusal = demo_refusal()
+    if refusal:
+        raise PermissionDenied(refusal)
     User = get_user_model()
     with transaction.atomic():
         for name in (APPROVERS_GROUP, ADMINS_GROUP):

@@ -19,6 +19,7 @@ from vending.blueprint.plan import Action
 from vending.choices import DriftKind
 from vending.models import DriftFinding, DriftScan, VendedAccount
 from vending.services.org_blueprint import org_blueprint_plan
+from vending.services.org_units import org_units_remember_live
 
 KIND_OF_CHANGE = {
     Action.CREATE_ORGANIZATION: DriftKind.ORGANIZATION,
@@ -53,6 +54,8 @@ class DriftScanResult:
 
 def _observe(gateway: OrganizationsGateway | None) -> list[Observation]:
     current = org_blueprint_plan(gateway=gateway)
+    # The scan reads every OU anyway: keep their ids fresh for placing accounts.
+    org_units_remember_live(live=current.live, blueprint=current.blueprint)
     observations = [
         Observation(
             key=change.key,

@@ -78,3 +78,13 @@ def failure_message(code: str, **context: object) -> str:
         return template.format(**values)
     except (KeyError, IndexError):
         return template
+
+
+class AccountStepFailed(Exception):
+    """A provisioning step found that the account cannot be vended without a person:
+    `code` is kept as the account's failure code, `reason` shown to people."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason

@@ -17,6 +17,7 @@ from vending.choices import AccountStatus
 from vending.errors import PermissionDenied
 from vending.models import VendedAccount
 from vending.roles import is_admin
+from vending.services.org_units import org_units_remember_live
 
 
 def vended_account_placements() -> dict[str, tuple[str, str]]:
@@ -65,7 +66,7 @@ def org_blueprint_apply(
         with transaction.atomic():
             org_changed(actor=actor, change=change)
 
-    return apply_plan(
+    result = apply_plan(
         gw,
         current.blueprint,
         current.plan,
@@ -73,3 +74,6 @@ def org_blueprint_apply(
         expected_accounts=vended_account_placements(),
         on_change=record,
     )
+    # Placing accounts uses these ids without looking the OUs up.
+    org_units_remember_live(live=result.live, blueprint=current.blueprint)
+    return result

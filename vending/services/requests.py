@@ -15,8 +15,9 @@ from vending.dispatch import enqueue_request_provisioning
 from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.notifications import notify_approval_needed, notify_requester
-from vending.roles import is_admin, is_approver, is_lead_of
+from vending.roles import approval_refusal, is_admin, is_approver, is_lead_of
 from vending.selectors.request_plans import PlannedAccount, account_request_plan
+from vending.selectors.requests import approvals_counted
 from vending.transitions import transition
 
 JUSTIFICATION_MAX = 4000
@@ -99,21 +100,26 @@ class ApprovalOutcome:
 
     @property
     def approvals_missing(self) -> int:
-        return max(0, self.request.approvals_required - self.request.approvals.count())
+        counted = approvals_counted(request=self.request).count()
+        return max(0, self.request.approvals_required - counted)
 
 
 def account_request_approve(
     *, request: AccountRequest, approver: User, comment: str = ""
 ) -> ApprovalOutcome:
-    """Record an approval; the last one needed starts provisioning (exactly once)."""
-    if not is_approver(approver):
-        raise PermissionDenied("Only approvers can approve requests.")
-    if request.requester_id == approver.pk:
-        raise PermissionDenied("You cannot approve your own request.")
+    """Record an approval; the last one needed starts provisioning (exactly once).
+
+    Separation of duties (`roles.approval_refusal`): only an approver who neither
+    submitted the request nor leads its team, once. Provisioning starts when enough
+    approvals count, each from someone who, at that moment, still leads no team of it.
+    """
     with transaction.atomic():
         # The row lock serialises approvers of one request, so two final approvals
         # cannot both see "one missing" and neither start provisioning.
         locked = AccountRequest.objects.select_for_update().get(pk=request.pk)
+        refusal = approval_refusal(approver, locked)
+        if refusal:
+            raise PermissionDenied(refusal)
         if locked.status != RequestStatus.PENDING_APPROVAL:
             raise InvalidTransition(
                 f"Request #{locked.pk} is {locked.get_status_display().lower()}; "
@@ -122,7 +128,7 @@ def account_request_approve(
         if locked.approvals.filter(approver_id=approver.pk).exists():
             raise DuplicateRequest("You have already approved this request.")
         approval = Approval.objects.create(request=locked, approver=approver, comment=comment)
-        count = locked.approvals.count()
+        count = approvals_counted(request=locked).count()
         request_approval_added(approver=approver, request=locked, comment=comment, approvals=count)
         started = count >= locked.approvals_required
         if started:
@@ -137,6 +143,10 @@ def account_request_approve(
 
 
 def account_request_reject(*, request: AccountRequest, actor: Actor, reason: str) -> AccountRequest:
+    """Close a waiting request with a reason. Any approver but its requester may, a lead
+    of its team included: a rejection grants nothing, so the rule of approvals (nobody
+    from the team) protects nothing here, and the team's own approver may well be the
+    one who knows it should not go ahead (docs/security.md, "Separation of duties")."""
     if actor is None or not is_approver(actor):
         raise PermissionDenied("Only approvers can reject requests.")
     if request.requester_id == actor.pk:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from vending.choices import ACCOUNT_IN_FLIGHT, RequestStatus
+from vending.choices import ACCOUNT_IN_FLIGHT, AccountStatus, RequestStatus
 from vending.dispatch import enqueue_account_step
 from vending.models import AccountRequest, VendedAccount
 from vending.services.creation_slots import creation_slots_reclaim
@@ -49,7 +50,18 @@ def provisioning_sweep() -> SweepResult:
             request__status=RequestStatus.PROVISIONING,
             status__in=ACCOUNT_IN_FLIGHT,
             updated_at__lt=stale_before,
-        ).values_list("pk", flat=True)
+        )
+        # A creation whose status read is due later is not stuck, it waits for AWS.
+        .filter(Q(check_due_at__isnull=True) | Q(check_due_at__lt=stale_before))
+        # Nor is an account waiting for a creation slot: creation_slots_reclaim below
+        # wakes as many of them as slots are free.
+        .exclude(
+            status=AccountStatus.CREATING,
+            create_request_id__isnull=True,
+            account_id__isnull=True,
+            slot__isnull=True,
+        )
+        .values_list("pk", flat=True)
     )
     if stuck:
         # Touch them so the next sweep waits a full period before trying again.

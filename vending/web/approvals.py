@@ -1,8 +1,9 @@
 """Approvals: the queue of requests waiting for an approver, and one approval page.
 
 Only approvers and admins reach these pages (others get a 403 that says why). The
-service refuses self-approval, a second approval by the same person and decisions on
-a request that no longer waits; the page shows its message.
+queue leaves out requests of teams the approver leads, and says how many. The service
+refuses self-approval, approval by a lead of the team, a second approval by the same
+person and decisions on a request that no longer waits; the page shows its message.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 from vending.errors import DomainError
 from vending.models import AccountRequest
 from vending.roles import is_approver
-from vending.selectors.requests import approval_queue_filter, approval_queue_for, approval_state_for
+from vending.selectors.requests import (
+    approval_queue_filter,
+    approval_queue_for,
+    approval_queue_withheld_count,
+    approval_state_for,
+)
 from vending.selectors.teams import team_choices_for
 from vending.services.requests import account_request_approve, account_request_reject
 from vending.web.forms import CLASS_HELP, ApproveForm, QueueFilterForm, RejectForm
@@ -71,6 +77,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "filtered": any(filters.values()),
+            "withheld": approval_queue_withheld_count(user=request.user),
         },
     )
 

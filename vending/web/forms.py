@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -268,3 +269,34 @@ class AuditFilterForm(forms.Form):
 
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what will use it, and how long it lives (the service checks the
+    limits again, and that the name is not taken)."""
+
+    name = forms.CharField(
+        max_length=100,
+        strip=True,
+        help_text="What will use it, e.g. “ci-pipeline”.",
+        error_messages={"required": "Give the token a name (what will use it)."},
+    )
+    expires_in_days = forms.IntegerField(label="Expires in (days)", min_value=1)
+
+    def __init__(self, *args: Any, default_days: int, max_days: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["expires_in_days"]
+        assert isinstance(field, forms.IntegerField)
+        field.initial = default_days
+        field.max_value = max_days
+        field.validators.append(MaxValueValidator(max_days))
+        field.widget.attrs.update({"min": 1, "max": max_days})
+        field.help_text = f"1 to {max_days} days."
+
+    def add_domain_error(self, error: DomainError) -> None:
+        fields = {n: m for n, m in error.field_errors.items() if n in self.fields}
+        for name, messages in fields.items():
+            for message in messages:
+                self.add_error(name, message)
+        if not fields:
+            self.add_error(None, error.message)

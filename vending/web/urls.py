@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from vending.web import accounts, approvals, audit, home, org, requests
+from vending.web import accounts, approvals, audit, home, org, requests, tokens
 
 
 class AwsAccountIdConverter:
@@ -43,8 +43,11 @@ urlpatterns = [
     # Accounts: as requests (leads their teams', approvers and admins all).
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<aws_account_id:account_id>/", accounts.account_detail, name="account_detail"),
-    # The organization (everyone signed in; drift for approvers and admins).
+    # The organization (leads, approvers, admins; drift for approvers and admins).
     path("org/", org.org_tree, name="org_tree"),
     # The audit trail: approvers and admins.
     path("audit/", audit.audit_list, name="audit_list"),
+    # API tokens: each person their own.
+    path("tokens/", tokens.token_list, name="token_list"),
+    path("tokens/<int:token_pk>/revoke/", tokens.token_revoke, name="token_revoke"),
 ]

@@ -10,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vending.api.pagination import ApiPagination
+from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
+from vending.api.pagination import ApiPagination, Columns
 from vending.api.schema import errors
 from vending.api.serializers import (
     AccountListFilterSerializer,
@@ -66,7 +67,9 @@ class AccountListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = parse_query(AccountListFilterSerializer, request, paged=True)
         accounts = account_list_for(user=current_user(request), filters=filters)
-        return paginated(self, request, accounts, AccountSerializer)
+        # Rendered from the columns it shows, as AccountSerializer would (see the schema).
+        rows = Columns(accounts, ACCOUNT_ROW_FIELDS)
+        return paginated(self, request, rows, AccountRowSerializer)
 
 
 class AccountDetailApi(APIView):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -13,7 +13,7 @@ from rest_framework.serializers import BaseSerializer, Serializer
 from rest_framework.views import APIView
 
 from vending.api.errors import error_response
-from vending.api.pagination import PAGE_PARAMS, ApiPagination
+from vending.api.pagination import PAGE_PARAMS, ApiPagination, Columns
 
 # Ids are 64-bit in every supported database; larger numbers name nothing.
 _MAX_ID = 2**63 - 1
@@ -54,11 +54,13 @@ def parse_id(raw: str, *, what: str) -> int:
 def paginated(
     view: APIView,
     request: Request,
-    queryset: QuerySet[Any],
+    queryset: QuerySet[Any] | Columns,
     serializer_class: type[BaseSerializer[Any]],
 ) -> Response:
     paginator = ApiPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    # Django's paginator needs count() and slicing only, which Columns has too.
+    rows = cast("QuerySet[Any]", queryset)
+    page = paginator.paginate_queryset(rows, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 

@@ -181,10 +181,12 @@ class RequestPreviewApi(APIView):
 class RequestApproveApi(APIView):
     @extend_schema(
         operation_id="requests_approve",
-        summary="Approve a request (approvers, not the requester)",
+        summary="Approve a request (approvers who neither submitted it nor lead its team)",
         description=(
             "202 with `Location` when this approval starts provisioning; 200 when more "
-            "approvals are needed (regulated prod needs two distinct approvers)."
+            "approvals are needed (regulated prod needs two distinct approvers). 403 for "
+            "the requester and for a lead of the request's team: someone outside the "
+            "team approves (`eligible_approvers` says how many may)."
         ),
         parameters=[REQUEST_ID, location_header(202)],
         request=RequestApproveInputSerializer,

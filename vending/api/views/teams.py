@@ -1,4 +1,5 @@
-"""GET/POST /api/v1/teams/: everyone signed in reads, admins create."""
+"""GET/POST /api/v1/teams/: approvers and admins read every team, leads theirs, others
+none; admins create."""
 
 from __future__ import annotations
 
@@ -32,7 +33,11 @@ class TeamListCreateApi(APIView):
     @extend_schema(
         operation_id="teams_list",
         summary="List teams",
-        description="Every team with its leads, ordered by slug. Any signed-in user.",
+        description=(
+            "The teams the caller may see, with their leads, ordered by slug: every team "
+            "for approvers and admins, the teams they lead for anyone else (none for "
+            "someone with no role)."
+        ),
         responses={200: TeamSerializer(many=True), **errors(400, 404)},
         tags=TAG,
     )

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from vending.aws import AwsError, TransientAwsError, get_gateway
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error
-from vending.services.demo import demo_setup
+from vending.metrics.multiprocess import metrics_files_prune
+from vending.services.demo import demo_refusal, demo_setup
 from vending.services.org_blueprint import org_blueprint_apply
 
 
@@ -25,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--skip-migrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The web starts after this: the metrics files of finished processes go first.
+        metrics_files_prune()
+        if settings.VENDING_EMULATOR and demo_refusal():
+            # Before anything changes: demo mode with debug off is a production host
+            # about to get users whose passwords are in the README.
+            raise CommandError(f"Refusing demo mode: {demo_refusal()}")
         if not options["skip_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         if not settings.VENDING_EMULATOR:

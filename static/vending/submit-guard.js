@@ -1,4 +1,3 @@
-<script>
 /* Forms marked data-submit-guard: once submitted, their buttons are disabled (and say so),
    so a double click cannot send the same decision twice. Re-enabled on back/forward. */
 (function () {
@@ -30,4 +29,3 @@
     });
   });
 })();
-</script>

@@ -1,0 +1,323 @@
+"""Vending at AWS's limit: approval-to-ready time against ceil(N/5) x T, and calls per account.
+
+AWS lets 5 CreateAccount requests run at once per organization, each taking T, so N
+accounts cannot all be ready sooner than ceil(N/5) x T after provisioning starts, and
+no vending costs fewer than 3 Organizations calls per account (CreateAccount, one
+status read, MoveAccount). This runs the production stack on 127.0.0.1 (PostgreSQL,
+Redis, W Celery workers with beat on the first, the emulator with creation delay T,
+production timings), submits N accounts as requests of 4 environments each (one team
+per request), approves them all through the portal's services in one process, and
+reports the time from the last approval to the last account ready, beside the limit,
+and the Organizations calls per account by operation (the emulator counts them).
+
+With ``--create-delay 0`` it also runs a bare sequential boto3 script (CreateAccount,
+DescribeCreateAccountStatus until done, MoveAccount, one account after the other)
+against the same emulator, and prints portal / bare. ``--seed-accounts M`` starts the
+emulator with an organization of M existing accounts. It stops by itself (``--timeout``).
+
+    .venv/bin/python bench/vend_at_limit.py --accounts 20 --create-delay 10 --workers 2
+    .venv/bin/python bench/vend_at_limit.py --accounts 20 --create-delay 0 --seed-accounts 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.system.harness import (  # noqa: E402
+    PYTHON,
+    Emulator,
+    Portal,
+    emulator_process,
+    postgres_database,
+    wait_for,
+)
+
+ENVIRONMENTS = ("dev", "test", "qa", "prod")
+# A database of its own on the shared Redis, emptied before and after the run.
+REDIS_URL = "redis://127.0.0.1:6379/13"
+# The harness shortens these for tests; the benchmark runs the production defaults.
+TEST_TIMINGS = (
+    "VENDING_POLL_MAX_COUNTDOWN",
+    "VENDING_SWEEP_STALE_SECONDS",
+    "VENDING_SWEEP_INTERVAL_SECONDS",
+    "VENDING_CREATE_LEASE_SECONDS",
+)
+
+
+@dataclass
+class Run:
+    seconds_from_last_approval: float
+    seconds_from_first_approval: float
+    approvals_seconds: float
+    calls: dict[str, int]
+    max_in_progress: int
+    failed: int
+
+
+def request_plan(accounts: int) -> list[list[str]]:
+    """N accounts as requests of 4 environments (the last one takes the remainder)."""
+    full, rest = divmod(accounts, len(ENVIRONMENTS))
+    plan = [list(ENVIRONMENTS) for _ in range(full)]
+    if rest:
+        plan.append(list(ENVIRONMENTS[:rest]))
+    return plan
+
+
+def submit(accounts: int, cls: str) -> None:
+    """In a portal process: one team per request, each request submitted by its lead."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from vending.services.requests import account_request_create
+    from vending.services.teams import team_create
+
+    lead = get_user_model().objects.get(username="lead")
+    for index, envs in enumerate(request_plan(accounts)):
+        team = team_create(
+            actor=None, slug=f"bench-{index:03d}", name=f"Bench {index}", leads=["lead"]
+        )
+        account_request_create(
+            requester=lead,
+            team=team,
+            compliance_class=cls,
+            environments=envs,
+            justification="Benchmark",
+        )
+
+
+def approve_all() -> None:
+    """In a portal process: approve every pending request, as fast as the service allows;
+    print when the first approval started and the last one was committed."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from vending.models import AccountRequest
+    from vending.services.requests import account_request_approve
+
+    approvers = list(get_user_model().objects.filter(username__in=["approver1", "approver2"]))
+    pending = list(AccountRequest.objects.filter(status="pending_approval").order_by("pk"))
+    first = time.time()
+    for request in pending:
+        for approver in approvers:
+            if account_request_approve(request=request, approver=approver).provisioning_started:
+                break
+        else:
+            raise SystemExit(f"request #{request.pk} did not start provisioning")
+    print(json.dumps({"first": first, "last": time.time(), "requests": len(pending)}))
+
+
+def in_portal(portal: Portal, function: str, *args: Any) -> str:
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        f"from bench.vend_at_limit import {function}; {function}(*{args!r})"
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", code], cwd=ROOT, env=portal.env, capture_output=True, text=True, timeout=300
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{function} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@contextmanager
+def redis_database() -> Any:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+
+
+def accounts_progress(database_url: str) -> tuple[int, int, int, float | None]:
+    """(accounts, terminal, failed, when the last one completed) from the portal's table."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status IN ('ready', 'failed')), "
+            "count(*) FILTER (WHERE status = 'failed'), max(completed_at) "
+            "FROM vending_vendedaccount WHERE is_active"
+        ).fetchone()
+    assert row is not None
+    total, terminal, failed, last = row
+    return total, terminal, failed, last.timestamp() if last else None
+
+
+def vend_through_portal(
+    args: argparse.Namespace, emulator: Emulator, database_url: str, tmp_path: Path
+) -> Run:
+    with redis_database() as broker_url:
+        portal = Portal(
+            tmp_path, database_url=database_url, broker_url=broker_url, aws_url=emulator.url
+        )
+        for name in TEST_TIMINGS:
+            portal.env.pop(name, None)
+        try:
+            portal.manage("portal_init", timeout=args.timeout)
+            in_portal(portal, "submit", args.accounts, args.cls)
+            for index in range(args.workers):
+                portal.start_worker(concurrency=args.concurrency, beat=index == 0)
+            time.sleep(args.settle)  # workers connected and idle before the clock starts
+            emulator.control("/_emulator/stats/reset", {})
+            approvals = json.loads(in_portal(portal, "approve_all").splitlines()[-1])
+
+            def all_done() -> tuple[int, int, int, float | None] | None:
+                progress = accounts_progress(database_url)
+                return progress if progress[1] == progress[0] == args.accounts else None
+
+            try:
+                _, _, failed, last_ready = wait_for(
+                    all_done, timeout=args.timeout, what="every account ready", every=0.25
+                )
+            except AssertionError as exc:
+                raise SystemExit(f"{exc}: {accounts_progress(database_url)}") from None
+            stats = emulator.control("/_emulator/stats")
+        finally:
+            portal.stop()
+    assert last_ready is not None
+    return Run(
+        seconds_from_last_approval=last_ready - approvals["last"],
+        seconds_from_first_approval=last_ready - approvals["first"],
+        approvals_seconds=approvals["last"] - approvals["first"],
+        calls=stats["calls"],
+        max_in_progress=stats["max_in_progress_creations"],
+        failed=failed,
+    )
+
+
+def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
+    """The same calls as the portal's normal path, one account after the other."""
+    org = emulator.client()
+    root_id = org.list_roots()["Roots"][0]["Id"]
+    parent_id = root_id
+    for name in ou_path.split("/"):
+        ous = org.list_organizational_units_for_parent(ParentId=parent_id)
+        parent_id = next(ou["Id"] for ou in ous["OrganizationalUnits"] if ou["Name"] == name)
+    emulator.control("/_emulator/stats/reset", {})
+    started = time.monotonic()
+    for index in range(accounts):
+        status = org.create_account(
+            AccountName=f"bare-{index:04d}",
+            Email=f"bare-{index:04d}@example.com",
+            Tags=[{"Key": "vending:bench", "Value": "bare"}],
+        )["CreateAccountStatus"]
+        while status["State"] == "IN_PROGRESS":
+            status = org.describe_create_account_status(CreateAccountRequestId=status["Id"])[
+                "CreateAccountStatus"
+            ]
+        if status["State"] != "SUCCEEDED":
+            raise SystemExit(f"bare creation failed: {status}")
+        org.move_account(
+            AccountId=status["AccountId"], SourceParentId=root_id, DestinationParentId=parent_id
+        )
+    elapsed = time.monotonic() - started
+    stats = emulator.control("/_emulator/stats")
+    return Run(elapsed, elapsed, 0.0, stats["calls"], stats["max_in_progress_creations"], 0)
+
+
+def target_ou_path(database_url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT target_ou_path FROM vending_vendedaccount LIMIT 1").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def calls_table(calls: dict[str, int], accounts: int) -> list[str]:
+    lines = ["| operation | calls | per account |", "| --- | ---: | ---: |"]
+    for op in sorted(calls, key=lambda o: (-calls[o], o)):
+        lines.append(f"| {op} | {calls[op]} | {calls[op] / accounts:.2f} |")
+    total = sum(calls.values())
+    lines.append(f"| **total** | {total} | {total / accounts:.2f} |")
+    return lines
+
+
+def report(args: argparse.Namespace, run: Run, bare: Run | None) -> None:
+    n, delay = args.accounts, args.create_delay
+    plan = request_plan(n)
+    limit = math.ceil(n / 5) * delay
+    print(
+        f"{n} accounts ({len(plan)} requests of up to {len(ENVIRONMENTS)} environments, "
+        f"class {args.cls}), emulator create delay {delay:g} s, {args.workers} worker(s) x "
+        f"concurrency {args.concurrency}, organization seeded with {args.seed_accounts} "
+        f"existing accounts; PostgreSQL + Redis"
+    )
+    print()
+    print("| measure | value |")
+    print("| --- | ---: |")
+    print(f"| approving all requests took | {run.approvals_seconds:.1f} s |")
+    print(f"| last approval to last account ready | {run.seconds_from_last_approval:.1f} s |")
+    print(f"| first approval to last account ready | {run.seconds_from_first_approval:.1f} s |")
+    if limit:
+        print(f"| limit ceil(N/5) x T | {limit:g} s |")
+        print(
+            f"| ratio (from last approval) / limit | {run.seconds_from_last_approval / limit:.2f} |"
+        )
+    if bare is not None:
+        print(f"| bare sequential boto3 script | {bare.seconds_from_last_approval:.1f} s |")
+        ratio = run.seconds_from_first_approval / bare.seconds_from_last_approval
+        print(f"| portal (from first approval) / bare | {ratio:.2f} |")
+    print(f"| most creations in progress at once | {run.max_in_progress} |")
+    print(f"| accounts failed | {run.failed} |")
+    print()
+    print("Organizations calls of the portal, from the first approval:")
+    print()
+    print("\n".join(calls_table(run.calls, n)))
+    if bare is not None:
+        print()
+        print("Organizations calls of the bare script:")
+        print()
+        print("\n".join(calls_table(bare.calls, n)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=20, help="N (default 20)")
+    parser.add_argument("--create-delay", type=float, default=10.0, help="T in seconds")
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--concurrency", type=int, default=2, help="per worker process")
+    parser.add_argument("--seed-accounts", type=int, default=0, help="existing accounts")
+    parser.add_argument("--class", dest="cls", default="general")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds before approving")
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up after (s)")
+    args = parser.parse_args()
+    if args.accounts < 1 or args.workers < 1 or args.concurrency < 1:
+        parser.error("--accounts, --workers and --concurrency must be at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="vend-at-limit-") as tmp:
+        tmp_path = Path(tmp)
+        options: dict[str, Any] = {"create_delay": args.create_delay}
+        if args.seed_accounts:
+            options["seed_accounts"] = args.seed_accounts
+        with postgres_database() as database_url, emulator_process(tmp_path, **options) as emu:
+            run = vend_through_portal(args, emu, database_url, tmp_path)
+            bare = None
+            if args.create_delay == 0:
+                bare = vend_bare(emu, args.accounts, target_ou_path(database_url))
+    report(args, run, bare)
+    return 1 if run.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

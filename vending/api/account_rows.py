@@ -1,0 +1,56 @@
+"""The account list's rows: AccountSerializer's output, built from a few columns.
+
+The list serves pages of up to 500 accounts. Building a model instance per row and
+running DRF's per-field machinery over it costs several times the query itself; these
+rows are read with `.values(*ACCOUNT_ROW_FIELDS)` and become one dict each. The
+schema keeps describing AccountSerializer (the account's own endpoint still renders
+it), and tests/api/test_accounts.py checks that both say the same, field by field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+# The columns AccountRowSerializer reads.
+ACCOUNT_ROW_FIELDS = (
+    "account_id",
+    "name",
+    "email",
+    "environment",
+    "status",
+    "failure_reason",
+    "target_ou_path",
+    "request__team__slug",
+    "request__compliance_class",
+    "request_id",
+    "created_at",
+    "completed_at",
+)
+_DATETIME = serializers.DateTimeField()
+
+
+class AccountRowSerializer(serializers.BaseSerializer):
+    """An account as AccountSerializer renders it, from a `.values(*ACCOUNT_ROW_FIELDS)`
+    row. Every value is a stored column passed through, except the two AccountSerializer's
+    field types change: a blank failure reason is null, and dates are DRF's ISO 8601."""
+
+    def to_representation(self, row: Any) -> dict[str, Any]:
+        completed_at = row["completed_at"]
+        return {
+            "account_id": row["account_id"],
+            "name": row["name"],
+            "email": row["email"],
+            "environment": row["environment"],
+            "status": row["status"],
+            "failure_reason": row["failure_reason"] or None,
+            "ou_path": row["target_ou_path"],
+            "team": row["request__team__slug"],
+            "compliance_class": row["request__compliance_class"],
+            "request": row["request_id"],
+            "created_at": _DATETIME.to_representation(row["created_at"]),
+            "completed_at": None
+            if completed_at is None
+            else _DATETIME.to_representation(completed_at),
+        }

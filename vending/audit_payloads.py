@@ -1,0 +1,147 @@
+"""What each kind of audit event keeps in `data`: one frozen dataclass per kind, which
+knows its stored keys (vending/audit.py writes and reads them).
+
+The keys are public (the REST API returns `data` as stored); a key missing from an
+older row reads back as its field's default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields
+from typing import Any, Self
+
+from vending.choices import AuditAction
+
+
+@dataclass(frozen=True)
+class _Payload:
+    """A frozen dataclass kept as `data`: one key per field (its name, or its metadata
+    "key"); a key an older row lacks reads back as the field's default."""
+
+    def to_data(self) -> dict[str, Any]:
+        return {_key(f): _json(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        stored = {f.name: data[_key(f)] for f in fields(cls) if _key(f) in data}
+        return cls(**{name: tuple(v) if isinstance(v, list) else v for name, v in stored.items()})
+
+
+def _key(f: Field[Any]) -> str:
+    return str(f.metadata.get("key", f.name))
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+# -- payloads: what each kind of event keeps in `data` ----------------------------------
+
+
+@dataclass(frozen=True)
+class TeamCreatedPayload(_Payload):
+    slug: str = ""
+    leads: tuple[str, ...] = ()  # usernames
+
+
+@dataclass(frozen=True)
+class RequestSubmittedPayload(_Payload):
+    compliance_class: str = ""
+    environments: tuple[str, ...] = ()
+    approvals_required: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestApprovalAddedPayload(_Payload):
+    approvals: int | None = None  # approvals counted with this one
+    required: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountCreateRequestedPayload(_Payload):
+    create_request_id: str = ""  # AWS's `car-` id
+    # The tags CreateAccount was sent with (the account carries them from its creation).
+    tags: dict[str, str] = field(default_factory=dict)
+    # True when the id was found, after an interrupted attempt, as a creation in progress
+    # under the account's name, rather than taken from CreateAccount's answer.
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class AccountAdoptedPayload(_Payload):
+    account_id: str = ""  # the AWS account adopted
+
+
+@dataclass(frozen=True)
+class AccountMovedPayload(_Payload):
+    from_parent_id: str = field(default="", metadata={"key": "from"})
+    to_parent_id: str = field(default="", metadata={"key": "to"})
+
+
+@dataclass(frozen=True)
+class AccountTaggedPayload(_Payload):
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountRetriedPayload(_Payload):
+    """The failure a retry clears from the account (kept nowhere else)."""
+
+    failure_code: str = ""
+    failure_reason: str = ""
+    create_request_id: str = ""
+    create_attempts: int = 0
+
+
+@dataclass(frozen=True)
+class OrgChangedPayload(_Payload):
+    change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
+    target: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class RoleChangedPayload(_Payload):
+    username: str = field(default="", metadata={"key": "user"})  # whose role changed
+    user_id: int | None = None
+    group: str = ""
+    added: bool = False  # else removed
+    source: str = ""  # a RoleChangeSource
+
+
+@dataclass(frozen=True)
+class SigninLockedOutPayload(_Payload):
+    username: str = ""  # as typed at the sign-in (it may name nobody)
+    ip_address: str = ""
+    failures: int = 0
+
+
+AuditPayload = (
+    TeamCreatedPayload
+    | RequestSubmittedPayload
+    | RequestApprovalAddedPayload
+    | AccountCreateRequestedPayload
+    | AccountAdoptedPayload
+    | AccountMovedPayload
+    | AccountTaggedPayload
+    | AccountRetriedPayload
+    | OrgChangedPayload
+    | RoleChangedPayload
+    | SigninLockedOutPayload
+)
+
+# Status changes keep nothing in `data`: their row's from_status/to_status say it all.
+PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
+    AuditAction.TEAM_CREATED: TeamCreatedPayload.from_data,
+    AuditAction.REQUEST_SUBMITTED: RequestSubmittedPayload.from_data,
+    AuditAction.REQUEST_APPROVAL_ADDED: RequestApprovalAddedPayload.from_data,
+    AuditAction.ACCOUNT_CREATE_REQUESTED: AccountCreateRequestedPayload.from_data,
+    AuditAction.ACCOUNT_ADOPTED: AccountAdoptedPayload.from_data,
+    AuditAction.ACCOUNT_MOVED: AccountMovedPayload.from_data,
+    AuditAction.ACCOUNT_TAGGED: AccountTaggedPayload.from_data,
+    AuditAction.ACCOUNT_RETRIED: AccountRetriedPayload.from_data,
+    AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
+    AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
+    AuditAction.SIGNIN_LOCKED_OUT: SigninLockedOutPayload.from_data,
+}

@@ -1,0 +1,336 @@
+"""The `creating` step: CreateAccount exactly once, and its status read when it is done.
+
+**Exactly once.** CreateAccount takes no client token, so the portal keeps its own:
+
+- a per-row lease (`create_lease_until`, taken by a conditional UPDATE): of two
+  deliveries of the task, only the lease holder calls CreateAccount (or looks for what
+  an earlier attempt made); the other stops and leaves the account to it;
+- a write-ahead marker (`create_requested_at` while `create_request_id` is empty),
+  committed in its own transaction just before the call, and the `car-` id, stored in
+  its own transaction as soon as the answer arrives.
+
+A delivery that finds the marker set and no id knows that an earlier attempt may have
+reached AWS without its id being saved (its worker died, or AWS answered a 5xx or
+timed out, after which it may have acted): before calling CreateAccount again it looks
+for what that attempt made, a creation in progress under the account's name (one page
+of ListCreateAccountStatus IN_PROGRESS: AWS allows 5 in progress), then an account with
+its e-mail (ListAccounts, paged through the whole organization), and adopts it. Only
+recovery pays for these lookups: an error that proves nothing was created (any 4xx,
+throttling and refusals included; a connection that never opened) clears the marker.
+The gateway never lets botocore repeat CreateAccount by itself.
+
+**Status reads.** A creation's first status read is due when it is likely done: the
+median of how long AWS took (CompletedTimestamp - RequestedTimestamp) for the last
+`VENDING_CREATE_DURATION_SAMPLES` creations the portal saw, or
+`VENDING_CREATE_EXPECTED_SECONDS` before it has seen one. With that history the first
+read is one DescribeCreateAccountStatus, and usually the only one. A creation read
+before it is done (no history yet, or slower than usual) is read again after a fifth of
+its age; while several creations are in flight such a read is one
+ListCreateAccountStatus(IN_PROGRESS) call that answers for all of them (one page: at
+most 5 are in progress), and every creation it lists is marked on its slot, so their
+own re-reads in the next moments make no call; the ones it does not list have finished
+and go straight to their DescribeCreateAccountStatus. A finished creation has to be
+described: its account id (or failure reason) is only in DescribeCreateAccountStatus,
+because ListCreateAccountStatus documents no order, and finding a finished creation in
+it would mean paging through the organization's whole history.
+
+When a creation leaves IN_PROGRESS its slot is released, which starts the account that
+waited longest for one (`creation_slots`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from vending.audit import account_adopted, account_create_requested
+from vending.aws import AwsError, OrganizationsGateway
+from vending.aws.types import CreateAccountState, CreateAccountStatus
+from vending.choices import AccountStatus
+from vending.models import VendedAccount
+from vending.naming import account_tags
+from vending.selectors.creations import creation_seconds_typical
+from vending.services.creation_slots import (
+    creation_slot_claim,
+    creation_slot_listing,
+    creation_slot_release,
+    creation_slots_record_listing,
+    creations_in_flight,
+)
+from vending.services.failure_reasons import (
+    RETRYABLE_CREATE_FAILURES,
+    AccountStepFailed,
+    failure_message,
+)
+from vending.transitions import transition
+
+logger = logging.getLogger(__name__)
+
+IN_PROGRESS = CreateAccountState.IN_PROGRESS
+# AWS refuses a 6th CreateAccount in progress with this ConstraintViolation reason.
+CREATION_RATE_LIMIT = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
+# A creation still in progress is read again after this share of its age...
+RECHECK_SHARE = 0.2
+# ...and never sooner than this many seconds.
+MIN_RECHECK_SECONDS = 0.5
+# The first read waits this much more than a typical creation: our clock against AWS's,
+# and the way back of CreateAccount's answer.
+FIRST_CHECK_SLACK = 0.02
+FIRST_CHECK_MARGIN_SECONDS = 0.05
+
+
+def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
+    """Create `account` in AWS, or read how its creation goes. Returns the countdown to
+    the next look, 0 to go on at once, or None to stop: the account waits for a slot
+    (whoever frees one wakes it) or another delivery holds it."""
+    if account.account_id:
+        to_placing(account, account_id=account.account_id)
+        return 0.0
+    if account.create_request_id:
+        return _check(account, gw)
+    if not creation_slot_claim(account=account):
+        return None
+    lease = _lease_take(account)
+    if lease is None:
+        return None
+    try:
+        account.refresh_from_db()
+        if account.status != AccountStatus.CREATING or account.create_request_id:
+            return 0.0  # the lease's previous holder got there: look again
+        if account.create_requested_at is not None and _recover(account, gw):
+            return 0.0
+        return _create(account, gw)
+    finally:
+        VendedAccount.objects.filter(pk=account.pk, create_lease_until=lease).update(
+            create_lease_until=None
+        )
+
+
+def _lease_take(account: VendedAccount) -> datetime | None:
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.VENDING_CREATE_LEASE_SECONDS)
+    taken = VendedAccount.objects.filter(
+        Q(create_lease_until__isnull=True) | Q(create_lease_until__lt=now),
+        pk=account.pk,
+        status=AccountStatus.CREATING,
+        create_request_id__isnull=True,
+    ).update(create_lease_until=until)
+    return until if taken else None
+
+
+def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
+    """Adopt what an earlier attempt made, if anything. In progress first, then the
+    accounts: a creation that finishes between the two calls is seen by the second."""
+    in_flight = next(
+        (
+            s
+            for s in gw.list_create_account_status(states=[IN_PROGRESS])
+            if s.account_name == account.name
+        ),
+        None,
+    )
+    if in_flight is not None:
+        _store_request_id(account, in_flight, tags=None, check_in=0.0)
+        return True
+    existing = gw.find_account_by_email(email=account.email)
+    if existing is not None:
+        adopt(account, account_id=existing.id, how="an account with its e-mail is in the org")
+        return True
+    logger.info("%s: the interrupted CreateAccount made nothing; creating", account.name)
+    return False
+
+
+def _create(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
+    tags = account_tags(account)
+    attempts = account.create_attempts
+    # The write-ahead marker, committed before the call (no transaction is open here).
+    VendedAccount.objects.filter(pk=account.pk).update(
+        create_requested_at=timezone.now(), create_attempts=attempts + 1
+    )
+    try:
+        status = gw.create_account(name=account.name, email=account.email, tags=tags)
+    except AwsError as exc:
+        if exc.may_have_acted:
+            raise  # the marker stays: the retry looks for what this call made
+        VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
+            create_requested_at=None, create_attempts=attempts
+        )
+        if exc.reason == CREATION_RATE_LIMIT:
+            return _rate_limited(gw)
+        raise
+    check_in = first_check_countdown()
+    _store_request_id(account, status, tags=tags, check_in=check_in)
+    if status.state != IN_PROGRESS:
+        return _finished(account, gw, status)  # answered at once (moto does)
+    return check_in
+
+
+def _store_request_id(
+    account: VendedAccount,
+    status: CreateAccountStatus,
+    *,
+    tags: dict[str, str] | None,
+    check_in: float,
+) -> None:
+    """In its own short transaction, before anything else: from now on a retry reads
+    this creation's status instead of creating a second account. `tags` None: the
+    creation was found in progress, not created by this call."""
+    now = timezone.now()
+    with transaction.atomic():
+        stored = VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
+            create_request_id=status.request_id,
+            poll_count=0,
+            adopted=tags is None,
+            check_due_at=now + timedelta(seconds=check_in),
+            updated_at=now,
+        )
+        if stored:
+            account_create_requested(
+                account=account, create_request_id=status.request_id, tags=tags
+            )
+        else:
+            logger.error("%s: a second creation %s was made", account.name, status.request_id)
+    account.refresh_from_db()
+
+
+def _rate_limited(gw: OrganizationsGateway) -> float:
+    """AWS refused the creation: 5 are in progress, some started outside the portal.
+    Try again when the first of them is likely done; soon if none is left."""
+    typical = creation_seconds_expected()
+    now = timezone.now()
+    due = [
+        (s.requested_at - now).total_seconds() + typical
+        for s in gw.list_create_account_status(states=[IN_PROGRESS])
+        if s.requested_at is not None
+    ]
+    return min(max(min(due, default=0.0), MIN_RECHECK_SECONDS), max(typical, MIN_RECHECK_SECONDS))
+
+
+def _check(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
+    """Read the creation's status, with as few calls as the creations in flight allow."""
+    assert account.create_request_id is not None
+    now = timezone.now()
+    if account.check_due_at is not None and account.check_due_at > now:
+        # An early delivery (a duplicate, or a queue that ignores countdowns).
+        return (account.check_due_at - now).total_seconds()
+    listing = creation_slot_listing(account=account)
+    if listing is not None:
+        # Another creation's read listed the creations in flight: finished stays
+        # finished, and "in progress" holds for a moment.
+        listed_at, in_progress = listing
+        fresh = (now - listed_at).total_seconds() < recheck_countdown(account, now) / 2
+        if in_progress and fresh:
+            return _in_progress(account, now)
+    likely_done = account.poll_count == 0 and _typical() is not None
+    if (listing is None or listing[1]) and not likely_done and creations_in_flight() > 1:
+        listed = {s.request_id for s in gw.list_create_account_status(states=[IN_PROGRESS])}
+        creation_slots_record_listing(in_progress=listed, listed_at=now)
+        if account.create_request_id in listed:
+            return _in_progress(account, now)
+    status = gw.describe_create_account_status(request_id=account.create_request_id)
+    if status.state == IN_PROGRESS:
+        return _in_progress(account, now)
+    return _finished(account, gw, status)
+
+
+def _in_progress(account: VendedAccount, now: datetime) -> float | None:
+    timeout = settings.VENDING_CREATE_TIMEOUT_SECONDS
+    if _age(account, now) > timeout:
+        raise AccountStepFailed(
+            "CREATE_TIMEOUT",
+            failure_message(
+                "CREATE_TIMEOUT", timeout=timeout // 60, request_id=account.create_request_id
+            ),
+        )
+    countdown = recheck_countdown(account, now)
+    # Only one chain of reads per account survives: a duplicate delivery that loses
+    # this race stops here instead of reading in parallel forever.
+    if not VendedAccount.objects.filter(pk=account.pk, poll_count=account.poll_count).update(
+        poll_count=account.poll_count + 1,
+        check_due_at=now + timedelta(seconds=countdown),
+        updated_at=now,
+    ):
+        return None
+    return countdown
+
+
+def _finished(
+    account: VendedAccount, gw: OrganizationsGateway, status: CreateAccountStatus
+) -> float | None:
+    creation_slot_release(account=account)
+    if status.state == CreateAccountState.SUCCEEDED and status.account_id:
+        to_placing(account, account_id=status.account_id, seconds=_took(status))
+        return 0.0
+    code = status.failure_reason or "UNKNOWN"
+    if code == "EMAIL_ALREADY_EXISTS":
+        # The e-mail's account may be in this organization (made outside the portal's
+        # records): recovery pays for the lookup.
+        existing = gw.find_account_by_email(email=account.email)
+        if existing is not None:
+            adopt(account, account_id=existing.id, how="the e-mail's account is in the org")
+            return 0.0
+    attempts = account.create_attempts
+    if code in RETRYABLE_CREATE_FAILURES and attempts < settings.VENDING_CREATE_MAX_ATTEMPTS:
+        VendedAccount.objects.filter(pk=account.pk, create_request_id=status.request_id).update(
+            create_request_id=None, create_requested_at=None, check_due_at=None
+        )
+        return float(min(settings.VENDING_POLL_MAX_COUNTDOWN, 2**attempts))
+    raise AccountStepFailed(code, failure_message(code, email=account.email, attempts=attempts))
+
+
+def adopt(account: VendedAccount, *, account_id: str, how: str) -> None:
+    with transaction.atomic():
+        account_adopted(account=account, aws_account_id=account_id, how=how)
+        to_placing(account, account_id=account_id, adopted=True)
+
+
+def to_placing(
+    account: VendedAccount,
+    *,
+    account_id: str,
+    seconds: float | None = None,
+    adopted: bool | None = None,
+) -> None:
+    creation_slot_release(account=account)
+    fields: dict[str, object] = {"account_id": account_id, "check_due_at": None}
+    if seconds is not None:
+        fields["create_seconds"] = seconds
+    if adopted is not None:
+        fields["adopted"] = adopted
+    transition(account, to=AccountStatus.PLACING, fields=fields)
+
+
+def _took(status: CreateAccountStatus) -> float | None:
+    if status.requested_at is None or status.completed_at is None:
+        return None
+    return max(0.0, (status.completed_at - status.requested_at).total_seconds())
+
+
+def _typical() -> float | None:
+    return creation_seconds_typical(samples=settings.VENDING_CREATE_DURATION_SAMPLES)
+
+
+def creation_seconds_expected() -> float:
+    """How long a creation is expected to take: learned, else the configured guess."""
+    typical = _typical()
+    return settings.VENDING_CREATE_EXPECTED_SECONDS if typical is None else typical
+
+
+def first_check_countdown() -> float:
+    expected = creation_seconds_expected()
+    return expected * (1 + FIRST_CHECK_SLACK) + FIRST_CHECK_MARGIN_SECONDS
+
+
+def recheck_countdown(account: VendedAccount, now: datetime) -> float:
+    """When to read a creation still in progress again: after a fifth of its age."""
+    wait = RECHECK_SHARE * _age(account, now)
+    return min(max(wait, MIN_RECHECK_SECONDS), float(settings.VENDING_POLL_MAX_COUNTDOWN))
+
+
+def _age(account: VendedAccount, now: datetime) -> float:
+    return (now - (account.create_requested_at or account.created_at)).total_seconds()

@@ -1,0 +1,100 @@
+"""The `placing` step: MoveAccount into the class's OU, in one call when nothing is odd.
+
+A created account starts under the root, whose id is kept, as is the target OU's
+(`org_units`): the move is one MoveAccount from the root, and the tags came with
+CreateAccount. Only what is odd pays more:
+
+- AWS answers that the account is not in the source (SourceParentNotFoundException) or
+  already in the destination (DuplicateAccountException): ListParents says where it is;
+  already in the target OU counts as done, anywhere else it is moved from there. An
+  adopted account (found after an interrupted attempt) starts with that ListParents,
+  and is tagged with TagResource: nothing says its creation carried the tags.
+- AWS answers that the destination does not exist: the OU path is resolved again (the
+  OU was re-created), its new id kept, and the move retried; no OU at that path fails
+  the account for an admin to act on.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from vending.audit import account_moved, account_tagged
+from vending.aws import OrganizationsGateway, PermanentAwsError, TransientAwsError
+from vending.aws.types import ParentType
+from vending.choices import AccountStatus
+from vending.models import VendedAccount
+from vending.naming import account_tags
+from vending.services.failure_reasons import AccountStepFailed, failure_message
+from vending.services.org_units import ROOT_PATH, org_root_id, org_unit_id, org_unit_remember
+from vending.transitions import transition
+
+# MoveAccount's answers when the account is not where the call said it is.
+SOURCE_WRONG = frozenset({"SourceParentNotFoundException", "DuplicateAccountException"})
+# ...and when the destination id no longer exists (moto in-process says ParentNotFound).
+DESTINATION_MISSING = frozenset({"DestinationParentNotFoundException", "ParentNotFoundException"})
+# Moves tried before giving the account back to the queue (each odd answer costs one).
+MAX_MOVES = 3
+
+
+def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
+    """Move `account` into its OU and mark it ready."""
+    assert account.account_id is not None
+    target = _target_id(account, gw, refresh=False)
+    if account.adopted:
+        tags = account_tags(account)
+        gw.tag_resource(resource_id=account.account_id, tags=tags)
+        account_tagged(account=account, tags=tags)
+        source = _parent_id(account, gw)
+    else:
+        source = org_root_id(gateway=gw)
+    for _ in range(MAX_MOVES):
+        if source == target:
+            break
+        try:
+            gw.move_account(
+                account_id=account.account_id,
+                source_parent_id=source,
+                destination_parent_id=target,
+            )
+        except PermanentAwsError as exc:
+            if exc.code in SOURCE_WRONG:
+                source = _parent_id(account, gw)
+            elif exc.code in DESTINATION_MISSING:
+                target = _target_id(account, gw, refresh=True)
+            else:
+                raise
+            continue
+        account_moved(account=account, from_parent_id=source, to_parent_id=target)
+        break
+    else:
+        # Moved by someone else at every turn: the task's retry starts the step again.
+        raise TransientAwsError(
+            f"{account.account_id} kept moving while being placed",
+            code="AccountKeptMoving",
+            operation="MoveAccount",
+        )
+    transition(
+        account,
+        to=AccountStatus.READY,
+        message=f"Ready in {account.target_ou_path}.",
+        fields={"ou_id": target, "completed_at": timezone.now()},
+    )
+
+
+def _target_id(account: VendedAccount, gw: OrganizationsGateway, *, refresh: bool) -> str:
+    ou_id = org_unit_id(gateway=gw, path=account.target_ou_path, refresh=refresh)
+    if ou_id is None:
+        raise AccountStepFailed(
+            "OU_NOT_FOUND", failure_message("OU_NOT_FOUND", ou_path=account.target_ou_path)
+        )
+    return ou_id
+
+
+def _parent_id(account: VendedAccount, gw: OrganizationsGateway) -> str:
+    assert account.account_id is not None
+    parents = gw.list_parents(child_id=account.account_id)
+    if not parents:
+        return ""
+    if parents[0].type == ParentType.ROOT:
+        org_unit_remember(path=ROOT_PATH, ou_id=parents[0].id)
+    return parents[0].id
