@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -279,6 +280,7 @@ def report(args: argparse.Namespace, run: Run, bare: Run | None) -> None:
         ratio = run.seconds_from_first_approval / bare.seconds_from_last_approval
         print(f"| portal (from first approval) / bare | {ratio:.2f} |")
     print(f"| most creations in progress at once | {run.max_in_progress} |")
+    print(f"| load average (1 min) at the end | {os.getloadavg()[0]:.1f} |")
     print(f"| accounts failed | {run.failed} |")
     print()
     print("Organizations calls of the portal, from the first approval:")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tests.api.conftest import ROLES
 from tests.api.helpers import error_of
+from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
 from vending.api.serializers import AccountSerializer
 from vending.aws import PermanentAwsError, TransientAwsError
 from vending.choices import AccountStatus
@@ -105,6 +106,14 @@ def test_each_listed_account_reads_as_its_own_page_does(client_for, fleet):
         assert row == alone.json()
     assert [r["failure_reason"] for r in listed] == [None, None, failed.failure_reason]
     assert listed[0]["completed_at"].endswith("Z") and listed[1]["completed_at"] is None
+    # In another time zone too, dates are written as DRF writes them.
+    with timezone.override("America/New_York"):
+        rows = AccountRowSerializer(
+            VendedAccount.objects.order_by("id").values(*ACCOUNT_ROW_FIELDS), many=True
+        ).data
+        models = AccountSerializer(VendedAccount.objects.order_by("id"), many=True).data
+    assert rows == [dict(m) for m in models]
+    assert rows[0]["created_at"].endswith("-05:00") or rows[0]["created_at"].endswith("-04:00")
 
 
 def test_accounts_of_closed_requests_are_not_listed(client_for, fleet):

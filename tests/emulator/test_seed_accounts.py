@@ -2,6 +2,7 @@
 
 Seen through plain boto3, seeded accounts are ordinary members: listed (page by page,
 each once), under the root, ACTIVE, with FullAWSAccess, and their e-mails are taken.
+ListAccounts and ListAccountsForParent answer at AWS's page size, 20, at most.
 """
 
 from __future__ import annotations
@@ -58,8 +59,15 @@ def test_seeding_an_empty_emulator_creates_the_organization(server: EmulatorServ
         "Policies"
     ]
     assert [p["Id"] for p in policies] == ["p-FullAWSAccess"]
-    # Seeding is not an Organizations call: the counters are the calls above only.
-    assert "CreateAccount" not in control(server, "GET", "/stats")[1]["calls"]
+    # Seeding is not an Organizations call: the counters hold the calls above only.
+    assert set(control(server, "GET", "/stats")[1]["calls"]) == {
+        "DescribeOrganization",
+        "ListAccounts",
+        "ListRoots",
+        "ListAccountsForParent",
+        "ListParents",
+        "ListPoliciesForTarget",
+    }
 
 
 def test_seeding_adds_to_an_existing_organization(org: Org, server: EmulatorServer) -> None:
@@ -213,7 +221,7 @@ def test_python_m_starts_with_the_seeded_organization() -> None:
     assert "seeded with 500 existing accounts" in output, output
 
 
-def test_an_organization_call_on_a_seeded_org_sees_it_at_once(server: EmulatorServer) -> None:
+def test_the_seeded_organization_is_the_default_callers(server: EmulatorServer) -> None:
     seed(server, 2)
     with pytest.raises(ClientError) as raised:
         client(server).create_organization(FeatureSet="ALL")

@@ -9,8 +9,11 @@ it), and tests/api/test_accounts.py checks that both say the same, field by fiel
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 # The columns AccountRowSerializer reads.
@@ -28,29 +31,46 @@ ACCOUNT_ROW_FIELDS = (
     "created_at",
     "completed_at",
 )
-_DATETIME = serializers.DateTimeField()
+
+
+def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
+    """Every value is a stored column passed through, except the two AccountSerializer's
+    field types change: a blank failure reason is null, and dates are ISO 8601 in the
+    current time zone, UTC written "Z" (DRF's DateTimeField)."""
+    completed_at = row["completed_at"]
+    return {
+        "account_id": row["account_id"],
+        "name": row["name"],
+        "email": row["email"],
+        "environment": row["environment"],
+        "status": row["status"],
+        "failure_reason": row["failure_reason"] or None,
+        "ou_path": row["target_ou_path"],
+        "team": row["request__team__slug"],
+        "compliance_class": row["request__compliance_class"],
+        "request": row["request_id"],
+        "created_at": _iso(row["created_at"], zone),
+        "completed_at": None if completed_at is None else _iso(completed_at, zone),
+    }
+
+
+def _iso(value: datetime, zone: tzinfo) -> str:
+    text = value.astimezone(zone).isoformat()
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+
+class AccountRowListSerializer(serializers.ListSerializer):
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        zone = timezone.get_current_timezone()  # once a page, not twice a row
+        return [account_row(row, zone) for row in data]
 
 
 class AccountRowSerializer(serializers.BaseSerializer):
     """An account as AccountSerializer renders it, from a `.values(*ACCOUNT_ROW_FIELDS)`
-    row. Every value is a stored column passed through, except the two AccountSerializer's
-    field types change: a blank failure reason is null, and dates are DRF's ISO 8601."""
+    row (see `account_row`)."""
+
+    class Meta:
+        list_serializer_class = AccountRowListSerializer
 
     def to_representation(self, row: Any) -> dict[str, Any]:
-        completed_at = row["completed_at"]
-        return {
-            "account_id": row["account_id"],
-            "name": row["name"],
-            "email": row["email"],
-            "environment": row["environment"],
-            "status": row["status"],
-            "failure_reason": row["failure_reason"] or None,
-            "ou_path": row["target_ou_path"],
-            "team": row["request__team__slug"],
-            "compliance_class": row["request__compliance_class"],
-            "request": row["request_id"],
-            "created_at": _DATETIME.to_representation(row["created_at"]),
-            "completed_at": None
-            if completed_at is None
-            else _DATETIME.to_representation(completed_at),
-        }
+        return account_row(row, timezone.get_current_timezone())
