@@ -5,10 +5,11 @@ finished (`acks_late`), and a task whose worker died is given back to the broker
 (`reject_on_worker_lost`). Tasks declare their own bounded retries.
 """
 
+import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -33,6 +34,9 @@ def _broker_transport_options() -> dict[str, object]:
         # Broadcast/control messages; kombu's default is a folder in the working dir.
         "control_folder": str(folder / "control"),
         "store_processed": False,
+        # How often the folder is looked at for new messages (kombu: every second). A
+        # step that hands on to the next must not wait longer than the AWS call it makes.
+        "polling_interval": 0.1,
     }
 
 
@@ -60,6 +64,19 @@ def _prune_metrics_files(**kwargs: object) -> None:
     from vending.metrics.multiprocess import metrics_files_prune
 
     metrics_files_prune()
+
+
+@worker_process_init.connect
+def _warm_aws_client(**kwargs: object) -> None:
+    # Each pool process builds its Organizations clients before its first task, so the
+    # first account does not wait for botocore to load its models (or the role to be
+    # assumed). A failure here is only logged: the first task then tries again.
+    from vending.aws import get_gateway
+
+    try:
+        get_gateway().warm()
+    except Exception:
+        logging.getLogger(__name__).warning("Could not prepare the AWS client", exc_info=True)
 
 
 app.autodiscover_tasks()

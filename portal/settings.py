@@ -221,10 +221,10 @@ VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=1
 # (INTERNAL_FAILURE, CONCURRENT_ACCOUNT_MODIFICATION) before a human is asked.
 VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
 # A creation's status is first read when it is likely done: after the median of how long
-# AWS took for the last VENDING_CREATE_DURATION_SAMPLES creations, or after this many
-# seconds before the portal has seen one. Still in progress: read again after a fifth of
-# its age, at most VENDING_POLL_MAX_COUNTDOWN seconds later.
-VENDING_CREATE_EXPECTED_SECONDS = env.float("VENDING_CREATE_EXPECTED_SECONDS", default=5.0)
+# AWS took for the last VENDING_CREATE_DURATION_SAMPLES creations; before the portal has
+# seen one finish, after VENDING_CREATE_FIRST_CHECK_SECONDS. Still in progress: read
+# again after a tenth of its age, at most VENDING_POLL_MAX_COUNTDOWN seconds later.
+VENDING_CREATE_FIRST_CHECK_SECONDS = env.float("VENDING_CREATE_FIRST_CHECK_SECONDS", default=1.0)
 VENDING_CREATE_DURATION_SAMPLES = env.int("VENDING_CREATE_DURATION_SAMPLES", default=20)
 VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
 # Creations still IN_PROGRESS after this long are failed for a human to look at.

@@ -19,4 +19,4 @@ PROMETHEUS_MULTIPROC_DIR = VAR_DIR / f"metrics-{_test_process}"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # The in-process test emulator creates accounts in 0.3 s (tests/conftest.py): the first
 # status read of a test's first creation need not wait the production guess.
-VENDING_CREATE_EXPECTED_SECONDS = 0.3
+VENDING_CREATE_FIRST_CHECK_SECONDS = 0.3

@@ -100,11 +100,19 @@ def moto_gateway(fresh_gateway_cache, db) -> Iterator[object]:  # type: ignore[n
         yield gateway
 
 
+class _Message(tuple):  # type: ignore[type-arg]
+    """(task name, args, countdown), and when it is due (`eta`, time.monotonic())."""
+
+    eta: float = 0.0
+
+
 class TaskQueue:
     """An in-memory stand-in for the broker: records what tasks enqueue, then runs it.
 
     `drain(duplicate=True)` delivers every message twice, as an at-least-once broker
-    may after a worker dies before acknowledging.
+    may after a worker dies before acknowledging. `drain(pause=...)` honours countdowns
+    as a broker does: no message is delivered before it is due, and when none is due
+    the queue waits for the first that will be.
     """
 
     def __init__(self) -> None:
@@ -112,7 +120,11 @@ class TaskQueue:
         self.delivered: list[tuple[str, tuple[object, ...]]] = []
 
     def record(self, task, args=None, kwargs=None, countdown=None, **options):  # type: ignore[no-untyped-def]
-        self.messages.append((task.name, tuple(args or ()), countdown))
+        import time
+
+        message = _Message((task.name, tuple(args or ()), countdown))
+        message.eta = time.monotonic() + (countdown or 0.0)
+        self.messages.append(message)
 
     def run_one(self, name: str, args: tuple[object, ...]) -> object:
         from celery import current_app
@@ -121,18 +133,27 @@ class TaskQueue:
         return current_app.tasks[name].run(*args)
 
     def drain(self, *, duplicate: bool = False, limit: int = 2000, pause: float = 0.0) -> int:
-        import time
-
         steps = 0
         while self.messages:
-            name, args, countdown = self.messages.pop(0)
-            if countdown and pause:
-                time.sleep(min(countdown, pause))
+            name, args, _ = self._next(honour_countdowns=bool(pause))
             for _ in range(2 if duplicate else 1):
                 self.run_one(name, args)
             steps += 1
             assert steps < limit, f"queue did not drain: {self.messages[:5]}"
         return steps
+
+    def _next(self, *, honour_countdowns: bool) -> tuple[str, tuple[object, ...], float | None]:
+        import time
+
+        if not honour_countdowns:
+            return self.messages.pop(0)
+        etas = [getattr(message, "eta", 0.0) for message in self.messages]
+        now = time.monotonic()
+        due = next((i for i, eta in enumerate(etas) if eta <= now), None)
+        if due is None:
+            due = min(range(len(etas)), key=etas.__getitem__)
+            time.sleep(etas[due] - now)
+        return self.messages.pop(due)
 
 
 @pytest.fixture

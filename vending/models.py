@@ -150,11 +150,12 @@ class VendedAccount(models.Model):
     poll_count = models.PositiveIntegerField(default=0)
     # How many CreateAccount calls were made (AWS's transient failures are retried).
     create_attempts = models.PositiveSmallIntegerField(default=0)
+    # Held by the one delivery of the provisioning task working on the account.
+    lease_until = models.DateTimeField(null=True, blank=True)
     # The creation's bookkeeping (vending/services/account_creation.py): the write-ahead
-    # marker, the lease, when the next status read is due, how long AWS took, and
-    # whether the account was found after an interrupted attempt (adopted).
+    # marker, when the next status read is due, how long AWS took, and whether the
+    # account was found after an interrupted attempt (adopted).
     create_requested_at = models.DateTimeField(null=True, blank=True)
-    create_lease_until = models.DateTimeField(null=True, blank=True)
     check_due_at = models.DateTimeField(null=True, blank=True)
     create_seconds = models.FloatField(null=True, blank=True)
     adopted = models.BooleanField(default=False)

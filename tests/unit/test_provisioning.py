@@ -154,7 +154,7 @@ def test_a_lost_create_answer_is_recovered_by_adoption_not_a_second_create(
     account.refresh_from_db()
     # The marker stays: the earlier attempt may have reached AWS.
     assert account.create_requested_at is not None and account.create_request_id is None
-    assert account.create_lease_until is None  # the retry may go at once
+    assert account.lease_until is None  # the retry may go at once
 
     retry = CountingGateway(moto_gateway)
     provisioning_advance(account_id=account.pk, gateway=retry)  # the task's retry
@@ -218,6 +218,33 @@ def test_a_refused_create_clears_the_marker_and_recovery_is_skipped(
     assert account.status == AccountStatus.READY
     assert "find_account_by_email" not in refused.inner.calls
     assert refused.inner.calls["create_account"] == 1
+
+
+def test_a_second_delivery_leaves_the_account_to_the_one_working_on_it(
+    users, team, moto_gateway, task_queue, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    request = submit_and_approve(users, team, "general", ["dev"])
+    account = request.accounts.get()
+    # A delivery is working on the account (it holds the lease).
+    VendedAccount.objects.filter(pk=account.pk).update(
+        lease_until=timezone.now() + timedelta(seconds=60)
+    )
+    counting = CountingGateway(moto_gateway)
+    assert provisioning_advance(account_id=account.pk, gateway=counting) is None
+    account.refresh_from_db()
+    assert account.status == AccountStatus.PENDING and counting.calls == {}
+    # Its worker died: once the lease is stale, the next delivery takes the account over.
+    VendedAccount.objects.filter(pk=account.pk).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert provisioning_advance(account_id=account.pk, gateway=counting) is None
+    account.refresh_from_db()
+    assert account.status == AccountStatus.READY and account.lease_until is None
+    assert counting.calls == {"create_account": 1, "move_account": 1}
 
 
 def test_an_account_left_by_an_interrupted_create_is_adopted(users, team, moto_gateway, task_queue):

@@ -58,6 +58,12 @@ class OrganizationsGateway:
             setattr(self._local, name, client)
         return client
 
+    def warm(self) -> None:
+        """Build this thread's clients now (botocore loads its service models, and the
+        role is assumed), so the first call that matters does not wait for it."""
+        self._client(retry=True)
+        self._client(retry=False)
+
     def _call(self, operation: str, *, retry: bool = True, **kwargs: Any) -> dict[str, Any]:
         """`retry=False` for calls that are not idempotent: botocore would repeat them
         after a 5xx or a timeout, when AWS may already have acted on the first attempt."""

@@ -9,7 +9,8 @@ API, the management commands and the notifications:
 - `org`: the live OU tree, the class -> OU mapping, drift;
 - `audit`: the audit trail; `teams`: teams and who leads them;
 - `provisioning`: provisioning as a whole (accounts by status, creation slots, accounts
-  waiting to be created), for the metrics endpoint.
+  waiting to be created) for the metrics endpoint, and how long creations typically
+  take in AWS.
 
 Visibility is the QuerySets' (`Model.objects.visible_to(user)`); selectors never
 import services. List querysets join what their pages and serializers render, so a page

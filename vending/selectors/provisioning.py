@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from statistics import median
 
 from django.db.models import Count, F, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -87,3 +88,16 @@ def accounts_waiting_for_creation() -> WaitingAccounts:
         .aggregate(count=Count("id"), oldest=Min("waiting_since"))
     )
     return WaitingAccounts(count=result["count"], oldest_since=result["oldest"])
+
+
+def creation_seconds_typical(*, samples: int) -> float | None:
+    """The median of how long AWS took (CompletedTimestamp - RequestedTimestamp) for the
+    last `samples` creations the portal saw succeed; None before the first."""
+    seconds = [
+        value
+        for value in VendedAccount.objects.filter(create_seconds__isnull=False)
+        .order_by(F("create_requested_at").desc(nulls_last=True), "-pk")
+        .values_list("create_seconds", flat=True)[:samples]
+        if value is not None
+    ]
+    return float(median(seconds)) if seconds else None

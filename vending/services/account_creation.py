@@ -2,9 +2,9 @@
 
 **Exactly once.** CreateAccount takes no client token, so the portal keeps its own:
 
-- a per-row lease (`create_lease_until`, taken by a conditional UPDATE): of two
-  deliveries of the task, only the lease holder calls CreateAccount (or looks for what
-  an earlier attempt made); the other stops and leaves the account to it;
+- the account's lease (`lease_until`, taken by `provisioning_advance` with a
+  conditional UPDATE): of two deliveries of the task, only the lease holder works on the
+  account, so only one calls CreateAccount (or looks for what an earlier attempt made);
 - a write-ahead marker (`create_requested_at` while `create_request_id` is empty),
   committed in its own transaction just before the call, and the `car-` id, stored in
   its own transaction as soon as the answer arrives.
@@ -19,20 +19,22 @@ recovery pays for these lookups: an error that proves nothing was created (any 4
 throttling and refusals included; a connection that never opened) clears the marker.
 The gateway never lets botocore repeat CreateAccount by itself.
 
-**Status reads.** A creation's first status read is due when it is likely done: the
-median of how long AWS took (CompletedTimestamp - RequestedTimestamp) for the last
-`VENDING_CREATE_DURATION_SAMPLES` creations the portal saw, or
-`VENDING_CREATE_EXPECTED_SECONDS` before it has seen one. With that history the first
-read is one DescribeCreateAccountStatus, and usually the only one. A creation read
-before it is done (no history yet, or slower than usual) is read again after a fifth of
-its age; while several creations are in flight such a read is one
-ListCreateAccountStatus(IN_PROGRESS) call that answers for all of them (one page: at
-most 5 are in progress), and every creation it lists is marked on its slot, so their
-own re-reads in the next moments make no call; the ones it does not list have finished
-and go straight to their DescribeCreateAccountStatus. A finished creation has to be
-described: its account id (or failure reason) is only in DescribeCreateAccountStatus,
-because ListCreateAccountStatus documents no order, and finding a finished creation in
-it would mean paging through the organization's whole history.
+**Status reads.** A creation's first status read is due when it is likely done: after
+the median of how long AWS took (CompletedTimestamp - RequestedTimestamp) for the last
+`VENDING_CREATE_DURATION_SAMPLES` creations the portal saw. With that history the first
+read is one DescribeCreateAccountStatus, and usually the only one. Before the portal
+has seen a creation finish, the first read comes after
+`VENDING_CREATE_FIRST_CHECK_SECONDS` (1 s). A creation read before it is done (no
+history yet, or slower than usual) is read again after a tenth of its age (at least 1 s
+later), which finds its end within a tenth of its duration or a second. While several
+creations are in flight such a read is one ListCreateAccountStatus(IN_PROGRESS) call
+that answers for all of them (one page: at most 5 are in progress): the creations it
+lists are marked on their slots, so their own re-reads until their next turn make no
+call, and the ones it does not list have finished, so their reads are made due at once
+and go straight to DescribeCreateAccountStatus. A finished creation has to be
+described: its account id (or failure reason) is only there, because
+ListCreateAccountStatus documents no order, and finding a finished creation in it would
+mean paging through the organization's whole history.
 
 When a creation leaves IN_PROGRESS its slot is released, which starts the account that
 waited longest for one (`creation_slots`).
@@ -45,20 +47,21 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from vending.audit import account_adopted, account_create_requested
 from vending.aws import AwsError, OrganizationsGateway
 from vending.aws.types import CreateAccountState, CreateAccountStatus
 from vending.choices import AccountStatus
+from vending.dispatch import enqueue_account_step
 from vending.models import VendedAccount
 from vending.naming import account_tags
-from vending.selectors.creations import creation_seconds_typical
+from vending.selectors.provisioning import creation_seconds_typical
 from vending.services.creation_slots import (
     creation_slot_claim,
     creation_slot_listing,
     creation_slot_release,
+    creation_slots_claim_listing,
     creation_slots_record_listing,
     creations_in_flight,
 )
@@ -75,19 +78,21 @@ IN_PROGRESS = CreateAccountState.IN_PROGRESS
 # AWS refuses a 6th CreateAccount in progress with this ConstraintViolation reason.
 CREATION_RATE_LIMIT = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
 # A creation still in progress is read again after this share of its age...
-RECHECK_SHARE = 0.2
+RECHECK_SHARE = 0.1
 # ...and never sooner than this many seconds.
-MIN_RECHECK_SECONDS = 0.5
+MIN_RECHECK_SECONDS = 1.0
 # The first read waits this much more than a typical creation: our clock against AWS's,
 # and the way back of CreateAccount's answer.
-FIRST_CHECK_SLACK = 0.02
+FIRST_CHECK_SLACK = 0.01
 FIRST_CHECK_MARGIN_SECONDS = 0.05
+# A first read due sooner than this is made at once, in the same task.
+INLINE_CHECK_SECONDS = 0.1
 
 
 def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
     """Create `account` in AWS, or read how its creation goes. Returns the countdown to
     the next look, 0 to go on at once, or None to stop: the account waits for a slot
-    (whoever frees one wakes it) or another delivery holds it."""
+    (the next one released passes to it) or its read is not due (a duplicate delivery)."""
     if account.account_id:
         to_placing(account, account_id=account.account_id)
         return 0.0
@@ -95,32 +100,9 @@ def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | N
         return _check(account, gw)
     if not creation_slot_claim(account=account):
         return None
-    lease = _lease_take(account)
-    if lease is None:
-        return None
-    try:
-        account.refresh_from_db()
-        if account.status != AccountStatus.CREATING or account.create_request_id:
-            return 0.0  # the lease's previous holder got there: look again
-        if account.create_requested_at is not None and _recover(account, gw):
-            return 0.0
-        return _create(account, gw)
-    finally:
-        VendedAccount.objects.filter(pk=account.pk, create_lease_until=lease).update(
-            create_lease_until=None
-        )
-
-
-def _lease_take(account: VendedAccount) -> datetime | None:
-    now = timezone.now()
-    until = now + timedelta(seconds=settings.VENDING_CREATE_LEASE_SECONDS)
-    taken = VendedAccount.objects.filter(
-        Q(create_lease_until__isnull=True) | Q(create_lease_until__lt=now),
-        pk=account.pk,
-        status=AccountStatus.CREATING,
-        create_request_id__isnull=True,
-    ).update(create_lease_until=until)
-    return until if taken else None
+    if account.create_requested_at is not None and _recover(account, gw):
+        return 0.0
+    return _create(account, gw)
 
 
 def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
@@ -164,6 +146,8 @@ def _create(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
             return _rate_limited(gw)
         raise
     check_in = first_check_countdown()
+    if check_in < INLINE_CHECK_SECONDS:
+        check_in = 0.0  # creations take no time here: read at once, in this task
     _store_request_id(account, status, tags=tags, check_in=check_in)
     if status.state != IN_PROGRESS:
         return _finished(account, gw, status)  # answered at once (moto does)
@@ -195,7 +179,7 @@ def _store_request_id(
             )
         else:
             logger.error("%s: a second creation %s was made", account.name, status.request_id)
-    account.refresh_from_db()
+    account.create_request_id = status.request_id
 
 
 def _rate_limited(gw: OrganizationsGateway) -> float:
@@ -208,7 +192,9 @@ def _rate_limited(gw: OrganizationsGateway) -> float:
         for s in gw.list_create_account_status(states=[IN_PROGRESS])
         if s.requested_at is not None
     ]
-    return min(max(min(due, default=0.0), MIN_RECHECK_SECONDS), max(typical, MIN_RECHECK_SECONDS))
+    soonest = min(due, default=0.0)
+    # Not sooner than a second (AWS may refuse again), not later than a typical creation.
+    return min(max(soonest, MIN_RECHECK_SECONDS), max(typical, MIN_RECHECK_SECONDS))
 
 
 def _check(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
@@ -216,26 +202,37 @@ def _check(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
     assert account.create_request_id is not None
     now = timezone.now()
     if account.check_due_at is not None and account.check_due_at > now:
-        # An early delivery (a duplicate, or a queue that ignores countdowns).
-        return (account.check_due_at - now).total_seconds()
+        # Not due: a duplicate delivery (the read's own message comes when it is due).
+        # Going on would start a second chain of reads; the sweeper finds a lost one.
+        return None
+    interval = recheck_countdown(account, now)
     listing = creation_slot_listing(account=account)
     if listing is not None:
         # Another creation's read listed the creations in flight: finished stays
-        # finished, and "in progress" holds for a moment.
+        # finished, and "in progress" holds until this creation's next read is due.
         listed_at, in_progress = listing
-        fresh = (now - listed_at).total_seconds() < recheck_countdown(account, now) / 2
-        if in_progress and fresh:
+        if in_progress and (now - listed_at).total_seconds() < interval:
             return _in_progress(account, now)
     likely_done = account.poll_count == 0 and _typical() is not None
     if (listing is None or listing[1]) and not likely_done and creations_in_flight() > 1:
+        if not creation_slots_claim_listing(now=now, fresh_for=interval):
+            return _in_progress(account, now)  # another read is listing them right now
         listed = {s.request_id for s in gw.list_create_account_status(states=[IN_PROGRESS])}
-        creation_slots_record_listing(in_progress=listed, listed_at=now)
+        for pk in creation_slots_record_listing(in_progress=listed, listed_at=now):
+            if pk != account.pk:
+                _read_now(pk, now)
         if account.create_request_id in listed:
             return _in_progress(account, now)
     status = gw.describe_create_account_status(request_id=account.create_request_id)
     if status.state == IN_PROGRESS:
         return _in_progress(account, now)
     return _finished(account, gw, status)
+
+
+def _read_now(account_pk: int, now: datetime) -> None:
+    """A listing showed this creation finished: its read is due now, not at its turn."""
+    if VendedAccount.objects.filter(pk=account_pk, check_due_at__gt=now).update(check_due_at=now):
+        enqueue_account_step(account_pk)
 
 
 def _in_progress(account: VendedAccount, now: datetime) -> float | None:
@@ -316,9 +313,9 @@ def _typical() -> float | None:
 
 
 def creation_seconds_expected() -> float:
-    """How long a creation is expected to take: learned, else the configured guess."""
+    """How long a creation is expected to take: learned, else the first read's delay."""
     typical = _typical()
-    return settings.VENDING_CREATE_EXPECTED_SECONDS if typical is None else typical
+    return settings.VENDING_CREATE_FIRST_CHECK_SECONDS if typical is None else typical
 
 
 def first_check_countdown() -> float:
@@ -327,7 +324,7 @@ def first_check_countdown() -> float:
 
 
 def recheck_countdown(account: VendedAccount, now: datetime) -> float:
-    """When to read a creation still in progress again: after a fifth of its age."""
+    """When to read a creation still in progress again: after a tenth of its age."""
     wait = RECHECK_SHARE * _age(account, now)
     return min(max(wait, MIN_RECHECK_SECONDS), float(settings.VENDING_POLL_MAX_COUNTDOWN))
 

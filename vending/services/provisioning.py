@@ -22,8 +22,12 @@ re-created pay for their own lookups: `account_creation`, `account_placement`.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from vending.audit import Actor, account_retried
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
@@ -64,13 +68,34 @@ def provisioning_request_start(*, request_id: int) -> list[int]:
 def provisioning_advance(
     *, account_id: int, gateway: OrganizationsGateway | None = None
 ) -> float | None:
-    """Do the next steps for one account. Transient AWS errors propagate (to be retried)."""
+    """Do the next steps for one account. Transient AWS errors propagate (to be retried).
+
+    Under the account's lease: a second delivery of the task while one works on the
+    account stops at once (the first carries on). A lease left by a worker that died
+    expires after VENDING_CREATE_LEASE_SECONDS, and the sweeper enqueues the account.
+    """
     gw = gateway or get_gateway()
-    for _ in range(MAX_STEPS_PER_RUN):
-        countdown = _step(account_id, gw)
-        if countdown != 0.0:
-            return countdown
-    return 0.0
+    lease = _lease_take(account_id)
+    if lease is None:
+        logger.info("Account %s is being worked on by another delivery", account_id)
+        return None
+    try:
+        for _ in range(MAX_STEPS_PER_RUN):
+            countdown = _step(account_id, gw)
+            if countdown != 0.0:
+                return countdown
+        return 0.0
+    finally:
+        VendedAccount.objects.filter(pk=account_id, lease_until=lease).update(lease_until=None)
+
+
+def _lease_take(account_id: int) -> datetime | None:
+    now = timezone.now()
+    until = now + timedelta(seconds=settings.VENDING_CREATE_LEASE_SECONDS)
+    taken = VendedAccount.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=account_id
+    ).update(lease_until=until)
+    return until if taken else None
 
 
 def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
@@ -167,7 +192,6 @@ def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> Vende
                 "failure_reason": "",
                 "create_request_id": None,
                 "create_requested_at": None,
-                "create_lease_until": None,
                 "check_due_at": None,
                 "create_attempts": 0,
                 "poll_count": 0,
