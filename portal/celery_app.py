@@ -9,7 +9,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import beat_init, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -77,6 +77,15 @@ def _warm_aws_client(**kwargs: object) -> None:
         get_gateway().warm()
     except Exception:
         logging.getLogger(__name__).warning("Could not prepare the AWS client", exc_info=True)
+
+
+@beat_init.connect
+def _drift_scan_at_start(**kwargs: object) -> None:
+    # The first scan runs when the scheduler starts, not one interval later: until then
+    # the organization page could only say that none has run.
+    from vending.dispatch import enqueue_drift_scan
+
+    enqueue_drift_scan()  # outside a transaction: sent at once
 
 
 app.autodiscover_tasks()

@@ -104,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vending.context_processors.portal",
             ],
+            # `when` (dates) and `live_state` on every page without a {% load %}.
+            "builtins": ["vending.templatetags.portal_format"],
         },
     },
 ]
@@ -112,6 +114,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The one way pages write a moment (templates use the `when` filter: portal_format).
+DATETIME_FORMAT = "Y-m-d H:i T"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -22,6 +22,7 @@ from vending.audit_payloads import (
     AccountRetriedPayload,
     AccountTaggedPayload,
     AuditPayload,
+    DriftRepairedPayload,
     OrgChangedPayload,
     RequestApprovalAddedPayload,
     RequestSubmittedPayload,
@@ -31,7 +32,7 @@ from vending.audit_payloads import (
 )
 from vending.blueprint.plan import Change
 from vending.choices import AccountStatus, AuditAction, RequestStatus, RoleChangeSource
-from vending.models import AccountRequest, AuditEvent, Team, VendedAccount
+from vending.models import AccountRequest, AuditEvent, DriftFinding, Team, VendedAccount
 
 Actor = User | AnonymousUser | None
 
@@ -208,6 +209,28 @@ def org_changed(*, actor: Actor, change: Change) -> AuditEvent:
         actor=actor,
         message=change.summary,
         payload=OrgChangedPayload(change=change.action, target=change.target, key=change.key),
+    )
+
+
+def drift_scan_requested(*, actor: Actor) -> AuditEvent:
+    return _record(
+        action=AuditAction.DRIFT_SCAN_REQUESTED, actor=actor, message="Drift scan requested."
+    )
+
+
+def drift_repaired(*, actor: Actor, finding: DriftFinding, changes: list[Change]) -> AuditEvent:
+    """One finding repaired from the web: the blueprint applied to its target only."""
+    return _record(
+        action=AuditAction.DRIFT_REPAIRED,
+        actor=actor,
+        message=f"Repaired {finding.get_kind_display()} at {finding.target or 'Root'}: "
+        + "; ".join(c.summary for c in changes),
+        payload=DriftRepairedPayload(
+            key=finding.key,
+            kind=finding.kind,
+            target=finding.target,
+            changes=tuple(c.summary for c in changes),
+        ),
     )
 
 

@@ -102,6 +102,14 @@ class OrgChangedPayload(_Payload):
 
 
 @dataclass(frozen=True)
+class DriftRepairedPayload(_Payload):
+    key: str = ""  # the finding's key
+    kind: str = ""  # a DriftKind
+    target: str = ""
+    changes: tuple[str, ...] = ()  # what was applied, in order
+
+
+@dataclass(frozen=True)
 class RoleChangedPayload(_Payload):
     username: str = field(default="", metadata={"key": "user"})  # whose role changed
     user_id: int | None = None
@@ -127,6 +135,7 @@ AuditPayload = (
     | AccountTaggedPayload
     | AccountRetriedPayload
     | OrgChangedPayload
+    | DriftRepairedPayload
     | RoleChangedPayload
     | SigninLockedOutPayload
 )
@@ -142,6 +151,7 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.ACCOUNT_TAGGED: AccountTaggedPayload.from_data,
     AuditAction.ACCOUNT_RETRIED: AccountRetriedPayload.from_data,
     AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
+    AuditAction.DRIFT_REPAIRED: DriftRepairedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
     AuditAction.SIGNIN_LOCKED_OUT: SigninLockedOutPayload.from_data,
 }

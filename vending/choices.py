@@ -49,6 +49,15 @@ ACCOUNT_IN_FLIGHT = frozenset(
 )
 
 
+class AccountLiveState(models.TextChoices):
+    """Where the drift scan last saw a ready account (vending/selectors/accounts.py)."""
+
+    UNSEEN = "unseen", "Not seen by a drift scan yet"
+    IN_PLACE = "in_place", "In its OU"
+    MOVED = "moved", "In another OU"
+    MISSING = "missing_in_aws", "Missing in AWS"
+
+
 class ServiceStatus(models.TextChoices):
     """What the SCPs above an account leave of one AWS service's actions."""
 
@@ -72,6 +81,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_TAGGED = "account.tagged", "Account tagged"
     ACCOUNT_RETRIED = "account.retried", "Account retried"
     ORG_CHANGED = "org.changed", "Organization changed"
+    DRIFT_SCAN_REQUESTED = "drift.scan_requested", "Drift scan requested"
+    DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
     ROLE_CHANGED = "role.changed", "Role changed"
     SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"
 
@@ -92,4 +103,5 @@ class DriftKind(models.TextChoices):
     ATTACHMENT_EXTRA = "attachment_extra", "SCP attached by hand"
     ACCOUNT_WRONG_OU = "account_wrong_ou", "Account in the wrong OU"
     ACCOUNT_UNKNOWN = "account_unknown", "Account nobody requested"
+    ACCOUNT_MISSING = "account_missing", "Account missing in AWS"
     ORGANIZATION = "organization", "Organization settings"

@@ -30,3 +30,18 @@ def enqueue_request_provisioning(request_id: int) -> None:
 
 def enqueue_account_step(account_id: int, countdown: float | None = None) -> None:
     transaction.on_commit(lambda: _send("provision_account", account_id, countdown))
+
+
+def enqueue_drift_scan() -> None:
+    """A drift scan now (an admin asked, or the scheduler started); if the broker cannot
+    take it, the next scheduled scan runs anyway."""
+
+    def send() -> None:
+        from vending import tasks
+
+        try:
+            tasks.org_drift_scan.apply_async()
+        except Exception:
+            logger.exception("Could not enqueue a drift scan; the next scheduled one runs")
+
+    transaction.on_commit(send)

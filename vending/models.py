@@ -99,7 +99,7 @@ class AccountRequest(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.team_id} {self.compliance_class} {','.join(self.environments)}"
+        return f"Request #{self.pk} ({self.team}, {self.get_compliance_class_display()})"
 
 
 class Approval(models.Model):
@@ -120,7 +120,7 @@ class Approval(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.approver_id} approved #{self.request_id}"
+        return f"{self.approver} approved request #{self.request_id}"
 
 
 class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
@@ -163,6 +163,11 @@ class VendedAccount(models.Model):
     # Touched by every step, so the sweeper can tell live work from abandoned work.
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    aws_created_at = models.DateTimeField(null=True, blank=True)  # when AWS made (or joined) it
+    # As the drift scan last saw it (vending/services/drift.py): its OU, or missing in AWS.
+    live_ou_path = models.CharField(max_length=512, blank=True)
+    live_seen_at = models.DateTimeField(null=True, blank=True)
+    missing_in_aws_since = models.DateTimeField(null=True, blank=True)
 
     objects = VendedAccountQuerySet.as_manager()
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from tests.api.conftest import ROLES
 from tests.api.helpers import error_of
+from vending.api.account_live import AccountLiveSerializer
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
-from vending.api.serializers import AccountSerializer
 from vending.aws import PermanentAwsError, TransientAwsError
 from vending.choices import AccountStatus
 from vending.models import VendedAccount
@@ -86,10 +88,12 @@ def test_a_page_past_the_end_is_404(client_for, fleet):
 
 def test_each_listed_account_reads_as_its_own_page_does(client_for, fleet):
     """The list renders rows from a few columns; the account's own endpoint renders the
-    model with AccountSerializer, which the schema describes. Both must say the same,
+    model with AccountLiveSerializer, which the schema describes. Both must say the same,
     field by field, whatever is set or blank (an id, a failure, a completion time)."""
     ready = fleet["general"].accounts.get(environment="dev")
-    ready.completed_at = timezone.now()
+    ready.completed_at = ready.aws_created_at = timezone.now()
+    # Seen by a drift scan after it was ready, in another OU than its class's.
+    ready.live_ou_path, ready.live_seen_at = "PciOU", ready.completed_at + timedelta(minutes=1)
     ready.save()
     failed = fleet["pci"].accounts.get()
     failed.account_id, failed.status = "222222222222", AccountStatus.FAILED
@@ -100,18 +104,23 @@ def test_each_listed_account_reads_as_its_own_page_does(client_for, fleet):
     for row in listed:
         if row["account_id"] is None:
             instance = VendedAccount.objects.get(request_id=row["request"], environment="prod")
-            assert row == dict(AccountSerializer(instance).data)
+            assert row == dict(AccountLiveSerializer(instance).data)
             continue
         alone = client_for("admin").get(f"{URL}{row['account_id']}/")
         assert row == alone.json()
     assert [r["failure_reason"] for r in listed] == [None, None, failed.failure_reason]
     assert listed[0]["completed_at"].endswith("Z") and listed[1]["completed_at"] is None
+    assert [(r["live_state"], r["live_ou_path"]) for r in listed] == [
+        ("moved", "PciOU"),
+        ("unseen", None),
+        ("unseen", None),
+    ]
     # In another time zone too, dates are written as DRF writes them.
     with timezone.override("America/New_York"):
         rows = AccountRowSerializer(
             VendedAccount.objects.order_by("id").values(*ACCOUNT_ROW_FIELDS), many=True
         ).data
-        models = AccountSerializer(VendedAccount.objects.order_by("id"), many=True).data
+        models = AccountLiveSerializer(VendedAccount.objects.order_by("id"), many=True).data
     assert rows == [dict(m) for m in models]
     assert rows[0]["created_at"].endswith("-05:00") or rows[0]["created_at"].endswith("-04:00")
 

@@ -1,9 +1,9 @@
-"""The account list's rows: AccountSerializer's output, built from a few columns.
+"""The account list's rows: AccountLiveSerializer's output, built from a few columns.
 
 The list serves pages of up to 500 accounts. Building a model instance per row and
 running DRF's per-field machinery over it costs several times the query itself; these
 rows are read with `.values(*ACCOUNT_ROW_FIELDS)` and become one dict each. The
-schema keeps describing AccountSerializer (the account's own endpoint still renders
+schema keeps describing AccountLiveSerializer (the account's own endpoint still renders
 it), and tests/api/test_accounts.py checks that both say the same, field by field.
 """
 
@@ -15,6 +15,9 @@ from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
+
+from vending.api.account_live import SEEN
+from vending.selectors.accounts import account_live_state
 
 # The columns AccountRowSerializer reads.
 ACCOUNT_ROW_FIELDS = (
@@ -30,14 +33,26 @@ ACCOUNT_ROW_FIELDS = (
     "request_id",
     "created_at",
     "completed_at",
+    "aws_created_at",
+    "live_ou_path",
+    "live_seen_at",
+    "missing_in_aws_since",
 )
 
 
 def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
-    """Every value is a stored column passed through, except the two AccountSerializer's
+    """Every value is a stored column passed through, except the two AccountLiveSerializer's
     field types change: a blank failure reason is null, and dates are ISO 8601 in the
-    current time zone, UTC written "Z" (DRF's DateTimeField)."""
-    completed_at = row["completed_at"]
+    current time zone, UTC written "Z" (DRF's DateTimeField); and where the drift scan
+    last saw the account (`account_live_state`)."""
+    state = account_live_state(
+        status=row["status"],
+        target_ou_path=row["target_ou_path"],
+        completed_at=row["completed_at"],
+        live_ou_path=row["live_ou_path"],
+        live_seen_at=row["live_seen_at"],
+        missing_in_aws_since=row["missing_in_aws_since"],
+    )
     return {
         "account_id": row["account_id"],
         "name": row["name"],
@@ -50,8 +65,17 @@ def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
         "compliance_class": row["request__compliance_class"],
         "request": row["request_id"],
         "created_at": _iso(row["created_at"], zone),
-        "completed_at": None if completed_at is None else _iso(completed_at, zone),
+        "completed_at": _iso_or_none(row["completed_at"], zone),
+        "aws_created_at": _iso_or_none(row["aws_created_at"], zone),
+        "live_state": state.value,
+        "live_ou_path": row["live_ou_path"] if state in SEEN else None,
+        "live_seen_at": _iso_or_none(row["live_seen_at"], zone) if state in SEEN else None,
+        "missing_in_aws_since": _iso_or_none(row["missing_in_aws_since"], zone),
     }
+
+
+def _iso_or_none(value: datetime | None, zone: tzinfo) -> str | None:
+    return None if value is None else _iso(value, zone)
 
 
 def _iso(value: datetime, zone: tzinfo) -> str:
@@ -66,7 +90,7 @@ class AccountRowListSerializer(serializers.ListSerializer):
 
 
 class AccountRowSerializer(serializers.BaseSerializer):
-    """An account as AccountSerializer renders it, from a `.values(*ACCOUNT_ROW_FIELDS)`
+    """An account as AccountLiveSerializer renders it, from a `.values(*ACCOUNT_ROW_FIELDS)`
     row (see `account_row`)."""
 
     class Meta:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from vending.aws import AwsError, OrganizationsGateway
+from vending.choices import AccountLiveState, AccountStatus
 from vending.models import VendedAccount
 from vending.naming import account_tags
 from vending.roles import User
@@ -49,6 +51,42 @@ def account_list_for(
 def account_get_for(*, user: User, account_id: str) -> VendedAccount | None:
     """The account with this AWS account id, if `user` may see it."""
     return account_list_for(user=user, filters={}).filter(account_id=account_id).first()
+
+
+# The columns `account_live_state` reads.
+LIVE_STATE_FIELDS = (
+    "status",
+    "target_ou_path",
+    "completed_at",
+    "live_ou_path",
+    "live_seen_at",
+    "missing_in_aws_since",
+)
+
+
+def account_live_state(
+    *,
+    status: str,
+    target_ou_path: str,
+    completed_at: datetime | None,
+    live_ou_path: str,
+    live_seen_at: datetime | None,
+    missing_in_aws_since: datetime | None,
+) -> AccountLiveState:
+    """Where the last drift scan saw a ready account: in its OU, in another one (moved
+    by hand), or not at all (missing in AWS). A scan that began before the account was
+    ready says nothing about it (it may have seen it in the root, still being placed)."""
+    if status != AccountStatus.READY:
+        return AccountLiveState.UNSEEN
+    if missing_in_aws_since is not None:
+        return AccountLiveState.MISSING
+    if live_seen_at is None or completed_at is None or live_seen_at < completed_at:
+        return AccountLiveState.UNSEEN
+    return AccountLiveState.IN_PLACE if live_ou_path == target_ou_path else AccountLiveState.MOVED
+
+
+def account_live_state_of(account: VendedAccount) -> AccountLiveState:
+    return account_live_state(**{name: getattr(account, name) for name in LIVE_STATE_FIELDS})
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, Value, When
+from django.template.defaultfilters import pluralize
 
 from vending.aws import OrganizationsGateway
 from vending.aws.gateway import SCP
@@ -115,10 +118,30 @@ def class_labels_by_ou_path() -> dict[str, list[str]]:
 class DriftReport:
     findings: list[DriftFinding]
     last_scan: DriftScan | None
+    # The last scan that finished without error: without one, "no drift" means nothing.
+    last_completed: DriftScan | None = None
+    # How often the scheduler runs a scan (the beat schedule), in words: "15 minutes".
+    interval: str = ""
 
     @property
     def reported_count(self) -> int:
         return sum(1 for f in self.findings if f.reported)
+
+
+def drift_scan_interval() -> str:
+    """The beat schedule's interval of the drift scan, in words ("" when not scheduled)."""
+    entry = settings.CELERY_BEAT_SCHEDULE.get("org-drift-scan", {})
+    schedule = entry.get("schedule")
+    seconds = schedule.total_seconds() if isinstance(schedule, timedelta) else schedule
+    if not isinstance(seconds, int | float) or seconds <= 0:
+        return ""
+    minutes, rest = divmod(int(seconds), 60)
+    if rest or not minutes:
+        return f"{int(seconds)} second{pluralize(int(seconds))}"
+    hours, rest = divmod(minutes, 60)
+    if hours and not rest:
+        return f"{hours} hour{pluralize(hours)}"
+    return f"{minutes} minute{pluralize(minutes)}"
 
 
 def drift_report_for(*, user: User) -> DriftReport | None:
@@ -131,6 +154,17 @@ def drift_report_for(*, user: User) -> DriftReport | None:
         "-last_seen",
         "key",
     )
+    last_scan = DriftScan.objects.order_by("-started_at").first()
+    completed = last_scan
+    if completed is not None and (completed.finished_at is None or completed.error):
+        completed = (
+            DriftScan.objects.filter(finished_at__isnull=False, error="")
+            .order_by("-started_at")
+            .first()
+        )
     return DriftReport(
-        findings=list(findings), last_scan=DriftScan.objects.order_by("-started_at").first()
+        findings=list(findings),
+        last_scan=last_scan,
+        last_completed=completed,
+        interval=drift_scan_interval(),
     )

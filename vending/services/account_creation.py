@@ -121,7 +121,12 @@ def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
         return True
     existing = gw.find_account_by_email(email=account.email)
     if existing is not None:
-        adopt(account, account_id=existing.id, how="an account with its e-mail is in the org")
+        adopt(
+            account,
+            account_id=existing.id,
+            how="an account with its e-mail is in the org",
+            aws_created_at=existing.joined_at,
+        )
         return True
     logger.info("%s: the interrupted CreateAccount made nothing; creating", account.name)
     return False
@@ -261,7 +266,12 @@ def _finished(
 ) -> float | None:
     creation_slot_release(account=account)
     if status.state == CreateAccountState.SUCCEEDED and status.account_id:
-        to_placing(account, account_id=status.account_id, seconds=_took(status))
+        to_placing(
+            account,
+            account_id=status.account_id,
+            seconds=_took(status),
+            aws_created_at=status.completed_at,
+        )
         return 0.0
     code = status.failure_reason or "UNKNOWN"
     if code == "EMAIL_ALREADY_EXISTS":
@@ -269,7 +279,12 @@ def _finished(
         # records): recovery pays for the lookup.
         existing = gw.find_account_by_email(email=account.email)
         if existing is not None:
-            adopt(account, account_id=existing.id, how="the e-mail's account is in the org")
+            adopt(
+                account,
+                account_id=existing.id,
+                how="the e-mail's account is in the org",
+                aws_created_at=existing.joined_at,
+            )
             return 0.0
     attempts = account.create_attempts
     if code in RETRYABLE_CREATE_FAILURES and attempts < settings.VENDING_CREATE_MAX_ATTEMPTS:
@@ -280,10 +295,12 @@ def _finished(
     raise AccountStepFailed(code, failure_message(code, email=account.email, attempts=attempts))
 
 
-def adopt(account: VendedAccount, *, account_id: str, how: str) -> None:
+def adopt(
+    account: VendedAccount, *, account_id: str, how: str, aws_created_at: datetime | None = None
+) -> None:
     with transaction.atomic():
         account_adopted(account=account, aws_account_id=account_id, how=how)
-        to_placing(account, account_id=account_id, adopted=True)
+        to_placing(account, account_id=account_id, adopted=True, aws_created_at=aws_created_at)
 
 
 def to_placing(
@@ -292,9 +309,14 @@ def to_placing(
     account_id: str,
     seconds: float | None = None,
     adopted: bool | None = None,
+    aws_created_at: datetime | None = None,
 ) -> None:
+    """`aws_created_at`: when AWS finished creating the account (the status read's
+    CompletedTimestamp) or when it joined (an adopted account's JoinedTimestamp)."""
     creation_slot_release(account=account)
     fields: dict[str, object] = {"account_id": account_id, "check_due_at": None}
+    if aws_created_at is not None:
+        fields["aws_created_at"] = aws_created_at
     if seconds is not None:
         fields["create_seconds"] = seconds
     if adopted is not None:

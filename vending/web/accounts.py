@@ -11,13 +11,19 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from vending.aws import AwsError, get_gateway
-from vending.selectors.accounts import account_get_for, account_list_for, account_tags_read
+from vending.selectors.accounts import (
+    account_get_for,
+    account_list_for,
+    account_live_state_of,
+    account_tags_read,
+)
 from vending.selectors.policies import (
     EffectivePolicy,
     NotInOrganization,
     effective_policy_for_account,
 )
 from vending.selectors.teams import team_choices_for
+from vending.services.drift import account_missing_in_aws_record
 from vending.web.forms import AccountFilterForm, AccountPolicyForm
 from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
 
@@ -34,6 +40,11 @@ TABLE_COLUMNS = (
     "failure_reason",
     "request__compliance_class",
     "request__team__slug",
+    # Where the last drift scan saw it (vending.selectors.accounts.account_live_state).
+    "completed_at",
+    "live_ou_path",
+    "live_seen_at",
+    "missing_in_aws_since",
 )
 
 
@@ -97,9 +108,14 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
         )
     except (NotInOrganization, AwsError) as exc:
         notice = aws_notice(exc)
+    if notice is not None and notice.kind == "gone":
+        # AWS said just now that it does not have the account: the list says so too.
+        account_missing_in_aws_record(account=account)
+    live = account_live_state_of(account)
     context: dict[str, Any] = {
         "nav": "accounts",
         "account": account,
+        "live": live,
         "form": form,
         "policy": policy,
         "notice": notice,

@@ -1,13 +1,18 @@
 """Organization: the live OU tree with its SCPs for leads, approvers and admins (the
-management account id and drift for approvers and admins only); others get a 403."""
+management account id and drift for approvers and admins only); others get a 403.
+Admins start a drift scan now and repair one finding (after a confirmation page)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vending.aws import AwsError, get_gateway
+from vending.errors import DomainError, PermissionDenied
+from vending.roles import is_admin
 from vending.selectors.org import (
     ORG_TREE_REFUSED,
     OrgTree,
@@ -15,6 +20,8 @@ from vending.selectors.org import (
     drift_report_for,
     org_tree_for,
 )
+from vending.services.drift import org_drift_scan_request
+from vending.services.drift_repair import NEEDS_A_PERSON, org_drift_repair, org_drift_repair_plan
 from vending.web.pages import AwsNotice, aws_notice, forbidden, signin_required
 
 
@@ -40,5 +47,48 @@ def org_tree(request: HttpRequest) -> HttpResponse:
             "notice": notice,
             "classes_by_path": class_labels_by_ou_path(),
             "drift": drift_report_for(user=request.user),
+            "needs_a_person": [str(kind) for kind in NEEDS_A_PERSON],
         },
+    )
+
+
+ADMINS_ONLY = "Only portal admins can change the organization; approvers can see drift."
+
+
+@signin_required
+@require_POST
+def drift_scan_now(request: HttpRequest) -> HttpResponse:
+    try:
+        org_drift_scan_request(actor=request.user)
+    except PermissionDenied:
+        return forbidden(request, title="Portal admins only", explanation=ADMINS_ONLY)
+    messages.success(
+        request, "A drift scan is queued; reload this page in a moment to see what it found."
+    )
+    return redirect(reverse("org_tree") + "#h-drift")
+
+
+@signin_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def drift_repair(request: HttpRequest, finding_pk: int) -> HttpResponse:
+    """GET: what repairing the finding would change (read live); POST: do it."""
+    if not is_admin(request.user):
+        return forbidden(request, title="Portal admins only", explanation=ADMINS_ONLY)
+    try:
+        if request.method == "POST":
+            done = org_drift_repair(actor=request.user, finding_id=finding_pk)
+        else:
+            plan = org_drift_repair_plan(actor=request.user, finding_id=finding_pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("org_tree") + "#h-drift")
+    except AwsError as exc:
+        messages.error(request, f"AWS did not answer, nothing was changed: {exc}")
+        return redirect(reverse("org_tree") + "#h-drift")
+    if request.method == "POST":
+        what = "; ".join(c.summary for c in done.changes) or "nothing was left to change"
+        messages.success(request, f"Repaired {done.finding.get_kind_display()}: {what}.")
+        return redirect(reverse("org_tree") + "#h-drift")
+    return render(
+        request, "vending/org/repair.html", {"nav": "org", "finding": plan.finding, "plan": plan}
     )

@@ -45,6 +45,8 @@ urlpatterns = [
     path("accounts/<aws_account_id:account_id>/", accounts.account_detail, name="account_detail"),
     # The organization (leads, approvers, admins; drift for approvers and admins).
     path("org/", org.org_tree, name="org_tree"),
+    path("org/drift/scan/", org.drift_scan_now, name="drift_scan_now"),
+    path("org/drift/<int:finding_pk>/repair/", org.drift_repair, name="drift_repair"),
     # The audit trail: approvers and admins.
     path("audit/", audit.audit_list, name="audit_list"),
     # API tokens: each person their own.

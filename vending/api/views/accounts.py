@@ -10,12 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vending.api.account_live import AccountLiveSerializer
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
 from vending.api.pagination import ApiPagination, Columns
 from vending.api.schema import errors
 from vending.api.serializers import (
     AccountListFilterSerializer,
-    AccountSerializer,
     ActionDecisionSerializer,
     EffectivePolicyQuerySerializer,
     ServiceSummarySerializer,
@@ -61,13 +61,13 @@ class AccountListApi(APIView):
             "see their teams'; approvers and admins all."
         ),
         parameters=[AccountListFilterSerializer],
-        responses={200: AccountSerializer(many=True), **errors(400, 404)},
+        responses={200: AccountLiveSerializer(many=True), **errors(400, 404)},
         tags=TAG,
     )
     def get(self, request: Request) -> Response:
         filters = parse_query(AccountListFilterSerializer, request, paged=True)
         accounts = account_list_for(user=current_user(request), filters=filters)
-        # Rendered from the columns it shows, as AccountSerializer would (see the schema).
+        # Rendered from the columns it shows, as AccountLiveSerializer would (see the schema).
         rows = Columns(accounts, ACCOUNT_ROW_FIELDS)
         return paginated(self, request, rows, AccountRowSerializer)
 
@@ -77,11 +77,12 @@ class AccountDetailApi(APIView):
         operation_id="accounts_retrieve",
         summary="Read an account by its AWS account id",
         parameters=[ACCOUNT_ID],
-        responses={200: AccountSerializer, **errors(400, 404)},
+        responses={200: AccountLiveSerializer, **errors(400, 404)},
         tags=TAG,
     )
     def get(self, request: Request, account_id: str) -> Response:
-        return Response(AccountSerializer(_visible_account(current_user(request), account_id)).data)
+        account = _visible_account(current_user(request), account_id)
+        return Response(AccountLiveSerializer(account).data)
 
 
 class AccountEffectivePolicyApi(APIView):

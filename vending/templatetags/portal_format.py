@@ -1,0 +1,53 @@
+"""Template filters every page shares: one way to write a date, where AWS has an account.
+
+`{{ value|when }}` writes a moment the one way the portal writes dates (settings
+`DATETIME_FORMAT`, in the current time zone, e.g. "2026-05-22 14:03 UTC") inside a
+`<time>` element whose title says how long ago it was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
+
+from vending.choices import AccountLiveState
+from vending.models import VendedAccount
+from vending.selectors.accounts import account_live_state_of
+
+register = template.Library()
+
+
+@register.filter
+def when_text(value: datetime | None) -> str:
+    """The moment as text, in the one format (for a title attribute, a sentence)."""
+    if not isinstance(value, datetime):
+        return "—"
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return date_format(local, settings.DATETIME_FORMAT)
+
+
+@register.filter
+def when(value: datetime | None) -> SafeString | str:
+    """The moment in a `<time>` element, how long ago in its title."""
+    if not isinstance(value, datetime):
+        return "—"
+    ago = timesince(value) if value <= timezone.now() else ""
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        f"{ago} ago" if ago else when_text(value),
+        when_text(value),
+    )
+
+
+@register.filter
+def live_state(account: VendedAccount) -> AccountLiveState:
+    """Where the last drift scan saw the account (vending.selectors.accounts)."""
+    return account_live_state_of(account)
