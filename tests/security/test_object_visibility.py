@@ -13,8 +13,10 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
-from vending.models import VendedAccount
+from vending.choices import DriftKind
+from vending.models import DriftFinding, VendedAccount
 from vending.services.api_tokens import api_token_create
 from vending.services.requests import account_request_create
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNT_ID = "111122223333"
 # Routes only a role may use: someone without it is refused (403) before any lookup.
-ROLE_GATED = ("approvals/",)
+ROLE_GATED = ("approvals/", "org/drift/")
 # Django's own admin guards itself (staff sign-in); it is not a portal page.
 SKIPPED_PREFIXES = ("admin/",)
 
@@ -66,6 +68,14 @@ def someone_elses(users, team):
         "account_pk": account.pk,
         "account_id": ACCOUNT_ID,
         "token_pk": api_token_create(user=users["lead"], name="visibility").token.pk,
+        "finding_pk": DriftFinding.objects.create(
+            key="attach:HipaaOU:vending-class-hipaa",
+            kind=DriftKind.ATTACHMENT_MISSING,
+            target="HipaaOU",
+            detail="HipaaOU: attach vending-class-hipaa",
+            first_seen=timezone.now(),
+            last_seen=timezone.now(),
+        ).pk,
     }
 
 
