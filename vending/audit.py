@@ -208,7 +208,14 @@ def org_changed(*, actor: Actor, change: Change) -> AuditEvent:
         action=AuditAction.ORG_CHANGED,
         actor=actor,
         message=change.summary,
-        payload=OrgChangedPayload(change=change.action, target=change.target, key=change.key),
+        payload=OrgChangedPayload(
+            change=change.action,
+            target=change.target,
+            key=change.key,
+            ou_path=change.ou_path or change.destination,
+            policy=change.policy,
+            account_id=change.account_id,
+        ),
     )
 
 
@@ -308,3 +315,27 @@ def audit_event_summary(event: AuditEvent) -> str:
             return f"Added {username} to {group}" if added else f"Removed {username} from {group}"
     label = str(event.get_action_display())
     return f"{account}: {label}" if account else label
+
+
+def audit_event_target(event: AuditEvent) -> str:
+    """What the event is about, by name: the account, the OU path and SCP changed, the
+    drift finding's target, the person whose role changed ("" when the row's team and
+    request say it all)."""
+    if event.account is not None:
+        return f"account {event.account.name}" + (
+            f" ({event.account.account_id})" if event.account.account_id else ""
+        )
+    match audit_event_payload(event):
+        case OrgChangedPayload(account_id=str() as account_id) if account_id:
+            return f"account {account_id}"
+        case OrgChangedPayload(ou_path=path, policy=policy, target=target):
+            # Older rows keep only `target`: the OU path, or "policies" / "accounts".
+            where = path or {"policies": "", "accounts": ""}.get(target, target or "Root")
+            return " · ".join(part for part in (where, f"SCP {policy}" if policy else "") if part)
+        case DriftRepairedPayload(target=target):
+            return target or "Root"
+        case RoleChangedPayload(username=username, group=group) if username:
+            return f"{username} in {group}"
+        case SigninLockedOutPayload(username=username, ip_address=ip):
+            return f"sign-in {username or '-'} from {ip or 'unknown address'}"
+    return ""

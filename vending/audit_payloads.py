@@ -99,6 +99,10 @@ class OrgChangedPayload(_Payload):
     change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
     target: str = ""
     key: str = ""
+    # What was changed, by name (empty in rows written before these were kept).
+    ou_path: str = ""
+    policy: str = ""
+    account_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,19 @@ def test_portal_admins_reach_the_django_admin_without_the_staff_flag(users, web_
     response = web_client_for("admin").get("/admin/vending/team/")
     assert response.status_code == 200
     assert web_client_for("approver1").get("/admin/").status_code == 302  # to the login
+
+
+def test_admin_lists_name_objects_not_raw_ids(superuser, fleet):
+    """A request reads "Request #2 (checkout, General)", not "#2 1 general test"."""
+    request = fleet["general"]
+    named = f"Request #{request.pk} (checkout, General)"
+    for path in (
+        "/admin/vending/accountrequest/",
+        "/admin/vending/vendedaccount/",
+        "/admin/vending/auditevent/",
+    ):
+        html = superuser.get(path).content.decode()
+        assert named in html, path
+        assert f"#{request.pk} {request.team_id} general" not in html, path
+    approval = str(request.approvals.model(request=request, approver=request.requester))
+    assert approval == f"lead approved request #{request.pk}"

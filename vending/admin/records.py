@@ -33,7 +33,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AccountRequest)
 class AccountRequestAdmin(ReadOnlyAdmin):
-    list_display = ("id", "team", "compliance_class", "status", "requester", "created_at")
+    list_display = ("__str__", "environments", "status", "requester", "created_at")
     list_filter = ("status", "compliance_class", "team")
     search_fields = ("=id", "team__slug", "requester__username", "justification")
     list_select_related = ("team", "requester")
@@ -45,13 +45,13 @@ class VendedAccountAdmin(ReadOnlyAdmin):
     list_display = ("name", "environment", "account_id", "status", "target_ou_path", "request")
     list_filter = ("status", "environment", "request__compliance_class", "is_active")
     search_fields = ("name", "email", "account_id")
-    list_select_related = ("request",)
+    list_select_related = ("request__team",)
 
 
 @admin.register(Approval)
 class ApprovalAdmin(ReadOnlyAdmin):
     list_display = ("request", "approver", "created_at")
-    list_select_related = ("request", "approver")
+    list_select_related = ("request__team", "approver")
     search_fields = ("=request__id", "approver__username")
 
 
@@ -60,7 +60,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "action", "actor", "team", "request", "account", "to_status")
     list_filter = ("action", "team")
     search_fields = ("=request__id", "actor__username", "message", "account__account_id")
-    list_select_related = ("actor", "team", "request", "account")
+    list_select_related = ("actor", "team", "request__team", "account")
     date_hierarchy = "created_at"
 
 

@@ -17,8 +17,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
+from vending.audit import audit_event_target
 from vending.choices import AccountLiveState
-from vending.models import VendedAccount
+from vending.models import AuditEvent, VendedAccount
 from vending.selectors.accounts import account_live_state_of
 
 register = template.Library()
@@ -51,3 +52,9 @@ def when(value: datetime | None) -> SafeString | str:
 def live_state(account: VendedAccount) -> AccountLiveState:
     """Where the last drift scan saw the account (vending.selectors.accounts)."""
     return account_live_state_of(account)
+
+
+@register.filter
+def audit_target(event: AuditEvent) -> str:
+    """What an audit event is about, by name (vending.audit.audit_event_target)."""
+    return audit_event_target(event)

@@ -22,6 +22,8 @@ register_converter(AwsAccountIdConverter, "aws_account_id")
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the pages link: the file is a static one.
+    path("favicon.ico", home.favicon, name="favicon"),
     # Requests: leads submit, everyone involved follows.
     path("requests/", requests.request_list, name="request_list"),
     path("requests/new/", requests.request_new, name="request_new"),
