@@ -5,6 +5,10 @@ approvers approve; the lead's request page shows four ready accounts without a r
 Screenshots of each page are saved under test-artifacts/screenshots/ (or
 VENDING_SCREENSHOT_DIR).
 
+Then an account is moved by hand and an admin asks for a drift scan: the accounts list
+marks it, the drift table fits a 1366 px screen, and every page fits a 390 px one (no
+horizontal overflow: `document.scrollingElement.scrollWidth <= innerWidth`).
+
 The server sends its Content-Security-Policy as in production; every page visited
 reports each violation (the `securitypolicyviolation` event, and Chromium's console
 message), and any violation fails the test.
@@ -42,9 +46,13 @@ def require_chromium() -> None:
     pytest.skip(f"SKIPPED LOUDLY: {message}")
 
 
+EMULATOR_URL: dict[str, str] = {}
+
+
 @pytest.fixture
 def portal_url(tmp_path):
     with emulator_process(tmp_path, create_delay=3) as emulator:
+        EMULATOR_URL["url"] = emulator.url
         portal = Portal(
             tmp_path,
             database_url=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
@@ -96,8 +104,8 @@ def csp_violations():
     assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
-def new_page(browser, violations: list[str]):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+def new_page(browser, violations: list[str], width: int = 1366):
+    context = browser.new_context(viewport={"width": width, "height": 900})
     context.add_init_script(REPORT_VIOLATIONS)
     page = context.new_page()
 
@@ -111,8 +119,8 @@ def new_page(browser, violations: list[str]):
     return page
 
 
-def sign_in(browser, url: str, username: str, violations: list[str]):
-    page = new_page(browser, violations)
+def sign_in(browser, url: str, username: str, violations: list[str], width: int = 1366):
+    page = new_page(browser, violations, width)
     page.set_default_timeout(20_000)
     page.goto(f"{url}/login/")
     page.get_by_label("Username").fill(username)
@@ -192,12 +200,17 @@ def test_lead_requests_two_approvers_approve_accounts_arrive_live(
     shot(lead, "07-accounts")
     lead.get_by_role("link", name="checkout-prod").click()
     expect(lead.locator("body")).to_contain_text("HipaaOU/HipaaPciOU")
+    expect(lead.locator(".service-list")).to_be_visible(timeout=30_000)
     shot(lead, "08-account")
+    # Its 400-odd services scroll inside their list: the page stays short.
+    assert lead.evaluate("document.scrollingElement.scrollHeight") < 3000
+    account_id = lead.url.rstrip("/").rsplit("/", 1)[1]
 
     admin = sign_in(browser, url, "admin", csp_violations)
     admin.goto(f"{url}/org/")
     expect(admin.locator("body")).to_contain_text("HipaaPciOU")
     shot(admin, "09-organization")
+    finding = hand_moved_account_is_drift(lead, admin, url, account_id)
     admin.goto(f"{url}/audit/")
     shot(admin, "10-audit")
 
@@ -225,3 +238,104 @@ def test_lead_requests_two_approvers_approve_accounts_arrive_live(
     assert admin.evaluate("window.__inlineRan") is None
     assert len(csp_violations) > seen, "an inline script ran or went unreported"
     del csp_violations[seen:]
+
+    every_page_fits_a_phone(browser, url, csp_violations, request_id, account_id, finding)
+
+
+def hand_moved_account_is_drift(lead, admin, url: str, account_id: str) -> str:
+    """Someone moves the account at the AWS console; an admin scans now. Returns the
+    repair page's path for the finding."""
+    import boto3
+    from playwright.sync_api import expect
+
+    org = boto3.client(
+        "organizations",
+        endpoint_url=EMULATOR_URL["url"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    root = org.list_roots()["Roots"][0]["Id"]
+    ous = org.list_organizational_units_for_parent(ParentId=root)["OrganizationalUnits"]
+    general = next(ou["Id"] for ou in ous if ou["Name"] == "GeneralOU")
+    source = org.list_parents(ChildId=account_id)["Parents"][0]["Id"]
+    org.move_account(AccountId=account_id, SourceParentId=source, DestinationParentId=general)
+
+    admin.goto(f"{url}/org/")
+    admin.get_by_role("button", name="Scan now").click()
+    expect(admin.locator(".messages")).to_contain_text("drift scan is queued")
+    for _ in range(60):  # the worker runs the scan
+        admin.goto(f"{url}/org/")
+        if admin.locator(".drift-table").count():
+            break
+        admin.wait_for_timeout(500)
+    expect(admin.locator(".drift-table")).to_contain_text("Account in the wrong OU")
+    # The table fits a 1366 px screen: nothing is cut off or scrolled away.
+    fits = admin.evaluate(
+        "() => { const s = document.querySelector('.drift .table-scroll');"
+        " return s.scrollWidth <= s.clientWidth; }"
+    )
+    assert fits, "the drift table is wider than its box at 1366 px"
+    shot(admin, "09b-drift")
+    lead.goto(f"{url}/accounts/")
+    row = lead.locator("tr", has_text=account_id)
+    expect(row).to_contain_text("Drift")
+    expect(row).to_contain_text("GeneralOU")
+    repair = admin.locator(".drift-table a", has_text="Repair").first.get_attribute("href")
+    assert repair
+    return repair
+
+
+def every_page_fits_a_phone(browser, url, violations, request_id, account_id, repair) -> None:
+    """At 390 px, no page is wider than the screen (the header wraps, tables scroll
+    inside their box). The approval page's decision card keeps its padding."""
+    pages = {
+        "lead": [
+            "/", "/requests/", "/requests/new/", f"/requests/{request_id}/", "/accounts/",
+            f"/accounts/{account_id}/", "/org/", "/tokens/",
+        ],
+        "approver1": ["/approvals/", f"/approvals/{request_id}/", "/audit/", "/org/"],
+        "admin": ["/org/", repair, "/audit/?action=org.changed"],
+    }  # fmt: skip
+    too_wide = []
+    anonymous = new_page(browser, violations, width=390)
+    for path in ("/login/", "/"):
+        too_wide += _overflow(anonymous, url, path)
+    anonymous.context.close()
+    for who, paths in pages.items():
+        page = sign_in(browser, url, who, violations, width=390)
+        for path in paths:
+            too_wide += _overflow(page, url, path)
+            if path == f"/approvals/{request_id}/":
+                padding = page.evaluate(
+                    "parseFloat(getComputedStyle(document.querySelector('.card.decision'))"
+                    ".paddingTop)"
+                )
+                assert padding >= 12, f"the decision card lost its padding ({padding}px)"
+        shot(page, f"12-phone-{who}")
+        page.context.close()
+    assert not too_wide, "pages wider than a 390 px screen:\n" + "\n".join(too_wide)
+
+
+# The elements that stick out past the screen's right edge (outside any box that
+# scrolls sideways), to name in the failure.
+STICKING_OUT = """() => {
+  const scrolls = (el) => { for (let a = el.parentElement; a; a = a.parentElement) {
+    const o = getComputedStyle(a).overflowX; if (o === "auto" || o === "scroll" || o === "hidden") return true; }
+    return false; };
+  return [...document.body.querySelectorAll("*")]
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !scrolls(el))
+    .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`
+      + ` (${Math.round(el.getBoundingClientRect().right)} px)`)
+    .slice(0, 6);
+}"""
+
+
+def _overflow(page, url: str, path: str) -> list[str]:
+    page.goto(url + path)
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    inner = page.evaluate("window.innerWidth")
+    if width <= inner:
+        return []
+    return [f"{path}: {width} px > {inner} px: {', '.join(page.evaluate(STICKING_OUT))}"]
