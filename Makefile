@@ -9,7 +9,7 @@ PORT ?= 8000
 EMULATOR_PORT ?= 4566
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint typecheck migrations-check pytest clean constraints
+.PHONY: install run env test check lint typecheck migrations-check pytest clean constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,23 +21,35 @@ install: $(STAMP)
 
 # Without AWS_ENDPOINT_URL the portal runs its own local Organizations emulator and a
 # demo organization; with it, it talks to that endpoint and starts no emulator.
+# `make env` prints the same environment for a second terminal (README).
 ifeq ($(strip $(AWS_ENDPOINT_URL)),)
-run: export AWS_ENDPOINT_URL := http://127.0.0.1:$(EMULATOR_PORT)
-run: export VENDING_EMULATOR := true
-run: export AWS_ACCESS_KEY_ID := testing
-run: export AWS_SECRET_ACCESS_KEY := testing
+run env: export AWS_ENDPOINT_URL := http://127.0.0.1:$(EMULATOR_PORT)
+run env: export VENDING_EMULATOR := true
+run env: export AWS_ACCESS_KEY_ID := testing
+run env: export AWS_SECRET_ACCESS_KEY := testing
 run: PROCESSES := web worker beat emulator
 else
 run: PROCESSES := web worker beat
 endif
-run: export DJANGO_DEBUG ?= true
-run: export AWS_DEFAULT_REGION ?= us-east-1
-run: export EMULATOR_PORT := $(EMULATOR_PORT)
+run env: export DJANGO_DEBUG ?= true
+run env: export AWS_DEFAULT_REGION ?= us-east-1
+run env: export EMULATOR_PORT := $(EMULATOR_PORT)
+run env: export PORT := $(PORT)
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) $(PROCESSES)
+
+# What `make run` gives its processes, as shell exports: `eval "$$(make -s env)"` in a
+# second terminal makes `.venv/bin/python manage.py ...` use the same database, broker and
+# AWS endpoint (pass the same PORT / EMULATOR_PORT as to `make run`).
+ENV_NAMES := AWS_ENDPOINT_URL VENDING_EMULATOR AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
+	DJANGO_DEBUG AWS_DEFAULT_REGION EMULATOR_PORT PORT
+env:
+	@for name in $(ENV_NAMES); do \
+		eval "value=\$${$$name-}"; [ -n "$$value" ] && printf "export %s='%s'\n" "$$name" "$$value"; \
+	done; true
 
 lint: install
 	$(BIN)/ruff check .
