@@ -123,9 +123,9 @@ def test_every_readme_block_runs_in_order_against_a_running_portal(tmp_path):
         )
         assert len(done) == len(readme_blocks()) - 1
         # The commands did what they say: the shell's and the API's requests completed.
-        assert result.stdout.count('"status":"ready"') + result.stdout.count(
-            '"status": "ready"'
-        ) >= 1, result.stdout[-3000:]
+        assert (
+            result.stdout.count('"status":"ready"') + result.stdout.count('"status": "ready"') >= 1
+        ), result.stdout[-3000:]
         assert "Completed" in result.stderr + result.stdout
     finally:
         os.killpg(honcho.pid, signal.SIGTERM)

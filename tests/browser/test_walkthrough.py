@@ -320,9 +320,12 @@ def every_page_fits_a_phone(browser, url, violations, request_id, account_id, re
 # The elements that stick out past the screen's right edge (outside any box that
 # scrolls sideways), to name in the failure.
 STICKING_OUT = """() => {
-  const scrolls = (el) => { for (let a = el.parentElement; a; a = a.parentElement) {
-    const o = getComputedStyle(a).overflowX; if (o === "auto" || o === "scroll" || o === "hidden") return true; }
-    return false; };
+  const scrolls = (el) => {
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      if (["auto", "scroll", "hidden"].includes(getComputedStyle(a).overflowX)) return true;
+    }
+    return false;
+  };
   return [...document.body.querySelectorAll("*")]
     .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !scrolls(el))
     .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`
