@@ -69,7 +69,8 @@ def _observe(gateway: OrganizationsGateway | None) -> tuple[list[Observation], L
         Observation(
             key=change.key,
             kind=KIND_OF_CHANGE[change.action],
-            target=change.ou_path or change.target,
+            target=change.ou_path
+            or (f"account {change.account_id}" if change.account_id else change.target),
             detail=f"{change.ou_path or 'Root'}: {change.summary}"
             if change.action in (Action.ATTACH, Action.DETACH)
             else change.summary,
