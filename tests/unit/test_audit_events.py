@@ -22,6 +22,7 @@ from vending.audit import (
     TeamCreatedPayload,
     audit_event_payload,
     audit_event_summary,
+    audit_event_target,
 )
 from vending.blueprint.plan import Action, Change
 from vending.choices import AccountStatus, AuditAction, RequestStatus, RoleChangeSource
@@ -161,10 +162,21 @@ def test_org_changed_keeps_the_plans_change(users):
     )
     event = audit.org_changed(actor=users["admin"], change=change)
     assert (event.actor, event.team, event.message) == (users["admin"], None, "create OU Sandbox")
-    assert event.data == {"action": "create_ou", "target": "Root", "key": "create_ou:Sandbox"}
+    assert event.data == {
+        "action": "create_ou",
+        "target": "Root",
+        "key": "create_ou:Sandbox",
+        "ou_path": "Sandbox",
+        "policy": "",
+        "account_id": "",
+    }
     assert audit_event_payload(event) == OrgChangedPayload(
-        change="create_ou", target="Root", key="create_ou:Sandbox"
+        change="create_ou", target="Root", key="create_ou:Sandbox", ou_path="Sandbox"
     )
+    assert audit_event_target(event) == "Sandbox"
+    # Rows written before the OU path and SCP were kept still name the OU.
+    old = AuditEvent(action=AuditAction.ORG_CHANGED, data={"target": "PciOU", "key": "x"})
+    assert audit_event_target(old) == "PciOU"
     assert audit_event_summary(event) == "Organization changed"
 
 
