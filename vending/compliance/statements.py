@@ -99,7 +99,8 @@ class CompiledLevel:
 
 
 @lru_cache(maxsize=4096)
-def _pattern_to_regex(pattern: str) -> str:
+def glob_to_regex(pattern: str) -> str:
+    """An IAM pattern (`*` any run, `?` one character) as a regular expression."""
     # Not fnmatch.translate: IAM has no [...] classes, so "[" must stay a literal.
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
 
@@ -108,7 +109,7 @@ def _pattern_to_regex(pattern: str) -> str:
 def _compile_patterns(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     if "*" in patterns:
         return None
-    alternatives = "|".join(f"(?:{_pattern_to_regex(p)})" for p in patterns)
+    alternatives = "|".join(f"(?:{glob_to_regex(p)})" for p in patterns)
     return re.compile(alternatives, re.IGNORECASE | re.DOTALL)
 
 
