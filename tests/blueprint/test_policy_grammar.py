@@ -23,7 +23,10 @@ PROGRAMS = ("hipaa", "pci", "hipaa_pci")
 def document(**statement: Any) -> dict[str, Any]:
     base = {"Sid": "Guard", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}
     base.update(statement)
-    return {"Version": "2012-10-17", "Statement": [{k: v for k, v in base.items() if v is not None}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{k: v for k, v in base.items() if v is not None}],
+    }
 
 
 # 8: what the generator writes, the validator accepts -------------------------------------
@@ -103,7 +106,9 @@ def test_9_an_unknown_condition_operator_is_refused(operator: str) -> None:
      "ForAllValues:StringLike", "ForAnyValue:StringEqualsIfExists"],
 )  # fmt: skip
 def test_9_every_iam_condition_operator_is_accepted(operator: str) -> None:
-    assert check_policy_document(document(Condition={operator: {"aws:PrincipalTag/team": "x"}})) == []
+    assert (
+        check_policy_document(document(Condition={operator: {"aws:PrincipalTag/team": "x"}})) == []
+    )
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,11 @@ def test_explicit_deny_is_reported_before_a_missing_allow_higher_up() -> None:
         root=(pol("ec2-only", stmt("Allow", "ec2:*")),),
     )
     decision = evaluate(levels, "s3:GetObject")
-    assert (decision.legacy_decision, decision.level, decision.statement) == ("explicit_deny", "OU", "#0")
+    assert (decision.legacy_decision, decision.level, decision.statement) == (
+        "explicit_deny",
+        "OU",
+        "#0",
+    )
 
 
 def test_deny_list_beside_full_access_leaves_only_the_listed_services() -> None:

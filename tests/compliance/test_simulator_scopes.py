@@ -117,9 +117,15 @@ def not_resource_deny(not_resource: str | list[str]) -> Policy:
 
 
 def test_4_not_resource_arns_always_deny_an_action_without_a_resource_type() -> None:
-    scoped = levels((FULL_AWS_ACCESS, not_resource_deny(["arn:aws:s3:::data", "arn:aws:s3:::data/*"])))
+    scoped = levels(
+        (FULL_AWS_ACCESS, not_resource_deny(["arn:aws:s3:::data", "arn:aws:s3:::data/*"]))
+    )
     decision = evaluate(scoped, "s3:ListAllMyBuckets")
-    assert (decision.decision, decision.kind, decision.statement) == ("denied", "explicit", "OnlyData")
+    assert (decision.decision, decision.kind, decision.statement) == (
+        "denied",
+        "explicit",
+        "OnlyData",
+    )
     assert evaluate(scoped, "s3:GetObject").decision == "depends"
 
 
@@ -141,7 +147,11 @@ def test_5_a_resource_list_containing_star_denies_always() -> None:
     scoped = levels((FULL_AWS_ACCESS, deny))
     for action in ("iam:DeleteRole", "iam:ListRoles"):
         decision = evaluate(scoped, action)
-        assert (decision.decision, decision.kind, decision.policy) == ("denied", "explicit", "no-iam")
+        assert (decision.decision, decision.kind, decision.policy) == (
+            "denied",
+            "explicit",
+            "no-iam",
+        )
         assert decision.conditional is False
     s = summarize_services(scoped, prefixes=["iam"])["iam"]
     assert (s.status, s.allowed, s.depends) == ("denied", 0, 0)
@@ -172,7 +182,12 @@ def test_6_an_arn_scoped_allow_does_not_allow_an_action_without_a_resource_type(
 def test_7_the_summary_and_single_decisions_are_one_reading() -> None:
     region_lock = pol(
         "region-lock",
-        {"Effect": "Deny", "Action": "sso:Describe*", "Resource": "*", "Condition": REGION_CONDITION},
+        {
+            "Effect": "Deny",
+            "Action": "sso:Describe*",
+            "Resource": "*",
+            "Condition": REGION_CONDITION,
+        },
     )
     scoped = levels((FULL_AWS_ACCESS, sso_guard(), region_lock))
     sso = summarize_services(scoped, prefixes=["sso"])["sso"]

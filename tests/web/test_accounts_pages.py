@@ -229,7 +229,11 @@ def test_account_page_explains_an_action(web_client_for, hipaa_account):
     decision = depends.context["decision"]
     assert decision.decision == "depends"
     [ref] = decision.statements
-    assert (ref.effect, ref.depends_on, ref.statement) == ("Deny", ("condition",), decision.statement)
+    assert (ref.effect, ref.depends_on, ref.statement) == (
+        "Deny",
+        ("condition",),
+        decision.statement,
+    )
     html = depends.content.decode()
     assert "Depends on the request" in html and ref.policy in html
     # The services table reads the same answer: organizations is partial, and says why.

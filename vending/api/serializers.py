@@ -280,9 +280,13 @@ class EffectivePolicyQuerySerializer(StrictInputSerializer):
 
 
 class StatementRefSerializer(serializers.Serializer):
-    level = serializers.CharField(help_text="Where the policy is attached (root, an OU, the account).")
+    level = serializers.CharField(
+        help_text="Where the policy is attached (root, an OU, the account)."
+    )
     policy = serializers.CharField()
-    statement = serializers.CharField(help_text="The statement's Sid, or #<index> when it has none.")
+    statement = serializers.CharField(
+        help_text="The statement's Sid, or #<index> when it has none."
+    )
     effect = serializers.ChoiceField(choices=("Allow", "Deny"))
     depends_on = serializers.ListField(
         child=serializers.ChoiceField(choices=("resource", "condition")),

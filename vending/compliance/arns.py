@@ -21,9 +21,10 @@ An answer per scope and action:
 * "sometimes": it depends on the resource.
 
 A pattern can match a format when some ARN fits both (a format's `${...}` stands for
-one name or id: non-empty, without ":"). That is exact for one pattern against one format; patterns are not
-combined, so a list that happens to cover every resource (`arn:*`) reads "sometimes",
-never "always": the answer errs towards "depends", never towards a wrong certainty.
+one name or id: non-empty, without ":"). That is exact for one pattern against one
+format. Patterns are not combined, and only `"*"` counts as covering every resource:
+a list that happens to cover them all (`arn:*`) reads "sometimes", never "always", so
+the answer errs towards "depends", never towards a wrong certainty.
 """
 
 from __future__ import annotations

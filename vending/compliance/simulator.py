@@ -242,14 +242,18 @@ def _when(ref: StatementRef, st: Statement) -> str:
     parts = []
     if "resource" in ref.depends_on:
         parts.append(
-            "on resources outside its NotResource" if st.not_resource else "on the resources it names"
+            "on resources outside its NotResource"
+            if st.not_resource
+            else "on the resources it names"
         )
     if "condition" in ref.depends_on:
         parts.append("when its Condition holds")
     return " and ".join(parts)
 
 
-def _reason(outcome: _Outcome, action: str, refs: Sequence[StatementRef], levels: Sequence[str]) -> str:
+def _reason(
+    outcome: _Outcome, action: str, refs: Sequence[StatementRef], levels: Sequence[str]
+) -> str:
     if outcome.kind == "allowed":
         return f"Allowed: every level ({' -> '.join(levels)}) allows {action}"
     if outcome.deny_kind == "implicit":
