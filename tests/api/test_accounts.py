@@ -173,15 +173,37 @@ def test_an_allowed_action(client_for, hipaa_account):
     assert body["action"] == "s3:GetObject"
     assert body["decision"] == "allowed"
     assert {"level", "policy", "statement", "reason", "conditional"} <= set(body)
+    assert (body["outcome"], body["kind"], body["statements"]) == ("allowed", None, [])
 
 
 def test_a_denied_action_names_level_policy_and_statement(client_for, hipaa_account):
     url = f"{URL}{hipaa_account}/effective-policy/"
     body = client_for("approver1").get(url, {"action": "gamelift:CreateFleet"}).json()
     assert body["decision"] == "explicit_deny"
+    assert (body["outcome"], body["kind"]) == ("denied", "explicit")
     assert body["level"] == "HipaaOU"
     assert body["policy"] == "vending-class-hipaa"
     assert body["statement"]
+    assert body["statements"] == [
+        {
+            "level": "HipaaOU",
+            "policy": "vending-class-hipaa",
+            "statement": body["statement"],
+            "effect": "Deny",
+            "depends_on": [],
+        }
+    ]
+
+
+def test_an_action_that_depends_on_the_request(client_for, hipaa_account):
+    url = f"{URL}{hipaa_account}/effective-policy/"
+    body = client_for("lead").get(url, {"action": "organizations:LeaveOrganization"}).json()
+    assert (body["outcome"], body["kind"]) == ("depends", None)
+    # Clients of the old fields read it as they always did: allowed in some requests.
+    assert (body["decision"], body["conditional"]) == ("allowed", True)
+    [statement] = body["statements"]
+    assert (statement["effect"], statement["depends_on"]) == ("Deny", ["condition"])
+    assert statement["policy"] == body["policy"] and statement["level"] == body["level"]
 
 
 def test_without_an_action_every_service_is_summarised(client_for, hipaa_account):
@@ -193,6 +215,12 @@ def test_without_an_action_every_service_is_summarised(client_for, hipaa_account
     assert body["services"]["s3"] in {"allowed", "partial"}
     assert body["services"]["gamelift"] == "denied"
     assert set(body["services"].values()) <= {"allowed", "partial", "denied"}
+    counts = body["action_counts"]
+    assert set(counts) == set(body["services"])
+    gamelift, org = counts["gamelift"], counts["organizations"]
+    assert gamelift["denied"] == gamelift["total"] > 0
+    assert org["depends"] >= 1 and body["services"]["organizations"] == "partial"
+    assert all(c["allowed"] + c["depends"] + c["denied"] == c["total"] for c in counts.values())
 
 
 @pytest.mark.parametrize(

@@ -218,12 +218,28 @@ def test_account_page_explains_an_action(web_client_for, hipaa_account):
     client = web_client_for("approver1")
     denied = client.get(url, {"action": "gamelift:CreateFleet"})
     decision = denied.context["decision"]
-    assert decision.decision == "explicit_deny"
+    assert (decision.decision, decision.kind) == ("denied", "explicit")
     assert decision.level == "HipaaOU" and decision.policy == "vending-class-hipaa"
     html = denied.content.decode()
     assert "Denied by a policy" in html and decision.statement in html
     allowed = client.get(url, {"action": "s3:GetObject"})
     assert allowed.context["decision"].decision == "allowed"
+    # The root's guardrail denies leaving the organization unless the platform role asks.
+    depends = client.get(url, {"action": "organizations:LeaveOrganization"})
+    decision = depends.context["decision"]
+    assert decision.decision == "depends"
+    [ref] = decision.statements
+    assert (ref.effect, ref.depends_on, ref.statement) == (
+        "Deny",
+        ("condition",),
+        decision.statement,
+    )
+    html = depends.content.decode()
+    assert "Depends on the request" in html and ref.policy in html
+    # The services table reads the same answer: organizations is partial, and says why.
+    row = next(r for r in depends.context["services"].rows if r.prefix == "organizations")
+    assert row.status == "partial" and row.depends >= 1
+    assert row.example_depends is not None and "depend" in html
     bad = client.get(url, {"action": "not an action"})
     assert bad.status_code == 200
     assert "decision" not in bad.context

@@ -89,10 +89,11 @@ class AccountEffectivePolicyApi(APIView):
         operation_id="accounts_effective_policy",
         summary="What the SCPs above the account allow, and why",
         description=(
-            "With `action`: the decision for that action, naming the level, policy and "
-            "statement that decided. Without: every IAM service prefix as allowed, "
-            "partial or denied. Read live from AWS Organizations (503 when it does not "
-            "answer)."
+            "With `action`: the outcome for that action (allowed, denied explicitly or "
+            "implicitly, or depends on the resource or a condition), naming the level, "
+            "policy and statements that decide. Without: every IAM service prefix as "
+            "allowed, partial or denied, with its actions counted as allowed, depends and "
+            "denied. Read live from AWS Organizations (503 when it does not answer)."
         ),
         parameters=[ACCOUNT_ID, EffectivePolicyQuerySerializer],
         responses={

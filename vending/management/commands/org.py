@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from vending.blueprint.current import class_ou_path, current_blueprint
 from vending.blueprint.loader import BlueprintError, load_blueprint
 from vending.blueprint.plan import render_plan
 from vending.choices import ComplianceClass
+from vending.compliance.simulator import Decision
 from vending.selectors.policies import (
     EffectivePolicy,
     NotInOrganization,
@@ -50,8 +52,15 @@ class Command(BaseCommand):
             help="a new account of this class, placed in its OU",
         )  # fmt: skip
         what = simulate.add_mutually_exclusive_group(required=True)
-        what.add_argument("--action", help="e.g. s3:GetObject")
+        what.add_argument(
+            "--action", action="append", help="e.g. s3:GetObject; repeat it for several"
+        )
         what.add_argument("--service", help="an IAM service prefix, e.g. gamelift")
+        simulate.add_argument(
+            "--json", action="store_true",
+            help="one JSON object per line: per action {action, decision, kind, reason, "
+            "statements}; for --service {service, status, allowed, depends, denied, total}",
+        )  # fmt: skip
         for p in (plan, apply, drift, sub.choices["validate"], simulate):
             p.add_argument("--blueprint", type=Path, help="blueprint file (default: configured)")
 
@@ -133,19 +142,34 @@ class Command(BaseCommand):
 
     def do_simulate(self, blueprint: Any, options: dict[str, Any]) -> None:
         policy, subject = self._policy(options)
-        if policy.management:
+        as_json = options["json"]
+        if policy.management and not as_json:
             self.stdout.write(f"{subject} is the management account: SCPs never restrict it.")
         try:
             if options["action"]:
-                decision = policy.explain(options["action"])
-                self.stdout.write(f"{decision.action} for {subject}: {decision.decision}")
-                self.stdout.write(f"  {decision.reason}")
+                for decision in policy.explain_many(options["action"]):
+                    self._write_decision(decision, subject, as_json=as_json)
                 return
             s = policy.summary(options["service"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if as_json:
+            counts = {"allowed": s.allowed, "depends": s.depends, "denied": s.denied}
+            line = {"service": s.prefix, "status": str(s.status), **counts, "total": s.total}
+            self.stdout.write(json.dumps(line))
+            return
         self.stdout.write(
-            f"{s.prefix} for {subject}: {s.status} ({s.allowed} of {s.total} actions allowed)"
+            f"{s.prefix} for {subject}: {s.status} ({s.allowed} of {s.total} actions allowed, "
+            f"{s.depends} depend on the request, {s.denied} denied)"
         )
-        if s.example_denial is not None:
-            self.stdout.write(f"  e.g. {s.example_denial.action}: {s.example_denial.reason}")
+        for example in (s.example_denial, s.example_depends):
+            if example is not None:
+                self.stdout.write(f"  e.g. {example.action}: {example.reason}")
+
+    def _write_decision(self, decision: Decision, subject: str, *, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(decision.as_dict()))
+            return
+        outcome = f"denied ({decision.kind})" if decision.kind else decision.decision
+        self.stdout.write(f"{decision.action} for {subject}: {outcome}")
+        self.stdout.write(f"  {decision.reason}")
