@@ -156,14 +156,20 @@ def test_a_second_process_shows_the_account_the_first_created(tmp_path: Path, ho
         org.create_organization(FeatureSet="ALL")
         created = org.create_account(AccountName="kept", Email="kept@example.com")
         account_id = wait_for_creation(org, created["CreateAccountStatus"]["Id"])["AccountId"]
+        # The last call before the stop: answered by moto, nothing else changes after it.
+        root_id = org.list_roots()["Roots"][0]["Id"]
+        org.create_organizational_unit(ParentId=root_id, Name="Kept")
     finally:
         stop(process, how)  # SIGKILL: no chance to save at exit; every change is saved already
 
     process = start(port, state_file)
     try:
         _wait_for_config(f"{endpoint.endpoint_url}/_emulator/config", process)
-        account = client(endpoint, config=NO_RETRIES).describe_account(AccountId=account_id)
+        org = client(endpoint, config=NO_RETRIES)
+        account = org.describe_account(AccountId=account_id)
         assert account["Account"]["Email"] == "kept@example.com"
+        ous = org.list_organizational_units_for_parent(ParentId=root_id)["OrganizationalUnits"]
+        assert [ou["Name"] for ou in ous] == ["Kept"]
     finally:
         output = stop(process, signal.SIGTERM)
     assert f"state kept in {state_file}" in output
