@@ -13,6 +13,7 @@ from vending.blueprint.current import class_ou_path, current_blueprint
 from vending.blueprint.loader import BlueprintError, load_blueprint
 from vending.blueprint.plan import render_plan
 from vending.choices import ComplianceClass
+from vending.selectors.org_impact import render_impact
 from vending.selectors.policies import (
     EffectivePolicy,
     NotInOrganization,
@@ -73,19 +74,22 @@ class Command(BaseCommand):
         )
 
     def do_plan(self, blueprint: Any, options: dict[str, Any]) -> None:
-        current = org_blueprint_plan(blueprint=blueprint)
+        current = org_blueprint_plan(blueprint=blueprint, with_impact=True)
         org = current.live.organization
         self.stdout.write(
             render_plan(current.plan, organization=f"Organization {org.id}" if org else "")
         )
+        if not current.plan.empty:
+            self.stdout.write(render_impact(current.impact))
         if options["exit_code"] and not current.plan.empty:
             sys.exit(EXIT_CHANGES)
 
     def do_apply(self, blueprint: Any, options: dict[str, Any]) -> None:
-        current = org_blueprint_plan(blueprint=blueprint)
+        current = org_blueprint_plan(blueprint=blueprint, with_impact=True)
         self.stdout.write(render_plan(current.plan))
         if current.plan.empty:
             return
+        self.stdout.write(render_impact(current.impact))
         if not options["yes"]:
             if not sys.stdin.isatty():
                 raise CommandError("Not applied: pass --yes to apply without a prompt.")
