@@ -9,7 +9,7 @@ from django.urls import path, re_path
 from vending.api.views.accounts import AccountDetailApi, AccountEffectivePolicyApi, AccountListApi
 from vending.api.views.audit import AuditEventListApi
 from vending.api.views.common import NotFoundApi
-from vending.api.views.org import OrgTreeApi
+from vending.api.views.org import OrgPlanApi, OrgTreeApi
 from vending.api.views.requests import (
     RequestApproveApi,
     RequestCancelApi,
@@ -38,6 +38,7 @@ urlpatterns = [
         name="account-effective-policy",
     ),
     path("org/", OrgTreeApi.as_view(), name="org"),
+    path("org/plan/", OrgPlanApi.as_view(), name="org-plan"),
     path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
     re_path(r"^.*$", NotFoundApi.as_view(), name="not-found"),
 ]
