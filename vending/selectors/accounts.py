@@ -16,8 +16,9 @@ from vending.roles import User
 from vending.selectors.filters import filter_by
 
 ACCOUNT_FILTERS = {
-    "team": "request__team__slug",
-    "compliance_class": "request__compliance_class",
+    "team": "team_slug",
+    "compliance_class": "account_class",
+    "origin": "origin",
     "environment": "environment",
     "status": "status",
 }
@@ -31,11 +32,14 @@ def account_list_for(
     its size.
 
     Accounts of rejected or cancelled requests never existed in AWS and are left out.
+    Each row carries `team_slug` and `account_class`: its request's, or for an account
+    without a request (imported) the assigned team and the class of its OU.
     """
     qs = (
         VendedAccount.objects.visible_to(user)
         .filter(is_active=True)
-        .select_related("request__team")
+        .select_related("request__team", "team")
+        .with_owner()
     )
     qs = filter_by(qs, filters, ACCOUNT_FILTERS)
     search = search.strip()

@@ -107,7 +107,16 @@ def _documents(
     return documents
 
 
-def _account_policies(gateway: OrganizationsGateway, live: LiveOrg) -> dict[str, tuple[str, ...]]:
+def policy_documents_read(
+    *, gateway: OrganizationsGateway, live: LiveOrg, ids: Iterable[str]
+) -> dict[str, str]:
+    """The documents of the SCPs `ids` (those in the snapshot are not read again)."""
+    return _documents(gateway, live, ids, live.contents)
+
+
+def account_policies_read(
+    *, gateway: OrganizationsGateway, live: LiveOrg
+) -> dict[str, tuple[str, ...]]:
     """SCPs attached directly to each account: one ListTargetsForPolicy per SCP, not one
     call per account."""
     found: dict[str, list[str]] = defaultdict(list)
@@ -130,7 +139,7 @@ def org_plan_impact(
     inputs = ImpactInputs(_documents(gateway, live, attached, live.contents), {})
     if not affected_paths(blueprint, live, inputs) and not _destinations(plan):
         return Impact()
-    accounts = _account_policies(gateway, live)
+    accounts = account_policies_read(gateway=gateway, live=live)
     ids = {live.policies[n].id for names in accounts.values() for n in names}
     inputs = ImpactInputs(_documents(gateway, live, ids, inputs.documents), accounts)
     return plan_impact(blueprint, live, plan, inputs)

@@ -32,8 +32,10 @@ TABLE_COLUMNS = (
     "target_ou_path",
     "status",
     "failure_reason",
+    "origin",
     "request__compliance_class",
     "request__team__slug",
+    "team__slug",
 )
 
 
