@@ -7,6 +7,7 @@ a policy. The answers are the simulator's, before and after, per service.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -23,9 +24,7 @@ pytestmark = pytest.mark.django_db
 
 TEAM_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Action": ["s3:*", "bedrock:*", "sts:*"], "Resource": "*"}
-    ],
+    "Statement": [{"Effect": "Allow", "Action": ["s3:*", "bedrock:*", "sts:*"], "Resource": "*"}],
 }
 
 
@@ -86,10 +85,8 @@ def org_with_team_policy(moto_gateway, tmp_path):
 
 def plan_output(path: Path) -> str:
     out = io.StringIO()
-    try:
+    with contextlib.suppress(SystemExit):
         call_command("org", "plan", "--blueprint", str(path), stdout=out)
-    except SystemExit:
-        pass
     return out.getvalue()
 
 
@@ -132,10 +129,11 @@ def test_adding_a_service_is_a_gain_and_an_account_level_deny_is_respected(
         Description="",
         Type="SERVICE_CONTROL_POLICY",
         Content=json.dumps(
-            {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}
-            ]}
-        ),  # fmt: skip
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}],
+            }
+        ),
     )["Policy"]["PolicySummary"]["Id"]
     special = accounts["HipaaOU"][0]
     c.attach_policy(PolicyId=deny, TargetId=special)

@@ -93,7 +93,7 @@ SEED_CLASSES = ("--class", "hipaa_pci=HipaaOU/PciSubOU")
 
 
 def test_a_seed_built_organization_round_trips(seed_org, tmp_path):
-    c, accounts = seed_org
+    _c, accounts = seed_org
     path = tmp_path / "imported.yaml"
     code, out, err = run("import", "--output", str(path), *SEED_CLASSES)
     assert code == 0, out + err
@@ -142,9 +142,9 @@ def test_importing_twice_adds_nobody_twice_and_follows_moves(seed_org, tmp_path)
     moved = accounts["GeneralOU"][0]
     ous = {
         ou["Name"]: ou["Id"]
-        for ou in c.list_organizational_units_for_parent(
-            ParentId=c.list_roots()["Roots"][0]["Id"]
-        )["OrganizationalUnits"]
+        for ou in c.list_organizational_units_for_parent(ParentId=c.list_roots()["Roots"][0]["Id"])[
+            "OrganizationalUnits"
+        ]
     }
     c.move_account(
         AccountId=moved, SourceParentId=ous["GeneralOU"], DestinationParentId=ous["PciOU"]
@@ -187,7 +187,7 @@ def test_what_the_blueprint_cannot_say_is_named(seed_org, tmp_path):
     assert "NOT IN THE BLUEPRINT legacy-allow: the blueprint's validation refuses it" in errors
     assert "(attached to GeneralOU)" in errors
     assert (
-        f"NOT IN THE BLUEPRINT one-account-no-ec2: attached directly to accounts" in errors
+        "NOT IN THE BLUEPRINT one-account-no-ec2: attached directly to accounts" in errors
         and accounts["PciOU"][0] in errors
     )
     assert "GeneralOU\n  - detach legacy-allow" in out.getvalue()

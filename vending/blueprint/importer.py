@@ -143,8 +143,8 @@ def blueprint_from_live(
         else:
             policies.append(entry)
     by_account: dict[str, list[str]] = {}
-    for account_id, names in account_policies.items():
-        for name in names:
+    for account_id, own in account_policies.items():
+        for name in own:
             if name != FULL_AWS_ACCESS:
                 by_account.setdefault(name, []).append(account_id)
     unexpressed.extend(

@@ -68,7 +68,8 @@ def account_tags_read(
 ) -> AccountTags:
     """The account's tags, live from AWS; the portal's own tags when AWS cannot tell
     (or `live` is false: the caller already knows AWS is not answering)."""
-    expected = dict(sorted(account_tags(account).items()))
+    # The portal tags the accounts it creates; an imported account has only its own.
+    expected = dict(sorted(account_tags(account).items())) if account.request else {}
     if not account.account_id:
         return AccountTags(expected, "portal", "Set on the account once it is placed in its OU.")
     if not live:

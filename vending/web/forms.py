@@ -169,6 +169,12 @@ def _team_choices(field: forms.Field, teams: QuerySet[Team], empty: str) -> None
 _ANY = [("", "Any")]
 
 
+class AccountTeamForm(forms.Form):
+    """An admin gives an imported account to a team."""
+
+    team = forms.SlugField(max_length=32, error_messages={"required": "Choose a team."})
+
+
 class AccountFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
