@@ -13,6 +13,7 @@ from vending.roles import is_admin
 from vending.selectors.org import (
     ORG_TREE_REFUSED,
     OrgTree,
+    catalog_age,
     class_labels_by_ou_path,
     drift_report_for,
     org_tree_for,
@@ -43,6 +44,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
             "notice": notice,
             "classes_by_path": class_labels_by_ou_path(),
             "drift": drift_report_for(user=request.user),
+            "catalog": catalog_age(),
         },
     )
 
