@@ -7,10 +7,10 @@ from typing import Any, Self
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from vending.account_ownership import OwnedAccount, owner_visible
 from vending.choices import (
     AccountOrigin,
     AccountStatus,
@@ -127,40 +127,17 @@ class Approval(models.Model):
 
 class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
     def visible_to(self, user: User) -> Self:
-        """A created account is its request's team's; an imported (or invited) one is the
-        team an admin assigned it to, and nobody's but approvers' until then."""
-        if not user.is_authenticated or is_approver(user):
-            result: Self = _team_visible(self, user, "request__team")
-            return result
-        led = Team.objects.led_by(user).values("pk")
-        return self.filter(models.Q(request__team__in=led) | models.Q(team__in=led))
-
-    def with_owner(self) -> Self:
-        """Each row with `team_slug` and `account_class`: its request's team and class,
-        or for an account without a request (imported) the team an admin assigned and
-        the class of its OU (None when there is none)."""
-        return self.annotate(
-            team_slug=Coalesce(F("request__team__slug"), F("team__slug")),
-            account_class=Coalesce(
-                F("request__compliance_class"), NullIf(F("compliance_class"), Value(""))
-            ),
-        )
+        return owner_visible(self, user)
 
 
-class VendedAccount(models.Model):
+class VendedAccount(OwnedAccount, models.Model):
     """One AWS account of a request (one per requested environment), or an account that
     was in the organization before the portal (`origin` imported: no request)."""
 
-    request = models.ForeignKey(
-        AccountRequest, on_delete=models.CASCADE, related_name="accounts", null=True, blank=True
-    )
-    origin = models.CharField(
-        max_length=16, choices=AccountOrigin.choices, default=AccountOrigin.CREATED
-    )
+    request = models.ForeignKey(AccountRequest, models.CASCADE, "accounts", null=True, blank=True)
+    origin = models.CharField(max_length=16, choices=AccountOrigin.choices, default="created")
     # Accounts without a request: the team an admin assigned, and the class of their OU.
-    team = models.ForeignKey(
-        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="imported_accounts"
-    )
+    team = models.ForeignKey(Team, models.PROTECT, "imported_accounts", null=True, blank=True)
     compliance_class = models.CharField(max_length=16, choices=ComplianceClass.choices, blank=True)
     environment = models.CharField(max_length=8, blank=True)
     name = models.CharField(max_length=50)
@@ -207,26 +184,6 @@ class VendedAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_id or self.status})"
-
-    @property
-    def owner_team(self) -> Team | None:
-        """The request's team, or for an account without a request the assigned team."""
-        return self.request.team if self.request_id and self.request else self.team
-
-    @property
-    def class_value(self) -> str | None:
-        """The compliance class: the request's, else the one of the account's OU (None
-        when that OU maps to no class)."""
-        annotated = getattr(self, "account_class", None)
-        if annotated is not None:
-            return str(annotated)
-        value = self.request.compliance_class if self.request else self.compliance_class
-        return value or None
-
-    @property
-    def class_label(self) -> str:
-        value = self.class_value
-        return str(ComplianceClass(value).label) if value else ""
 
 
 class CreationSlot(models.Model):

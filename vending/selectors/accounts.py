@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from vending.account_ownership import accounts_with_owner
 from vending.aws import AwsError, OrganizationsGateway
 from vending.models import VendedAccount
 from vending.naming import account_tags
@@ -39,8 +40,8 @@ def account_list_for(
         VendedAccount.objects.visible_to(user)
         .filter(is_active=True)
         .select_related("request__team", "team")
-        .with_owner()
     )
+    qs = accounts_with_owner(qs)
     qs = filter_by(qs, filters, ACCOUNT_FILTERS)
     search = search.strip()
     if search:

@@ -115,55 +115,58 @@ def org_import(
     live, result = org_import_read(gateway=gateway, classes=classes)
     if result.imported.missing_classes:
         return result  # nothing recorded until the blueprint is whole
+    with transaction.atomic():
+        _record_accounts(live, result, actor)
+    return result
+
+
+def _record_accounts(live: LiveOrg, result: OrgImport, actor: Actor) -> None:
+    """New member accounts in the inventory; those imported before follow their moves."""
     class_of = {path: cls for cls, path in result.imported.classes.items()}
     management = live.organization.management_account_id if live.organization else ""
-    with transaction.atomic():
-        known = {
-            row[0]: row
-            for row in VendedAccount.objects.filter(account_id__in=list(live.accounts))
-            .select_for_update()
-            .values_list("account_id", "origin", "target_ou_path")
-        }
-        taken = set(
-            VendedAccount.objects.filter(is_active=True)
-            .annotate(lower=Lower("email"))
-            .values_list("lower", flat=True)
-        )
-        for account_id, account in sorted(live.accounts.items()):
-            path = live.path_of(live.account_parents[account_id]) or ""
-            if account_id == management:
-                result.skipped.append(f"{account_id}: the management account (never restricted)")
-            elif account_id in known:
-                _, origin, old_path = known[account_id]
-                if origin == AccountOrigin.IMPORTED and old_path != path:
-                    VendedAccount.objects.filter(account_id=account_id).update(
-                        target_ou_path=path,
-                        ou_id=live.account_parents[account_id],
-                        compliance_class=class_of.get(path, ""),
-                    )
-                    result.updated.append(account_id)
-            elif account.status != "ACTIVE":
-                result.skipped.append(f"{account_id}: {account.status}, not active")
-            elif account.email.lower() in taken:
-                result.skipped.append(
-                    f"{account_id}: its e-mail {account.email} belongs to another account "
-                    "of the portal"
+    known = {
+        row[0]: row
+        for row in VendedAccount.objects.filter(account_id__in=list(live.accounts))
+        .select_for_update()
+        .values_list("account_id", "origin", "target_ou_path")
+    }
+    taken = set(
+        VendedAccount.objects.filter(is_active=True)
+        .annotate(lower=Lower("email"))
+        .values_list("lower", flat=True)
+    )
+    for account_id, account in sorted(live.accounts.items()):
+        parent = live.account_parents[account_id]
+        path = live.path_of(parent) or ""
+        if account_id == management:
+            result.skipped.append(f"{account_id}: the management account (never restricted)")
+        elif account_id in known:
+            _, origin, old_path = known[account_id]
+            if origin == AccountOrigin.IMPORTED and old_path != path:
+                VendedAccount.objects.filter(account_id=account_id).update(
+                    target_ou_path=path, ou_id=parent, compliance_class=class_of.get(path, "")
                 )
-            else:
-                row = VendedAccount.objects.create(
-                    origin=AccountOrigin.IMPORTED,
-                    name=account.name[:50],
-                    email=account.email,
-                    account_id=account_id,
-                    target_ou_path=path,
-                    ou_id=live.account_parents[account_id],
-                    compliance_class=class_of.get(path, ""),
-                    status=AccountStatus.READY,
-                )
-                account_imported(actor=actor, account=row, organization_id=result.organization_id)
-                taken.add(account.email.lower())
-                result.added.append(account_id)
-    return result
+                result.updated.append(account_id)
+        elif account.status != "ACTIVE":
+            result.skipped.append(f"{account_id}: {account.status}, not active")
+        elif account.email.lower() in taken:
+            result.skipped.append(
+                f"{account_id}: its e-mail {account.email} belongs to another account of the portal"
+            )
+        else:
+            row = VendedAccount.objects.create(
+                origin=AccountOrigin.IMPORTED,
+                name=account.name[:50],
+                email=account.email,
+                account_id=account_id,
+                target_ou_path=path,
+                ou_id=parent,
+                compliance_class=class_of.get(path, ""),
+                status=AccountStatus.READY,
+            )
+            account_imported(actor=actor, account=row, organization_id=result.organization_id)
+            taken.add(account.email.lower())
+            result.added.append(account_id)
 
 
 def account_team_assign(*, actor: Actor, account_id: str, team_slug: str) -> VendedAccount:
