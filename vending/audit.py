@@ -18,9 +18,11 @@ from vending.audit_payloads import (
     PAYLOAD_READERS,
     AccountAdoptedPayload,
     AccountCreateRequestedPayload,
+    AccountImportedPayload,
     AccountMovedPayload,
     AccountRetriedPayload,
     AccountTaggedPayload,
+    AccountTeamAssignedPayload,
     AuditPayload,
     OrgChangedPayload,
     RequestApprovalAddedPayload,
@@ -198,6 +200,38 @@ def account_retried(*, actor: Actor, account: VendedAccount) -> AuditEvent:
             failure_reason=account.failure_reason,
             create_request_id=account.create_request_id or "",
             create_attempts=account.create_attempts,
+        ),
+    )
+
+
+def account_imported(*, actor: Actor, account: VendedAccount, organization_id: str) -> AuditEvent:
+    """An account that was in the organization before the portal entered its inventory."""
+    return _record(
+        action=AuditAction.ACCOUNT_IMPORTED,
+        actor=actor,
+        account=account,
+        message=f"Imported AWS account {account.account_id} "
+        f"from {account.target_ou_path or 'Root'}.",
+        payload=AccountImportedPayload(
+            account_id=account.account_id or "",
+            organization_id=organization_id,
+            ou_path=account.target_ou_path,
+            compliance_class=account.compliance_class,
+        ),
+    )
+
+
+def account_team_assigned(
+    *, actor: Actor, account: VendedAccount, team: Team, previous: Team | None
+) -> AuditEvent:
+    return _record(
+        action=AuditAction.ACCOUNT_TEAM_ASSIGNED,
+        actor=actor,
+        team=team,
+        account=account,
+        message=f"Assigned to team {team.slug}" + (f" (was {previous.slug})." if previous else "."),
+        payload=AccountTeamAssignedPayload(
+            team=team.slug, previous=previous.slug if previous else ""
         ),
     )
 

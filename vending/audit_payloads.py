@@ -95,6 +95,20 @@ class AccountRetriedPayload(_Payload):
 
 
 @dataclass(frozen=True)
+class AccountImportedPayload(_Payload):
+    account_id: str = ""  # the AWS account
+    organization_id: str = ""
+    ou_path: str = ""
+    compliance_class: str = ""  # of its OU; "" when the OU maps to no class
+
+
+@dataclass(frozen=True)
+class AccountTeamAssignedPayload(_Payload):
+    team: str = ""  # the team's slug
+    previous: str = ""  # the slug of the team it had, "" when none
+
+
+@dataclass(frozen=True)
 class OrgChangedPayload(_Payload):
     change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
     target: str = ""
@@ -126,6 +140,8 @@ AuditPayload = (
     | AccountMovedPayload
     | AccountTaggedPayload
     | AccountRetriedPayload
+    | AccountImportedPayload
+    | AccountTeamAssignedPayload
     | OrgChangedPayload
     | RoleChangedPayload
     | SigninLockedOutPayload
@@ -141,6 +157,8 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.ACCOUNT_MOVED: AccountMovedPayload.from_data,
     AuditAction.ACCOUNT_TAGGED: AccountTaggedPayload.from_data,
     AuditAction.ACCOUNT_RETRIED: AccountRetriedPayload.from_data,
+    AuditAction.ACCOUNT_IMPORTED: AccountImportedPayload.from_data,
+    AuditAction.ACCOUNT_TEAM_ASSIGNED: AccountTeamAssignedPayload.from_data,
     AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
     AuditAction.SIGNIN_LOCKED_OUT: SigninLockedOutPayload.from_data,

@@ -43,6 +43,14 @@ class AccountStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class AccountOrigin(models.TextChoices):
+    """How an account came into the portal's inventory."""
+
+    CREATED = "created", "Created by the portal"
+    INVITED = "invited", "Invited into the organization"
+    IMPORTED = "imported", "Imported from the organization"
+
+
 ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED})
 ACCOUNT_IN_FLIGHT = frozenset(
     {AccountStatus.PENDING, AccountStatus.CREATING, AccountStatus.PLACING}
@@ -71,6 +79,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_MOVED = "account.moved", "Account moved"
     ACCOUNT_TAGGED = "account.tagged", "Account tagged"
     ACCOUNT_RETRIED = "account.retried", "Account retried"
+    ACCOUNT_IMPORTED = "account.imported", "Existing account imported"
+    ACCOUNT_TEAM_ASSIGNED = "account.team_assigned", "Account assigned to a team"
     ORG_CHANGED = "org.changed", "Organization changed"
     ROLE_CHANGED = "role.changed", "Role changed"
     SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"

@@ -10,7 +10,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from vending.account_ownership import OwnedAccount, owner_visible
 from vending.choices import (
+    AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
@@ -125,15 +127,19 @@ class Approval(models.Model):
 
 class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
     def visible_to(self, user: User) -> Self:
-        result: Self = _team_visible(self, user, "request__team")
-        return result
+        return owner_visible(self, user)
 
 
-class VendedAccount(models.Model):
-    """One AWS account of a request: one per requested environment."""
+class VendedAccount(OwnedAccount, models.Model):
+    """One AWS account of a request (one per requested environment), or an account that
+    was in the organization before the portal (`origin` imported: no request)."""
 
-    request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="accounts")
-    environment = models.CharField(max_length=8)
+    request = models.ForeignKey(AccountRequest, models.CASCADE, "accounts", null=True, blank=True)
+    origin = models.CharField(max_length=16, choices=AccountOrigin.choices, default="created")
+    # Accounts without a request: the team an admin assigned, and the class of their OU.
+    team = models.ForeignKey(Team, models.PROTECT, "imported_accounts", null=True, blank=True)
+    compliance_class = models.CharField(max_length=16, choices=ComplianceClass.choices, blank=True)
+    environment = models.CharField(max_length=8, blank=True)
     name = models.CharField(max_length=50)
     email = models.CharField(max_length=64)
     target_ou_path = models.CharField(max_length=512)

@@ -72,6 +72,8 @@ def notify_requester(request: AccountRequest, status: RequestStatus) -> None:
 
 
 def notify_account_failed(account: VendedAccount) -> None:
+    if account.request is None:
+        return  # only accounts created for a request are provisioned, or fail
     _enqueue(
         _who_may_see([account.request.requester], account.request),
         "account_failed",

@@ -30,7 +30,9 @@ OPERATIONS = {
     ("/api/v1/accounts/", "get"),
     ("/api/v1/accounts/{account_id}/", "get"),
     ("/api/v1/accounts/{account_id}/effective-policy/", "get"),
+    ("/api/v1/accounts/{account_id}/team/", "post"),
     ("/api/v1/org/", "get"),
+    ("/api/v1/org/plan/", "get"),
     ("/api/v1/audit-events/", "get"),
 }
 

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from vending.api.errors import ERROR_CODE_VALUES
 from vending.choices import (
     SERVICE_STATUSES,
+    AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
@@ -232,15 +233,25 @@ class AccountSerializer(serializers.Serializer):
     account_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     email = serializers.CharField()
-    environment = serializers.ChoiceField(choices=Environment.choices)
+    environment = serializers.ChoiceField(
+        choices=Environment.choices, allow_blank=True, help_text="'' for an imported account."
+    )
     status = serializers.ChoiceField(choices=AccountStatus.choices)
     failure_reason = serializers.SerializerMethodField()
     ou_path = serializers.CharField(source="target_ou_path")
-    team = serializers.CharField(source="request.team.slug")
-    compliance_class = serializers.ChoiceField(
-        source="request.compliance_class", choices=ComplianceClass.choices
+    team = serializers.CharField(
+        source="owner_team.slug", allow_null=True, help_text="Null: imported, not yet assigned."
     )
-    request = serializers.IntegerField(source="request_id", help_text="The request's id.")
+    compliance_class = serializers.ChoiceField(
+        source="class_value",
+        choices=ComplianceClass.choices,
+        allow_null=True,
+        help_text="Null: imported from an OU that maps to no class.",
+    )
+    origin = serializers.ChoiceField(choices=AccountOrigin.choices)
+    request = serializers.IntegerField(
+        source="request_id", allow_null=True, help_text="The request's id; null if imported."
+    )
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
 
@@ -256,6 +267,7 @@ class AccountListFilterSerializer(StrictInputSerializer):
     compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices, required=False)
     environment = serializers.ChoiceField(choices=Environment.choices, required=False)
     status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
+    origin = serializers.ChoiceField(choices=AccountOrigin.choices, required=False)
 
 
 class EffectivePolicyQuerySerializer(StrictInputSerializer):

@@ -6,10 +6,15 @@ JSON 404 like any unknown one; any other path under /api/v1/ is a JSON 404 too.
 
 from django.urls import path, re_path
 
-from vending.api.views.accounts import AccountDetailApi, AccountEffectivePolicyApi, AccountListApi
+from vending.api.views.accounts import (
+    AccountDetailApi,
+    AccountEffectivePolicyApi,
+    AccountListApi,
+    AccountTeamApi,
+)
 from vending.api.views.audit import AuditEventListApi
 from vending.api.views.common import NotFoundApi
-from vending.api.views.org import OrgTreeApi
+from vending.api.views.org import OrgPlanApi, OrgTreeApi
 from vending.api.views.requests import (
     RequestApproveApi,
     RequestCancelApi,
@@ -37,7 +42,9 @@ urlpatterns = [
         AccountEffectivePolicyApi.as_view(),
         name="account-effective-policy",
     ),
+    path("accounts/<str:account_id>/team/", AccountTeamApi.as_view(), name="account-team"),
     path("org/", OrgTreeApi.as_view(), name="org"),
+    path("org/plan/", OrgPlanApi.as_view(), name="org-plan"),
     path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
     re_path(r"^.*$", NotFoundApi.as_view(), name="not-found"),
 ]

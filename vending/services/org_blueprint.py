@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -17,6 +17,7 @@ from vending.choices import AccountStatus
 from vending.errors import PermissionDenied
 from vending.models import VendedAccount
 from vending.roles import is_admin
+from vending.selectors.org_impact import Impact, org_plan_impact
 from vending.services.org_units import org_units_remember_live
 
 
@@ -35,15 +36,26 @@ class OrgPlan:
     blueprint: Blueprint
     live: LiveOrg
     plan: Plan
+    # Who gains or loses which services (computed only when asked for).
+    impact: Impact = field(default_factory=Impact)
 
 
 def org_blueprint_plan(
-    *, gateway: OrganizationsGateway | None = None, blueprint: Blueprint | None = None
+    *,
+    gateway: OrganizationsGateway | None = None,
+    blueprint: Blueprint | None = None,
+    with_impact: bool = False,
 ) -> OrgPlan:
+    gw = gateway or get_gateway()
     blueprint = blueprint or current_blueprint()
-    live = read_live(gateway or get_gateway(), blueprint)
+    live = read_live(gw, blueprint)
     plan = make_plan(blueprint, live, expected_accounts=vended_account_placements())
-    return OrgPlan(blueprint=blueprint, live=live, plan=plan)
+    impact = (
+        org_plan_impact(gateway=gw, blueprint=blueprint, live=live, plan=plan)
+        if with_impact
+        else Impact()
+    )
+    return OrgPlan(blueprint=blueprint, live=live, plan=plan, impact=impact)
 
 
 def org_blueprint_apply(

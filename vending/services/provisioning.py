@@ -100,8 +100,9 @@ def _lease_take(account_id: int) -> datetime | None:
 
 def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
     account = VendedAccount.objects.select_related("request__team").get(pk=account_id)
-    if account.request.status != RequestStatus.PROVISIONING:
-        return None
+    request = account.request
+    if request is None or request.status != RequestStatus.PROVISIONING:
+        return None  # only accounts created for a request are provisioned
     try:
         if account.status == AccountStatus.PENDING:
             account_identity_validate(AccountIdentity(name=account.name, email=account.email))
@@ -110,7 +111,7 @@ def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
             return creation_step(account, gw)
         if account.status == AccountStatus.PLACING:
             placement_step(account, gw)
-            provisioning_request_settle(request_id=account.request_id)
+            provisioning_request_settle(request_id=request.pk)
     except InvalidTransition:
         # Another delivery of this task moved the account on; it carries on from there.
         logger.info("Account %s changed under us; nothing to do", account_id)
@@ -147,7 +148,8 @@ def _fail(account: VendedAccount, *, code: str, reason: str) -> None:
     except InvalidTransition:
         return
     notify_account_failed(account)
-    provisioning_request_settle(request_id=account.request_id)
+    if account.request_id is not None:
+        provisioning_request_settle(request_id=account.request_id)
 
 
 def provisioning_request_settle(*, request_id: int) -> AccountRequest:
@@ -177,6 +179,8 @@ def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> Vende
     """An admin sends a failed account back to work (after fixing the cause)."""
     if actor is None or not is_admin(actor):
         raise PermissionDenied("Only portal admins can retry a failed account.")
+    if account.request_id is None:
+        raise InvalidTransition("Only accounts the portal creates can be retried.")
     with transaction.atomic():
         request = AccountRequest.objects.select_for_update().get(pk=account.request_id)
         # The trail keeps the failure (and the `car-` id) that the retry clears.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from vending.aws import AwsError, get_gateway
+from vending.errors import DomainError
+from vending.roles import is_admin
 from vending.selectors.accounts import account_get_for, account_list_for, account_tags_read
 from vending.selectors.policies import (
     EffectivePolicy,
@@ -18,7 +21,8 @@ from vending.selectors.policies import (
     effective_policy_for_account,
 )
 from vending.selectors.teams import team_choices_for
-from vending.web.forms import AccountFilterForm, AccountPolicyForm
+from vending.services.org_import import account_team_assign
+from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
 from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
 
 PAGE_SIZE = 50
@@ -32,8 +36,10 @@ TABLE_COLUMNS = (
     "target_ou_path",
     "status",
     "failure_reason",
+    "origin",
     "request__compliance_class",
     "request__team__slug",
+    "team__slug",
 )
 
 
@@ -111,6 +117,36 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
         context.update(_policy_context(policy, form, services=False, explain=True))
         return render(request, "vending/accounts/_explain.html", context)
     context.update(_policy_context(policy, form, services=True, explain=True))
+    if account.request_id is None and is_admin(request.user):
+        context["assignable_teams"] = team_choices_for(user=request.user)
     # When the policy read failed, the tags call would fail the same way (and as slowly).
     context["tags"] = account_tags_read(gateway=gateway, account=account, live=notice is None)
     return render(request, "vending/accounts/detail.html", context)
+
+
+@signin_required
+@require_POST
+def account_assign_team(request: HttpRequest, account_id: str) -> HttpResponse:
+    """An admin gives an imported account to a team (audited)."""
+    account = account_get_for(user=request.user, account_id=account_id)
+    if account is None:
+        return render(
+            request,
+            "vending/accounts/not_found.html",
+            {"nav": "accounts", "account_id": account_id},
+            status=404,
+        )
+    form = AccountTeamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a team.")
+        return redirect("account_detail", account_id=account_id)
+    try:
+        done = account_team_assign(
+            actor=request.user, account_id=account_id, team_slug=form.cleaned_data["team"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        owner = done.owner_team
+        messages.success(request, f"{done.name} now belongs to {owner.slug if owner else '-'}.")
+    return redirect("account_detail", account_id=account_id)

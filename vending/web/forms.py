@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from vending.choices import (
+    AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
@@ -168,6 +169,12 @@ def _team_choices(field: forms.Field, teams: QuerySet[Team], empty: str) -> None
 _ANY = [("", "Any")]
 
 
+class AccountTeamForm(forms.Form):
+    """An admin gives an imported account to a team."""
+
+    team = forms.SlugField(max_length=32, error_messages={"required": "Choose a team."})
+
+
 class AccountFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
@@ -182,8 +189,9 @@ class AccountFilterForm(forms.Form):
     )
     environment = forms.ChoiceField(choices=_ANY + Environment.choices, required=False)
     status = forms.ChoiceField(choices=_ANY + AccountStatus.choices, required=False)
+    origin = forms.ChoiceField(choices=_ANY + AccountOrigin.choices, required=False)
 
-    FILTERS = ("team", "compliance_class", "environment", "status")
+    FILTERS = ("team", "compliance_class", "environment", "status", "origin")
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

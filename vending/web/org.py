@@ -8,14 +8,18 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from vending.aws import AwsError, get_gateway
+from vending.blueprint.loader import BlueprintError
+from vending.roles import is_admin
 from vending.selectors.org import (
     ORG_TREE_REFUSED,
     OrgTree,
+    catalog_age,
     class_labels_by_ou_path,
     drift_report_for,
     org_tree_for,
 )
-from vending.web.pages import AwsNotice, aws_notice, forbidden, signin_required
+from vending.services.org_blueprint import OrgPlan, org_blueprint_plan
+from vending.web.pages import AwsNotice, aws_notice, forbidden, is_htmx, signin_required
 
 
 @signin_required
@@ -40,5 +44,33 @@ def org_tree(request: HttpRequest) -> HttpResponse:
             "notice": notice,
             "classes_by_path": class_labels_by_ou_path(),
             "drift": drift_report_for(user=request.user),
+            "catalog": catalog_age(),
         },
+    )
+
+
+ORG_PLAN_REFUSED = "Only portal admins can see the pending changes to the organization."
+
+
+@signin_required
+@require_safe
+def org_plan(request: HttpRequest) -> HttpResponse:
+    """What `org apply` would change and whom it touches; admins only. Loaded into the
+    organization page by htmx, or a page of its own without it."""
+    if not is_admin(request.user):
+        return forbidden(request, title="Portal admins only", explanation=ORG_PLAN_REFUSED)
+    current: OrgPlan | None = None
+    notice: AwsNotice | None = None
+    problem = ""
+    try:
+        current = org_blueprint_plan(gateway=get_gateway(), with_impact=True)
+    except AwsError as exc:
+        notice = aws_notice(exc)
+    except BlueprintError as exc:
+        problem = str(exc)
+    template = "vending/org/_plan.html" if is_htmx(request) else "vending/org/plan.html"
+    return render(
+        request,
+        template,
+        {"nav": "org", "current": current, "notice": notice, "problem": problem},
     )

@@ -43,8 +43,14 @@ urlpatterns = [
     # Accounts: as requests (leads their teams', approvers and admins all).
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<aws_account_id:account_id>/", accounts.account_detail, name="account_detail"),
+    path(
+        "accounts/<aws_account_id:account_id>/team/",
+        accounts.account_assign_team,
+        name="account_assign_team",
+    ),
     # The organization (leads, approvers, admins; drift for approvers and admins).
     path("org/", org.org_tree, name="org_tree"),
+    path("org/plan/", org.org_plan, name="org_plan"),
     # The audit trail: approvers and admins.
     path("audit/", audit.audit_list, name="audit_list"),
     # API tokens: each person their own.

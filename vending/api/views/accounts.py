@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,13 +20,15 @@ from vending.api.serializers import (
     ActionDecisionSerializer,
     EffectivePolicyQuerySerializer,
     ServiceSummarySerializer,
+    StrictInputSerializer,
 )
-from vending.api.views.common import current_user, paginated, parse_query
+from vending.api.views.common import current_user, paginated, parse_body, parse_query
 from vending.aws import get_gateway
 from vending.models import VendedAccount
 from vending.roles import User
 from vending.selectors.accounts import account_get_for, account_list_for
 from vending.selectors.policies import NotInOrganization, effective_policy_for_account
+from vending.services.org_import import account_team_assign
 
 TAG = ["accounts"]
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -117,3 +120,29 @@ class AccountEffectivePolicyApi(APIView):
         if "action" in query:
             return Response(ActionDecisionSerializer(policy.explain(query["action"])).data)
         return Response(ServiceSummarySerializer(policy).data)
+
+
+class _TeamInput(StrictInputSerializer):
+    team = serializers.SlugField(max_length=32, help_text="The team's slug.")
+
+
+class AccountTeamApi(APIView):
+    @extend_schema(
+        operation_id="accounts_assign_team",
+        summary="Give an imported account to a team (admins)",
+        description=(
+            "Accounts `org import` brought into the inventory have no team until an admin "
+            "assigns one; the team's leads then see the account. Audited. 409 for an "
+            "account the portal created (it belongs to its request's team)."
+        ),
+        parameters=[ACCOUNT_ID],
+        request=_TeamInput,
+        responses={200: AccountSerializer, **errors(400, 403, 404, 409)},
+        tags=TAG,
+    )
+    def post(self, request: Request, account_id: str) -> Response:
+        user = current_user(request)
+        account = _visible_account(user, account_id)
+        data = parse_body(_TeamInput, request)
+        account_team_assign(actor=user, account_id=str(account.account_id), team_slug=data["team"])
+        return Response(AccountSerializer(_visible_account(user, account_id)).data)

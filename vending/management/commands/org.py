@@ -1,4 +1,5 @@
-"""`manage.py org plan|apply|drift|simulate|validate`: the org blueprint for operators."""
+"""`manage.py org plan|apply|drift|simulate|validate|import`: the org blueprint for
+operators."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from vending.blueprint.loader import BlueprintError, load_blueprint
 from vending.blueprint.plan import render_plan
 from vending.choices import ComplianceClass
 from vending.compliance.simulator import Decision
+from vending.errors import DomainError
+from vending.selectors.org_impact import render_impact
 from vending.selectors.policies import (
     EffectivePolicy,
     NotInOrganization,
@@ -23,6 +26,7 @@ from vending.selectors.policies import (
 )
 from vending.services.drift import org_drift_scan
 from vending.services.org_blueprint import org_blueprint_apply, org_blueprint_plan
+from vending.services.org_import import org_import
 
 EXIT_CHANGES = 2
 
@@ -61,7 +65,18 @@ class Command(BaseCommand):
             help="one JSON object per line: per action {action, decision, kind, reason, "
             "statements}; for --service {service, status, allowed, depends, denied, total}",
         )  # fmt: skip
-        for p in (plan, apply, drift, sub.choices["validate"], simulate):
+        imp = sub.add_parser(
+            "import",
+            help="write the blueprint of the live organization and record its accounts",
+        )
+        imp.add_argument("--output", type=Path, required=True, help="blueprint file to write")
+        imp.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+        imp.add_argument(
+            "--class", dest="classes", action="append", default=[], metavar="CLASS=OU_PATH",
+            help="map a compliance class to an OU path (default: the configured blueprint's "
+            "mapping, for the paths the organization has)",
+        )  # fmt: skip
+        for p in (plan, apply, drift, sub.choices["validate"], simulate, imp):
             p.add_argument("--blueprint", type=Path, help="blueprint file (default: configured)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -70,6 +85,8 @@ class Command(BaseCommand):
                 load_blueprint(options["blueprint"]) if options.get("blueprint") else None
             ) or current_blueprint()
             getattr(self, f"do_{options['verb']}")(blueprint, options)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         except BlueprintError as exc:
             raise CommandError(str(exc)) from exc
         except AwsError as exc:
@@ -82,19 +99,22 @@ class Command(BaseCommand):
         )
 
     def do_plan(self, blueprint: Any, options: dict[str, Any]) -> None:
-        current = org_blueprint_plan(blueprint=blueprint)
+        current = org_blueprint_plan(blueprint=blueprint, with_impact=True)
         org = current.live.organization
         self.stdout.write(
             render_plan(current.plan, organization=f"Organization {org.id}" if org else "")
         )
+        if not current.plan.empty:
+            self.stdout.write(render_impact(current.impact))
         if options["exit_code"] and not current.plan.empty:
             sys.exit(EXIT_CHANGES)
 
     def do_apply(self, blueprint: Any, options: dict[str, Any]) -> None:
-        current = org_blueprint_plan(blueprint=blueprint)
+        current = org_blueprint_plan(blueprint=blueprint, with_impact=True)
         self.stdout.write(render_plan(current.plan))
         if current.plan.empty:
             return
+        self.stdout.write(render_impact(current.impact))
         if not options["yes"]:
             if not sys.stdin.isatty():
                 raise CommandError("Not applied: pass --yes to apply without a prompt.")
@@ -173,3 +193,50 @@ class Command(BaseCommand):
         outcome = f"denied ({decision.kind})" if decision.kind else decision.decision
         self.stdout.write(f"{decision.action} for {subject}: {outcome}")
         self.stdout.write(f"  {decision.reason}")
+
+    def _classes(self, blueprint: Any, given: list[str]) -> dict[str, str]:
+        classes = dict(blueprint.classes)
+        for item in given:
+            cls, sep, path = item.partition("=")
+            if not sep or cls not in ComplianceClass.values:
+                raise CommandError(
+                    f"--class {item!r}: expected CLASS=OU_PATH with CLASS one of "
+                    f"{', '.join(ComplianceClass.values)}"
+                )
+            classes[cls] = path.strip("/")
+        return classes
+
+    def do_import(self, blueprint: Any, options: dict[str, Any]) -> None:
+        output: Path = options["output"]
+        if output.exists() and not options["force"]:
+            raise CommandError(f"{output} exists; pass --force to overwrite it.")
+        result = org_import(classes=self._classes(blueprint, options["classes"]))
+        for item in result.unexpressed:
+            self.stderr.write(f"NOT IN THE BLUEPRINT {item.line()}")
+        if result.imported.missing_classes:
+            raise CommandError(
+                "No OU of the organization is mapped to "
+                f"{', '.join(result.imported.missing_classes)}: map each with "
+                "--class CLASS=OU_PATH (e.g. --class hipaa=HipaaOU). Nothing was written."
+            )
+        output.write_text(result.text)
+        self.stdout.write(
+            f"Wrote {output}: organization {result.organization_id}, "
+            f"{len(result.imported.raw['policies'])} SCP(s), {result.ou_count} OU(s)."
+        )
+        for cls, path in sorted(result.imported.classes.items()):
+            self.stdout.write(f"  class {cls}: {path}")
+        self.stdout.write(
+            f"Accounts: {len(result.added)} added to the inventory as imported, "
+            f"{len(result.updated)} moved since the last import, {len(result.skipped)} skipped."
+        )
+        for line in result.skipped:
+            self.stdout.write(f"  skipped {line}")
+        if result.plan is not None and not result.plan.empty:
+            self.stdout.write(render_plan(result.plan))
+            raise CommandError(
+                "org plan with this file would change the organization (above): the "
+                "policies listed as NOT IN THE BLUEPRINT would be detached. Add them to "
+                f"{output} by hand before `org apply`."
+            )
+        self.stdout.write(f"org plan --blueprint {output}: no changes.")
