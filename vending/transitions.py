@@ -64,16 +64,22 @@ def transition(
         table, labels = ACCOUNT_TRANSITIONS, AccountStatus
         name = f"Account {obj.name}"
     sources = [source for source, targets in table.items() if to in targets]
+    values = {"status": to, "updated_at": timezone.now(), **(fields or {})}
     with transaction.atomic():
-        before = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
-        changed = model.objects.filter(pk=obj.pk, status__in=sources).update(
-            status=to, updated_at=timezone.now(), **(fields or {})
+        # Usually the status is still the one the caller read: one UPDATE, which also
+        # says what the status was. Otherwise read it, then swap from any allowed source.
+        before: str | None = obj.status if obj.status in sources else None
+        changed = before is not None and model.objects.filter(pk=obj.pk, status=before).update(
+            **values
         )
+        if not changed:
+            before = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+            changed = model.objects.filter(pk=obj.pk, status__in=sources).update(**values)
         if not changed:
             raise InvalidTransition(
                 f"{name} is {_label(labels, before)}; it cannot become {_label(labels, to)}."
             )
-        obj.refresh_from_db()
+        _reload(obj, fields or {})
         if isinstance(obj, AccountRequest):
             request_status_changed(
                 actor=actor,
@@ -91,6 +97,18 @@ def transition(
                 message=message,
             )
     return obj
+
+
+def _reload(obj: AccountRequest | VendedAccount, fields: dict[str, Any]) -> None:
+    """Read the row back, keeping the objects it refers to (the audit event needs them,
+    and their ids did not change unless `fields` changed them)."""
+    obj.refresh_from_db(
+        fields=[
+            f.attname
+            for f in obj._meta.concrete_fields
+            if not f.is_relation or f.attname in fields or f.name in fields
+        ]
+    )
 
 
 def _label(choices: type[RequestStatus] | type[AccountStatus], value: str | None) -> str:

@@ -25,7 +25,13 @@ from vending.choices import AccountStatus
 from vending.models import VendedAccount
 from vending.naming import account_tags
 from vending.services.failure_reasons import AccountStepFailed, failure_message
-from vending.services.org_units import ROOT_PATH, org_root_id, org_unit_id, org_unit_remember
+from vending.services.org_units import (
+    ROOT_PATH,
+    org_root_id,
+    org_unit_id,
+    org_unit_remember,
+    org_units_kept,
+)
 from vending.transitions import transition
 
 # MoveAccount's answers when the account is not where the call said it is.
@@ -39,14 +45,15 @@ MAX_MOVES = 3
 def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
     """Move `account` into its OU and mark it ready."""
     assert account.account_id is not None
-    target = _target_id(account, gw, refresh=False)
+    kept = org_units_kept(paths=[account.target_ou_path, ROOT_PATH])
+    target = kept.get(account.target_ou_path) or _target_id(account, gw, refresh=False)
     if account.adopted:
         tags = account_tags(account)
         gw.tag_resource(resource_id=account.account_id, tags=tags)
         account_tagged(account=account, tags=tags)
         source = _parent_id(account, gw)
     else:
-        source = org_root_id(gateway=gw)
+        source = kept.get(ROOT_PATH) or org_root_id(gateway=gw)
     for _ in range(MAX_MOVES):
         if source == target:
             break
