@@ -93,19 +93,40 @@ INLINE_CHECK_SECONDS = 0.1
 
 
 def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
-    """Create `account` in AWS, or read how its creation goes. Returns the countdown to
-    the next look, 0 to go on at once, or None to stop: the account waits for a slot
-    (the next one released passes to it) or its read is not due (a duplicate delivery)."""
+    """Create `account` (pending or creating) in AWS, or read how its creation goes.
+    Returns the countdown to the next look, 0 to go on at once, or None to stop: the
+    account waits for a slot (the next one released passes to it) or its read is not
+    due (a duplicate delivery)."""
     if account.account_id:
         to_placing(account, account_id=account.account_id)
         return 0.0
     if account.create_request_id:
         return _check(account, gw)
-    if not creation_slot_claim(account=account):
-        return None
-    if account.create_requested_at is not None and _recover(account, gw):
-        return 0.0
+    # An earlier attempt may have reached AWS without its id being saved.
+    recovering = account.create_requested_at is not None
+    # One commit: the account is creating, holds a slot and, unless it recovers first,
+    # carries the write-ahead marker.
+    with transaction.atomic():
+        if account.status == AccountStatus.PENDING:
+            transition(account, to=AccountStatus.CREATING)
+        if not creation_slot_claim(account=account):
+            return None
+        if not recovering:
+            _mark(account)
+    if recovering:
+        if _recover(account, gw):
+            return 0.0
+        _mark(account)
     return _create(account, gw)
+
+
+def _mark(account: VendedAccount) -> None:
+    """The write-ahead marker: CreateAccount is about to be called."""
+    account.create_requested_at = timezone.now()
+    account.create_attempts += 1
+    VendedAccount.objects.filter(pk=account.pk).update(
+        create_requested_at=account.create_requested_at, create_attempts=account.create_attempts
+    )
 
 
 def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
@@ -131,13 +152,9 @@ def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
 
 
 def _create(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
+    """Call CreateAccount; the write-ahead marker is committed (no transaction is open)."""
     tags = account_tags(account)
-    attempts = account.create_attempts
-    # The write-ahead marker, committed before the call (no transaction is open here).
-    account.create_requested_at = timezone.now()
-    VendedAccount.objects.filter(pk=account.pk).update(
-        create_requested_at=account.create_requested_at, create_attempts=attempts + 1
-    )
+    attempts = account.create_attempts - 1  # before this one
     try:
         status = gw.create_account(name=account.name, email=account.email, tags=tags)
     except AwsError as exc:

@@ -16,6 +16,7 @@ CreateAccount. Only what is odd pays more:
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from vending.audit import account_moved, account_tagged
@@ -54,6 +55,7 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
         source = _parent_id(account, gw)
     else:
         source = kept.get(ROOT_PATH) or org_root_id(gateway=gw)
+    moved_from: str | None = None
     for _ in range(MAX_MOVES):
         if source == target:
             break
@@ -71,7 +73,7 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
             else:
                 raise
             continue
-        account_moved(account=account, from_parent_id=source, to_parent_id=target)
+        moved_from = source
         break
     else:
         # Moved by someone else at every turn: the task's retry starts the step again.
@@ -80,12 +82,15 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
             code="AccountKeptMoving",
             operation="MoveAccount",
         )
-    transition(
-        account,
-        to=AccountStatus.READY,
-        message=f"Ready in {account.target_ou_path}.",
-        fields={"ou_id": target, "completed_at": timezone.now()},
-    )
+    with transaction.atomic():  # the move's event and the status change: one commit
+        if moved_from is not None:
+            account_moved(account=account, from_parent_id=moved_from, to_parent_id=target)
+        transition(
+            account,
+            to=AccountStatus.READY,
+            message=f"Ready in {account.target_ou_path}.",
+            fields={"ou_id": target, "completed_at": timezone.now()},
+        )
 
 
 def _target_id(account: VendedAccount, gw: OrganizationsGateway, *, refresh: bool) -> str:

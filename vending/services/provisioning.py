@@ -104,9 +104,9 @@ def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
         return None
     try:
         if account.status == AccountStatus.PENDING:
+            # It becomes creating in the transaction that claims its creation slot.
             account_identity_validate(AccountIdentity(name=account.name, email=account.email))
-            account = transition(account, to=AccountStatus.CREATING)
-        if account.status == AccountStatus.CREATING:
+        if account.status in (AccountStatus.PENDING, AccountStatus.CREATING):
             return creation_step(account, gw)
         if account.status == AccountStatus.PLACING:
             placement_step(account, gw)
