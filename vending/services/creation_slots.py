@@ -49,7 +49,7 @@ def _lock_slots() -> list[CreationSlot]:
 
 def creation_slot_claim(*, account: VendedAccount) -> bool:
     """Claim a slot for `account`; True if it holds one (already, passed on, or now)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a caller's transaction needs none
         slots = _lock_slots()
         if any(slot.holder_id == account.pk for slot in slots):
             return True
@@ -65,7 +65,7 @@ def creation_slot_claim(*, account: VendedAccount) -> bool:
 def creation_slot_release(*, account: VendedAccount) -> None:
     """Give up `account`'s slot (if it holds one): to the account waiting longest, which
     is enqueued, or free when nobody waits."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a caller's transaction needs none
         held = [slot.index for slot in _lock_slots() if slot.holder_id == account.pk]
         if held:
             _pass_on(held[0], exclude=account.pk)
