@@ -222,9 +222,10 @@ VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=1
 VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
 # A creation's status is first read when it is likely done: after the median of how long
 # AWS took for the last VENDING_CREATE_DURATION_SAMPLES creations; before the portal has
-# seen one finish, after VENDING_CREATE_FIRST_CHECK_SECONDS. Still in progress: read
-# again after a tenth of its age, at most VENDING_POLL_MAX_COUNTDOWN seconds later.
-VENDING_CREATE_FIRST_CHECK_SECONDS = env.float("VENDING_CREATE_FIRST_CHECK_SECONDS", default=1.0)
+# seen one finish, after VENDING_CREATE_FIRST_CHECK_SECONDS (0: right after the call, one
+# extra read per creation until there is history). Still in progress: read again after a
+# tenth of its age, at most VENDING_POLL_MAX_COUNTDOWN seconds later.
+VENDING_CREATE_FIRST_CHECK_SECONDS = env.float("VENDING_CREATE_FIRST_CHECK_SECONDS", default=0.0)
 VENDING_CREATE_DURATION_SAMPLES = env.int("VENDING_CREATE_DURATION_SAMPLES", default=20)
 VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
 # Creations still IN_PROGRESS after this long are failed for a human to look at.

@@ -24,7 +24,10 @@ the median of how long AWS took (CompletedTimestamp - RequestedTimestamp) for th
 `VENDING_CREATE_DURATION_SAMPLES` creations the portal saw. With that history the first
 read is one DescribeCreateAccountStatus, and usually the only one. Before the portal
 has seen a creation finish, the first read comes after
-`VENDING_CREATE_FIRST_CHECK_SECONDS` (1 s). A creation read before it is done (no
+`VENDING_CREATE_FIRST_CHECK_SECONDS`: by default right after CreateAccount's answer, in
+the same task (one extra read per creation while there is no history, and no waiting
+where creations take no time). A first read due within `INLINE_CHECK_SECONDS` is made at
+once, in the task that called CreateAccount. A creation read before it is done (no
 history yet, or slower than usual) is read again after a tenth of its age (at least 1 s
 later), which finds its end within a tenth of its duration or a second. While several
 creations are in flight such a read is one ListCreateAccountStatus(IN_PROGRESS) call
@@ -90,19 +93,40 @@ INLINE_CHECK_SECONDS = 0.1
 
 
 def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
-    """Create `account` in AWS, or read how its creation goes. Returns the countdown to
-    the next look, 0 to go on at once, or None to stop: the account waits for a slot
-    (the next one released passes to it) or its read is not due (a duplicate delivery)."""
+    """Create `account` (pending or creating) in AWS, or read how its creation goes.
+    Returns the countdown to the next look, 0 to go on at once, or None to stop: the
+    account waits for a slot (the next one released passes to it) or its read is not
+    due (a duplicate delivery)."""
     if account.account_id:
         to_placing(account, account_id=account.account_id)
         return 0.0
     if account.create_request_id:
         return _check(account, gw)
-    if not creation_slot_claim(account=account):
-        return None
-    if account.create_requested_at is not None and _recover(account, gw):
-        return 0.0
+    # An earlier attempt may have reached AWS without its id being saved.
+    recovering = account.create_requested_at is not None
+    # One commit: the account is creating, holds a slot and, unless it recovers first,
+    # carries the write-ahead marker.
+    with transaction.atomic():
+        if account.status == AccountStatus.PENDING:
+            transition(account, to=AccountStatus.CREATING)
+        if not creation_slot_claim(account=account):
+            return None
+        if not recovering:
+            _mark(account)
+    if recovering:
+        if _recover(account, gw):
+            return 0.0
+        _mark(account)
     return _create(account, gw)
+
+
+def _mark(account: VendedAccount) -> None:
+    """The write-ahead marker: CreateAccount is about to be called."""
+    account.create_requested_at = timezone.now()
+    account.create_attempts += 1
+    VendedAccount.objects.filter(pk=account.pk).update(
+        create_requested_at=account.create_requested_at, create_attempts=account.create_attempts
+    )
 
 
 def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
@@ -128,12 +152,9 @@ def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
 
 
 def _create(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
+    """Call CreateAccount; the write-ahead marker is committed (no transaction is open)."""
     tags = account_tags(account)
-    attempts = account.create_attempts
-    # The write-ahead marker, committed before the call (no transaction is open here).
-    VendedAccount.objects.filter(pk=account.pk).update(
-        create_requested_at=timezone.now(), create_attempts=attempts + 1
-    )
+    attempts = account.create_attempts - 1  # before this one
     try:
         status = gw.create_account(name=account.name, email=account.email, tags=tags)
     except AwsError as exc:
@@ -147,10 +168,14 @@ def _create(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
         raise
     check_in = first_check_countdown()
     if check_in < INLINE_CHECK_SECONDS:
-        check_in = 0.0  # creations take no time here: read at once, in this task
-    _store_request_id(account, status, tags=tags, check_in=check_in)
+        check_in = 0.0  # creations take no time here, or no guess is set: read at once
+    stored = _store_request_id(account, status, tags=tags, check_in=check_in)
     if status.state != IN_PROGRESS:
         return _finished(account, gw, status)  # answered at once (moto does)
+    if stored and check_in == 0.0:
+        # This creation's own description: a listing made now would only say what the
+        # answer just said (in progress).
+        return _describe(account, gw, timezone.now())
     return check_in
 
 
@@ -160,10 +185,11 @@ def _store_request_id(
     *,
     tags: dict[str, str] | None,
     check_in: float,
-) -> None:
+) -> bool:
     """In its own short transaction, before anything else: from now on a retry reads
     this creation's status instead of creating a second account. `tags` None: the
-    creation was found in progress, not created by this call."""
+    creation was found in progress, not created by this call. False when the account
+    already had another creation's id (kept, and read from the database next)."""
     now = timezone.now()
     with transaction.atomic():
         stored = VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
@@ -180,6 +206,9 @@ def _store_request_id(
         else:
             logger.error("%s: a second creation %s was made", account.name, status.request_id)
     account.create_request_id = status.request_id
+    account.poll_count = 0
+    account.check_due_at = now + timedelta(seconds=check_in)
+    return bool(stored)
 
 
 def _rate_limited(gw: OrganizationsGateway) -> float:
@@ -213,7 +242,11 @@ def _check(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
         listed_at, in_progress = listing
         if in_progress and (now - listed_at).total_seconds() < interval:
             return _in_progress(account, now)
-    likely_done = account.poll_count == 0 and _typical() is not None
+    # The first read comes when the creation is likely done (or right after the call,
+    # before there is any history, when no first guess is set): its own description.
+    likely_done = account.poll_count == 0 and (
+        settings.VENDING_CREATE_FIRST_CHECK_SECONDS == 0 or _typical() is not None
+    )
     if (listing is None or listing[1]) and not likely_done and creations_in_flight() > 1:
         if not creation_slots_claim_listing(now=now, fresh_for=interval):
             return _in_progress(account, now)  # another read is listing them right now
@@ -223,6 +256,11 @@ def _check(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
                 _read_now(pk, now)
         if account.create_request_id in listed:
             return _in_progress(account, now)
+    return _describe(account, gw, now)
+
+
+def _describe(account: VendedAccount, gw: OrganizationsGateway, now: datetime) -> float | None:
+    assert account.create_request_id is not None
     status = gw.describe_create_account_status(request_id=account.create_request_id)
     if status.state == IN_PROGRESS:
         return _in_progress(account, now)
@@ -259,10 +297,10 @@ def _in_progress(account: VendedAccount, now: datetime) -> float | None:
 def _finished(
     account: VendedAccount, gw: OrganizationsGateway, status: CreateAccountStatus
 ) -> float | None:
-    creation_slot_release(account=account)
     if status.state == CreateAccountState.SUCCEEDED and status.account_id:
         to_placing(account, account_id=status.account_id, seconds=_took(status))
         return 0.0
+    creation_slot_release(account=account)
     code = status.failure_reason or "UNKNOWN"
     if code == "EMAIL_ALREADY_EXISTS":
         # The e-mail's account may be in this organization (made outside the portal's
@@ -293,13 +331,14 @@ def to_placing(
     seconds: float | None = None,
     adopted: bool | None = None,
 ) -> None:
-    creation_slot_release(account=account)
     fields: dict[str, object] = {"account_id": account_id, "check_due_at": None}
     if seconds is not None:
         fields["create_seconds"] = seconds
     if adopted is not None:
         fields["adopted"] = adopted
-    transition(account, to=AccountStatus.PLACING, fields=fields)
+    with transaction.atomic():
+        creation_slot_release(account=account)
+        transition(account, to=AccountStatus.PLACING, fields=fields)
 
 
 def _took(status: CreateAccountStatus) -> float | None:

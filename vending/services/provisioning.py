@@ -105,13 +105,13 @@ def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
         return None  # only accounts created for a request are provisioned
     try:
         if account.status == AccountStatus.PENDING:
+            # It becomes creating in the transaction that claims its creation slot.
             account_identity_validate(AccountIdentity(name=account.name, email=account.email))
-            account = transition(account, to=AccountStatus.CREATING)
-        if account.status == AccountStatus.CREATING:
+        if account.status in (AccountStatus.PENDING, AccountStatus.CREATING):
             return creation_step(account, gw)
         if account.status == AccountStatus.PLACING:
             placement_step(account, gw)
-            provisioning_request_settle(request_id=request.pk)
+            _settle_if_last(request.pk)
     except InvalidTransition:
         # Another delivery of this task moved the account on; it carries on from there.
         logger.info("Account %s changed under us; nothing to do", account_id)
@@ -149,7 +149,18 @@ def _fail(account: VendedAccount, *, code: str, reason: str) -> None:
         return
     notify_account_failed(account)
     if account.request_id is not None:
-        provisioning_request_settle(request_id=account.request_id)
+        _settle_if_last(account.request_id)
+
+
+def _settle_if_last(request_id: int) -> None:
+    """Settle the request if no account of it is left unfinished. Each account looks
+    after its own change has committed, so the last one to look sees every other one
+    finished; the others skip the request's lock."""
+    unfinished = VendedAccount.objects.filter(request_id=request_id).exclude(
+        status__in=ACCOUNT_TERMINAL
+    )
+    if not unfinished.exists():
+        provisioning_request_settle(request_id=request_id)
 
 
 def provisioning_request_settle(*, request_id: int) -> AccountRequest:

@@ -23,6 +23,7 @@ from vending.compliance.simulator import validate_action
 from vending.errors import DomainError
 from vending.models import Team
 from vending.services.requests import JUSTIFICATION_MAX
+from vending.web.widgets import DirectSelect, DirectTextInput
 
 # One line per class, shown beside its radio button.
 CLASS_HELP: dict[str, str] = {
@@ -181,15 +182,22 @@ class AccountFilterForm(forms.Form):
         max_length=100,
         required=False,
         strip=True,
-        widget=forms.TextInput({"type": "search", "placeholder": "Name, e-mail or account id"}),
+        widget=DirectTextInput({"type": "search", "placeholder": "Name, e-mail or account id"}),
     )
-    team = forms.ChoiceField(required=False)
+    # Widgets without templates: the list page is rendered on every filter change.
+    team = forms.ChoiceField(required=False, widget=DirectSelect)
     compliance_class = forms.ChoiceField(
-        label="Class", choices=_ANY + ComplianceClass.choices, required=False
+        label="Class", choices=_ANY + ComplianceClass.choices, required=False, widget=DirectSelect
     )
-    environment = forms.ChoiceField(choices=_ANY + Environment.choices, required=False)
-    status = forms.ChoiceField(choices=_ANY + AccountStatus.choices, required=False)
-    origin = forms.ChoiceField(choices=_ANY + AccountOrigin.choices, required=False)
+    environment = forms.ChoiceField(
+        choices=_ANY + Environment.choices, required=False, widget=DirectSelect
+    )
+    status = forms.ChoiceField(
+        choices=_ANY + AccountStatus.choices, required=False, widget=DirectSelect
+    )
+    origin = forms.ChoiceField(
+        choices=_ANY + AccountOrigin.choices, required=False, widget=DirectSelect
+    )
 
     FILTERS = ("team", "compliance_class", "environment", "status", "origin")
 
