@@ -25,6 +25,7 @@ tests/system/test_broker_redis.py (the close sequence itself) fail without it.
 from __future__ import annotations
 
 import functools
+from queue import Empty
 from typing import Any
 
 from kombu.transport import redis as kombu_redis
@@ -44,7 +45,7 @@ def redis_channel_close_patch() -> None:
         if self._in_poll:
             try:
                 self._brpop_read()  # resets _in_poll, whatever it raises
-            except (kombu_redis.Empty, *self.connection_errors):
+            except (Empty, *self.connection_errors):
                 pass
         original(self)
 
