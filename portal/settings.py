@@ -53,7 +53,7 @@ if not DEBUG:
     # The health probe comes from inside the host, over plain http; so do metrics
     # scrapes from inside the network (a redirect would not protect the bearer token,
     # which the first request has already sent).
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     # Only behind a TLS-terminating proxy that sets X-Forwarded-Proto on every request,
     # replacing what the client sent: trusted otherwise, a client could claim https.
     if env.bool("VENDING_TRUST_X_FORWARDED_PROTO", default=False):
@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database or broker outage: 503 with Retry-After, not 500 (portal/outage.py).
+    "portal.outage.DependencyOutageMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -56,7 +56,19 @@ def sweep() -> dict[str, Any]:
     }
 
 
-@shared_task(name="vending.org_drift_scan", acks_late=True, reject_on_worker_lost=True)
+# A scan that AWS did not answer (throttled, 5xx, unreachable) is tried again within
+# about a minute (5, 10, 20, 40 s, jittered) rather than at the next periodic run; a
+# refusal (PermanentAwsError) is not: the scan records it and the next run tries again.
+@shared_task(
+    name="vending.org_drift_scan",
+    autoretry_for=(TransientAwsError,),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=4,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def org_drift_scan() -> dict[str, Any]:
     result = drift_scan()
     return {"open": len(result.open), "reported": len(result.reported)}

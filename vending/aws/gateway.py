@@ -65,6 +65,11 @@ class OrganizationsGateway(AccountLifecycleCalls):
         self._client(retry=True)
         self._client(retry=False)
 
+    def endpoint_url(self) -> str:
+        """Where this gateway's calls go (AWS_ENDPOINT_URL* or AWS's own), for the
+        readiness check; building the client makes no call."""
+        return str(self._client(retry=False).meta.endpoint_url)
+
     def _call(self, operation: str, *, retry: bool = True, **kwargs: Any) -> dict[str, Any]:
         """`retry=False` for calls that are not idempotent: botocore would repeat them
         after a 5xx or a timeout, when AWS may already have acted on the first attempt."""

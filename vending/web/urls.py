@@ -22,6 +22,7 @@ register_converter(AwsAccountIdConverter, "aws_account_id")
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    path("readyz", home.readyz, name="readyz"),
     # Requests: leads submit, everyone involved follows.
     path("requests/", requests.request_list, name="request_list"),
     path("requests/new/", requests.request_new, name="request_new"),
