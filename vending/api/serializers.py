@@ -22,6 +22,8 @@ from vending.choices import (
     Environment,
     RequestStatus,
 )
+from vending.models import Team
+from vending.selectors.teams import team_get
 from vending.services.requests import JUSTIFICATION_MAX
 
 TEXT_MAX = 4000
@@ -44,13 +46,23 @@ class StrictInputSerializer(serializers.Serializer):
     """Refuses fields it does not declare, and anything that is not a JSON object."""
 
     def to_internal_value(self, data: Any) -> Any:
+        """Every field's errors in one answer: the unknown fields' beside the others'."""
+        unknown: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
-            unknown = sorted(str(k) for k in data if k not in self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field: this API does not take it."] for name in unknown}
-                )
-        return super().to_internal_value(data)
+            unknown = {
+                str(k): ["Unknown field: this API does not take it."]
+                for k in sorted(data, key=str)
+                if k not in self.fields
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not unknown or not isinstance(exc.detail, Mapping):
+                raise
+            raise serializers.ValidationError({**unknown, **exc.detail}) from exc
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -121,6 +133,13 @@ class RequestPreviewInputSerializer(StrictInputSerializer):
         min_length=1,
         max_length=len(Environment.values),
     )
+
+    def validate_team(self, value: str) -> Team:
+        # Here, not in the view, so an unknown team is named beside the other fields' errors.
+        team = team_get(slug=value)
+        if team is None:
+            raise serializers.ValidationError(f"There is no team '{value}'.")
+        return team
 
 
 class RequestCreateInputSerializer(RequestPreviewInputSerializer):

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,14 +39,13 @@ from vending.api.serializers import (
     RequestRejectInputSerializer,
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_id, parse_query
-from vending.models import AccountRequest, Team
+from vending.models import AccountRequest
 from vending.selectors.request_plans import account_request_preview_for
 from vending.selectors.requests import (
     account_request_filter,
     account_request_get_for,
     account_request_list_for,
 )
-from vending.selectors.teams import team_get
 from vending.services.requests import (
     account_request_approve,
     account_request_cancel,
@@ -58,13 +57,6 @@ TAG = ["requests"]
 REQUEST_ID = OpenApiParameter(
     "id", int, OpenApiParameter.PATH, description="The request's id.", required=True
 )
-
-
-def _team(slug: str) -> Team:
-    team = team_get(slug=slug)
-    if team is None:
-        raise ValidationError({"team": [f"There is no team '{slug}'."]})
-    return team
 
 
 def _visible_request(user: User, raw_id: str) -> AccountRequest:
@@ -124,7 +116,7 @@ class RequestListCreateApi(APIView):
         def submit() -> tuple[int, Any]:
             created = account_request_create(
                 requester=user,
-                team=_team(data["team"]),
+                team=data["team"],
                 compliance_class=data["compliance_class"],
                 environments=data["environments"],
                 justification=data["justification"],
@@ -171,7 +163,7 @@ class RequestPreviewApi(APIView):
         data = parse_body(RequestPreviewInputSerializer, request)
         preview = account_request_preview_for(
             user=current_user(request),
-            team=_team(data["team"]),
+            team=data["team"],
             compliance_class=data["compliance_class"],
             environments=data["environments"],
         )
