@@ -232,6 +232,9 @@ VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", defau
 # Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
 VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
 VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
+# An unfinished account with no progress for this long is shown as stalled, with the reason
+# (longer than the tasks' own retries, so a passing AWS hiccup does not raise it).
+VENDING_STALLED_AFTER_SECONDS = env.int("VENDING_STALLED_AFTER_SECONDS", default=300)
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -41,9 +41,11 @@ class AccountStatus(models.TextChoices):
     PLACING = "placing", "Placing"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+    # Its request was rejected or cancelled before the account was created.
+    CANCELLED = "cancelled", "Cancelled"
 
 
-ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED})
+ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED, AccountStatus.CANCELLED})
 ACCOUNT_IN_FLIGHT = frozenset(
     {AccountStatus.PENDING, AccountStatus.CREATING, AccountStatus.PLACING}
 )

@@ -159,6 +159,16 @@ class VendedAccount(models.Model):
     check_due_at = models.DateTimeField(null=True, blank=True)
     create_seconds = models.FloatField(null=True, blank=True)
     adopted = models.BooleanField(default=False)
+    # What went wrong, and when the account last moved on (vending/services/provisioning.py,
+    # vending/selectors/account_progress.py): tries that ended in an error since it was
+    # queued, the last error (AWS's code, in words, whether it heals by itself, when), and
+    # the last step done (a status change, CreateAccount accepted, a status read).
+    attempts = models.PositiveIntegerField(default=0)
+    last_error_code = models.CharField(max_length=64, blank=True)
+    last_error_message = models.TextField(blank=True)
+    last_error_transient = models.BooleanField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Touched by every step, so the sweeper can tell live work from abandoned work.
     updated_at = models.DateTimeField(auto_now=True)

@@ -35,11 +35,12 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
-    A.PENDING: frozenset({A.CREATING, A.FAILED}),
+    A.PENDING: frozenset({A.CREATING, A.FAILED, A.CANCELLED}),
     A.CREATING: frozenset({A.PLACING, A.FAILED}),
     A.PLACING: frozenset({A.READY, A.FAILED}),
     A.FAILED: frozenset({A.PENDING}),
     A.READY: frozenset(),
+    A.CANCELLED: frozenset(),
 }
 
 
@@ -59,15 +60,17 @@ def transition(
         model: type[AccountRequest] | type[VendedAccount] = AccountRequest
         table, labels = REQUEST_TRANSITIONS, RequestStatus
         name = f"Request #{obj.pk}"
+        progress: dict[str, Any] = {}
     else:
         model = VendedAccount
         table, labels = ACCOUNT_TRANSITIONS, AccountStatus
         name = f"Account {obj.name}"
+        progress = {"last_progress_at": timezone.now()}  # a change of status is progress
     sources = [source for source, targets in table.items() if to in targets]
     with transaction.atomic():
         before = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
         changed = model.objects.filter(pk=obj.pk, status__in=sources).update(
-            status=to, updated_at=timezone.now(), **(fields or {})
+            status=to, updated_at=timezone.now(), **{**progress, **(fields or {})}
         )
         if not changed:
             raise InvalidTransition(

@@ -38,6 +38,11 @@ def test_a_lead_submits_a_request(client_for, team):
             "ou_path": "HipaaOU/HipaaPciOU",
             "status": "pending",
             "failure_reason": None,
+            "attempts": 0,
+            "last_error": None,
+            "last_progress_at": None,
+            "stalled": False,
+            "stalled_reason": None,
         }
         for env in ("dev", "prod")
     ]

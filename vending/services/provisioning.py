@@ -25,7 +25,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,7 +41,11 @@ from vending.roles import is_admin
 from vending.services.account_creation import creation_step
 from vending.services.account_placement import placement_step
 from vending.services.creation_slots import creation_slot_release
-from vending.services.failure_reasons import AccountStepFailed
+from vending.services.failure_reasons import (
+    AccountStepFailed,
+    account_error_fields,
+    account_error_fields_of,
+)
 from vending.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -79,14 +83,24 @@ def provisioning_advance(
     if lease is None:
         logger.info("Account %s is being worked on by another delivery", account_id)
         return None
+    error: dict[str, object] = {}
     try:
         for _ in range(MAX_STEPS_PER_RUN):
             countdown = _step(account_id, gw)
             if countdown != 0.0:
                 return countdown
         return 0.0
+    except DatabaseError:
+        raise  # nothing to record it in
+    except Exception as exc:
+        # The task retries a transient error, the sweeper anything else: either way the
+        # account shows what went wrong, written with the lease's release.
+        error = account_error_fields_of(exc)
+        raise
     finally:
-        VendedAccount.objects.filter(pk=account_id, lease_until=lease).update(lease_until=None)
+        VendedAccount.objects.filter(pk=account_id, lease_until=lease).update(
+            lease_until=None, **error
+        )
 
 
 def _lease_take(account_id: int) -> datetime | None:
@@ -142,7 +156,11 @@ def _fail(account: VendedAccount, *, code: str, reason: str) -> None:
             account,
             to=AccountStatus.FAILED,
             message=reason,
-            fields={"failure_code": code[:64], "failure_reason": reason},
+            fields={
+                "failure_code": code[:64],
+                "failure_reason": reason,
+                **account_error_fields(code=code, message=reason, transient=False),
+            },
         )
     except InvalidTransition:
         return

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from vending.audit import Actor, request_approval_added, request_submitted
-from vending.choices import RequestStatus
+from vending.choices import AccountStatus, RequestStatus
 from vending.dispatch import enqueue_request_provisioning
 from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, Approval, Team, VendedAccount
@@ -172,6 +172,15 @@ def _close(
         raise InvalidInput("Give a reason.", field_errors={"reason": ["This field is required."]})
     with transaction.atomic():
         transition(request, to=to, actor=actor, message=reason, fields={"decision_reason": reason})
-        # The accounts will never exist: free their names for a later request.
+        # The accounts will never exist: they end cancelled, their names free for a later
+        # request. (Only a request waiting for approval closes: its accounts are pending.)
+        for account in request.accounts.filter(status=AccountStatus.PENDING):
+            transition(
+                account,
+                to=AccountStatus.CANCELLED,
+                actor=actor,
+                message=f"Its request was {to.label.lower()}.",
+                fields={"is_active": False},
+            )
         request.accounts.update(is_active=False)
     return request
