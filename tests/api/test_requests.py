@@ -286,8 +286,7 @@ def test_every_field_error_is_answered_at_once(client_for, team):
     assert "staging" in error["fields"]["environments"][0]
     assert error["fields"]["team"] == ["There is no team 'nope'."]
     assert error["message"] == (
-        "The input is not valid: compliance_class, enviroments, environments, "
-        "justification, team."
+        "The input is not valid: compliance_class, enviroments, environments, justification, team."
     )
     assert not AccountRequest.objects.exists()
 

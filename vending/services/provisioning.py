@@ -38,6 +38,7 @@ from vending.models import AccountRequest, VendedAccount
 from vending.naming import AccountIdentity, account_identity_validate
 from vending.notifications import notify_account_failed, notify_requester
 from vending.roles import is_admin
+from vending.selectors.account_progress import account_progress
 from vending.services.account_creation import creation_step
 from vending.services.account_placement import placement_step
 from vending.services.creation_slots import creation_slot_release
@@ -192,13 +193,17 @@ def provisioning_request_settle(*, request_id: int) -> AccountRequest:
 
 
 def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> VendedAccount:
-    """An admin sends a failed account back to work (after fixing the cause)."""
+    """An admin sends a failed account back to work (after fixing the cause), or queues a
+    stalled one again at once instead of waiting for the sweeper ("retry now")."""
     if actor is None or not is_admin(actor):
-        raise PermissionDenied("Only portal admins can retry a failed account.")
+        raise PermissionDenied("Only portal admins can retry an account.")
     with transaction.atomic():
         request = AccountRequest.objects.select_for_update().get(pk=account.request_id)
-        # The trail keeps the failure (and the `car-` id) that the retry clears.
         account.refresh_from_db()
+        account.request = request
+        if account.status != AccountStatus.FAILED:
+            return _retry_stalled(account, actor=actor)
+        # The trail keeps the failure (and the `car-` id) that the retry clears.
         account_retried(actor=actor, account=account)
         transition(
             account,
@@ -214,9 +219,30 @@ def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> Vende
                 "create_attempts": 0,
                 "poll_count": 0,
                 "adopted": False,
+                "attempts": 0,
+                "last_error_code": "",
+                "last_error_message": "",
+                "last_error_transient": None,
+                "last_error_at": None,
             },
         )
         if request.status == RequestStatus.FAILED:
             transition(request, to=RequestStatus.PROVISIONING, actor=actor)
         enqueue_account_step(account.pk)
+    return account
+
+
+def _retry_stalled(account: VendedAccount, *, actor: Actor) -> VendedAccount:
+    """Queue a stalled account's next step now. Its state stays as it is (a stored `car-`
+    id, the write-ahead marker, a lease still held): the step itself knows what is already
+    done, so nothing is created twice."""
+    stalled = account_progress(account).stalled_reason
+    if stalled is None:
+        raise InvalidTransition(
+            f"{account.name} is {account.get_status_display().lower()} and not stalled: only "
+            "a failed account, or one without progress for "
+            f"{settings.VENDING_STALLED_AFTER_SECONDS} s, can be retried."
+        )
+    account_retried(actor=actor, account=account, stalled_reason=stalled)
+    enqueue_account_step(account.pk)
     return account

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from vending.aws import AwsError, get_gateway
+from vending.roles import is_admin
+from vending.selectors.account_progress import account_progress
 from vending.selectors.accounts import account_get_for, account_list_for, account_tags_read
 from vending.selectors.policies import (
     EffectivePolicy,
@@ -113,4 +115,6 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     context.update(_policy_context(policy, form, services=True, explain=True))
     # When the policy read failed, the tags call would fail the same way (and as slowly).
     context["tags"] = account_tags_read(gateway=gateway, account=account, live=notice is None)
+    context["p"] = account_progress(account)
+    context["may_retry"] = is_admin(request.user)
     return render(request, "vending/accounts/detail.html", context)
