@@ -165,6 +165,18 @@ EMAIL_BACKEND = env.str(
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="vending-portal@localhost")
+# Seconds an SMTP connection may take: a hung mail server must not hold the outbox's sender.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# Where people open the portal: e-mails link to the page they talk about from here.
+VENDING_PORTAL_URL = env.str("VENDING_PORTAL_URL", default="http://127.0.0.1:8000")
+# The e-mail outbox (vending/services/outbox.py): how often beat sends what is due (it is
+# also kicked as each notification commits), the first retry's delay after a mail
+# server failure (doubling up to the maximum, until sent), and how long sent e-mails
+# are kept.
+VENDING_OUTBOX_INTERVAL_SECONDS = env.int("VENDING_OUTBOX_INTERVAL_SECONDS", default=30)
+VENDING_OUTBOX_RETRY_SECONDS = env.int("VENDING_OUTBOX_RETRY_SECONDS", default=30)
+VENDING_OUTBOX_RETRY_MAX_SECONDS = env.int("VENDING_OUTBOX_RETRY_MAX_SECONDS", default=1800)
+VENDING_OUTBOX_KEEP_DAYS = env.int("VENDING_OUTBOX_KEEP_DAYS", default=30)
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {
@@ -325,6 +337,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "vending.api.purge_idempotency_keys",
         "schedule": float(VENDING_API_IDEMPOTENCY_PURGE_SECONDS),
+    },
+    "send-outbox": {
+        "task": "vending.outbox_send",
+        "schedule": float(VENDING_OUTBOX_INTERVAL_SECONDS),
+        "kwargs": {"purge": True},
     },
 }
 

@@ -153,19 +153,20 @@ def _permanent_reason(exc: PermanentAwsError) -> str:
 def _fail(account: VendedAccount, *, code: str, reason: str) -> None:
     creation_slot_release(account=account)
     try:
-        transition(
-            account,
-            to=AccountStatus.FAILED,
-            message=reason,
-            fields={
-                "failure_code": code[:64],
-                "failure_reason": reason,
-                **account_error_fields(code=code, message=reason, transient=False),
-            },
-        )
+        with transaction.atomic():  # the e-mail exists exactly when the failure does
+            transition(
+                account,
+                to=AccountStatus.FAILED,
+                message=reason,
+                fields={
+                    "failure_code": code[:64],
+                    "failure_reason": reason,
+                    **account_error_fields(code=code, message=reason, transient=False),
+                },
+            )
+            notify_account_failed(account)
     except InvalidTransition:
         return
-    notify_account_failed(account)
     provisioning_request_settle(request_id=account.request_id)
 
 

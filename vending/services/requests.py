@@ -151,8 +151,9 @@ def account_request_reject(*, request: AccountRequest, actor: Actor, reason: str
         raise PermissionDenied("Only approvers can reject requests.")
     if request.requester_id == actor.pk:
         raise PermissionDenied("You cannot reject your own request; cancel it instead.")
-    request = _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
-    notify_requester(request, RequestStatus.REJECTED)
+    with transaction.atomic():  # the e-mail exists exactly when the rejection does
+        request = _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
+        notify_requester(request, RequestStatus.REJECTED)
     return request
 
 
