@@ -10,13 +10,12 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from vending.account_progress_columns import AccountProgressColumns
 from vending.choices import (
     AccountStatus,
     AuditAction,
     ComplianceClass,
     DriftKind,
-    NotificationKind,
-    NotificationStatus,
     RequestStatus,
 )
 from vending.roles import User, is_approver
@@ -131,8 +130,9 @@ class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
         return result
 
 
-class VendedAccount(models.Model):
-    """One AWS account of a request: one per requested environment."""
+class VendedAccount(AccountProgressColumns):
+    """One AWS account of a request: one per requested environment (its failed tries,
+    last error and last progress: AccountProgressColumns)."""
 
     request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="accounts")
     environment = models.CharField(max_length=8)
@@ -161,16 +161,6 @@ class VendedAccount(models.Model):
     check_due_at = models.DateTimeField(null=True, blank=True)
     create_seconds = models.FloatField(null=True, blank=True)
     adopted = models.BooleanField(default=False)
-    # What went wrong, and when the account last moved on (vending/services/provisioning.py,
-    # vending/selectors/account_progress.py): tries that ended in an error since it was
-    # queued, the last error (AWS's code, in words, whether it heals by itself, when), and
-    # the last step done (a status change, CreateAccount accepted, a status read).
-    attempts = models.PositiveIntegerField(default=0)
-    last_error_code = models.CharField(max_length=64, blank=True)
-    last_error_message = models.TextField(blank=True)
-    last_error_transient = models.BooleanField(null=True, blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
-    last_progress_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Touched by every step, so the sweeper can tell live work from abandoned work.
     updated_at = models.DateTimeField(auto_now=True)
@@ -406,43 +396,4 @@ class ApiToken(models.Model):
         return "expired" if self.expires_at <= timezone.now() else "active"
 
 
-class Notification(models.Model):
-    """One e-mail of the transactional outbox (vending/notifications.py, services/outbox.py).
-
-    Written in the transaction of the change it tells of, so it exists exactly when the
-    change does, whatever the broker's state; sent by the `outbox_send` task, retried with
-    backoff until the mail server takes it, and dropped as obsolete when the state it
-    told of (`state`) has changed by then.
-    """
-
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    request = models.ForeignKey(
-        AccountRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    account = models.ForeignKey(
-        VendedAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    # What must still be true when it is sent, e.g. {"request_status": ["pending_approval"]}.
-    state = models.JSONField(default=dict, blank=True)
-    recipients = models.JSONField()
-    subject = models.CharField(max_length=300)
-    body = models.TextField()
-    status = models.CharField(
-        max_length=12, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    # Held by the one sender run working on it (a conditional UPDATE takes it).
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    # Why it was dropped (obsolete) or refused (failed).
-    outcome = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+from vending.outbox_models import Notification  # noqa: E402, F401  (registers the outbox)

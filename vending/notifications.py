@@ -140,7 +140,6 @@ def notification_obsolete_reason(notification: Notification) -> str | None:
                     f"{state['approvals']}: a newer e-mail asks who may still approve it."
                 )
     account = notification.account
-    if account is not None and "account_status" in state:
-        if account.status not in state["account_status"]:
-            return f"Account {account.name} is {account.get_status_display().lower()} now."
+    if account is not None and account.status not in state.get("account_status", [account.status]):
+        return f"Account {account.name} is {account.get_status_display().lower()} now."
     return None
