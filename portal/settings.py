@@ -169,10 +169,7 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="vending-porta
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 # Where people open the portal: e-mails link to the page they talk about from here.
 VENDING_PORTAL_URL = env.str("VENDING_PORTAL_URL", default="http://127.0.0.1:8000")
-# The e-mail outbox (vending/services/outbox.py): how often beat sends what is due (it is
-# also kicked as each notification commits), the first retry's delay after a mail
-# server failure (doubling up to the maximum, until sent), and how long sent e-mails
-# are kept.
+# The e-mail outbox (vending/services/outbox.py; .env.example explains each setting).
 VENDING_OUTBOX_INTERVAL_SECONDS = env.int("VENDING_OUTBOX_INTERVAL_SECONDS", default=30)
 VENDING_OUTBOX_RETRY_SECONDS = env.int("VENDING_OUTBOX_RETRY_SECONDS", default=30)
 VENDING_OUTBOX_RETRY_MAX_SECONDS = env.int("VENDING_OUTBOX_RETRY_MAX_SECONDS", default=1800)
@@ -244,8 +241,7 @@ VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", defau
 # Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
 VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
 VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
-# An unfinished account with no progress for this long is shown as stalled, with the reason
-# (longer than the tasks' own retries, so a passing AWS hiccup does not raise it).
+# An unfinished account with no progress for this long is shown as stalled, with the reason.
 VENDING_STALLED_AFTER_SECONDS = env.int("VENDING_STALLED_AFTER_SECONDS", default=300)
 
 # --- REST API ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vending.api.errors import ERROR_CODE_VALUES
+from vending.api.progress_serializers import AccountProgressSerializer
 from vending.choices import (
     SERVICE_STATUSES,
     AccountStatus,
@@ -23,7 +24,6 @@ from vending.choices import (
     RequestStatus,
 )
 from vending.models import Team
-from vending.selectors.account_progress import account_progress
 from vending.selectors.teams import team_get
 from vending.services.requests import JUSTIFICATION_MAX
 
@@ -182,49 +182,6 @@ class ApprovalSerializer(serializers.Serializer):
     approver = serializers.CharField(source="approver.username")
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
-
-
-class AccountErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="AWS's error code, or the portal's.")
-    message = serializers.CharField(help_text="What went wrong, in words.")
-    transient = serializers.BooleanField(
-        allow_null=True,
-        help_text="True: it may heal by itself and the portal tries again; false: a person "
-        "has to act; null: not known (an unexpected error).",
-    )
-    at = serializers.DateTimeField()
-
-
-class AccountProgressSerializer(serializers.Serializer):
-    """How an account's provisioning goes (vending/selectors/account_progress.py)."""
-
-    attempts = serializers.IntegerField(
-        help_text="Tries of its provisioning that ended in an error, since it was queued "
-        "(an admin's retry starts again from 0)."
-    )
-    last_error = serializers.SerializerMethodField()
-    last_progress_at = serializers.DateTimeField(
-        allow_null=True, help_text="When a step last succeeded (null: none yet)."
-    )
-    stalled = serializers.SerializerMethodField()
-    stalled_reason = serializers.SerializerMethodField()
-
-    @extend_schema_field(AccountErrorSerializer(allow_null=True))
-    def get_last_error(self, account: Any) -> dict[str, Any] | None:
-        error = account_progress(account).last_error
-        return None if error is None else dict(AccountErrorSerializer(error).data)
-
-    @extend_schema_field(
-        serializers.BooleanField(
-            help_text="Unfinished, and no progress for longer than the portal's limit."
-        )
-    )
-    def get_stalled(self, account: Any) -> bool:
-        return account_progress(account).stalled
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_stalled_reason(self, account: Any) -> str | None:
-        return account_progress(account).stalled_reason
 
 
 class RequestAccountSerializer(AccountProgressSerializer):
