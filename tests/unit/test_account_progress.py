@@ -195,3 +195,37 @@ def test_the_command_retries_a_stalled_account(users, stuck, task_queue, capsys)
     call_command("account_retry", str(stuck.pk), "dev", "--as", "admin")
     assert "queued again" in capsys.readouterr().out
     assert [m[0] for m in task_queue.messages] == ["vending.provision_account"]
+
+
+def test_an_account_throttled_at_every_create_stalls_too(users, team, emulator_org, emulator):
+    """A throttled CreateAccount proves nothing was created (the marker is cleared), so the
+    account looks like one waiting for a slot: its error says otherwise."""
+    emulator.app.update_config(
+        {"fault_rate": 1.0, "fault_kinds": ["throttle"], "fault_operations": ["CreateAccount"]}
+    )
+    request = provisioning(users, team)
+    with pytest.raises(TransientAwsError):
+        provisioning_advance(account_id=request.accounts.get().pk)
+    no_progress_for(request, minutes=10)
+    [account] = api(users["admin"]).get(f"/api/v1/requests/{request.pk}/").json()["accounts"]
+    assert account["last_error"]["message"].startswith("AWS throttled CreateAccount")
+    assert account["stalled"] is True and "1 try failed" in account["stalled_reason"]
+
+
+def test_the_account_page_shows_the_stall_too(users, team, moto_gateway, client):
+    request = provisioning(users, team)
+    request.accounts.update(
+        status=AccountStatus.PLACING,
+        account_id="123456789012",
+        attempts=4,
+        last_error_code="ConcurrentModificationException",
+        last_error_message="AWS was changing the organization while MoveAccount ran.",
+        last_error_transient=True,
+        last_error_at=timezone.now(),
+    )
+    no_progress_for(request, minutes=10)
+    url = reverse("account_detail", args=["123456789012"])
+    client.force_login(users["admin"])
+    page = client.get(url).content.decode()
+    assert "Stalled" in page and "4 tries failed" in page and "Retry now" in page
+    assert "while MoveAccount ran" in page
