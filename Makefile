@@ -33,6 +33,7 @@ endif
 run: export DJANGO_DEBUG ?= true
 run: export AWS_DEFAULT_REGION ?= us-east-1
 run: export EMULATOR_PORT := $(EMULATOR_PORT)
+run: export VENDING_PORTAL_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput

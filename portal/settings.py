@@ -167,6 +167,15 @@ EMAIL_BACKEND = env.str(
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="vending-portal@localhost")
+# Seconds an SMTP connection may take: a hung mail server must not hold the outbox's sender.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# Where people open the portal: e-mails link to the page they talk about from here.
+VENDING_PORTAL_URL = env.str("VENDING_PORTAL_URL", default="http://127.0.0.1:8000")
+# The e-mail outbox (vending/services/outbox.py; .env.example explains each setting).
+VENDING_OUTBOX_INTERVAL_SECONDS = env.int("VENDING_OUTBOX_INTERVAL_SECONDS", default=30)
+VENDING_OUTBOX_RETRY_SECONDS = env.int("VENDING_OUTBOX_RETRY_SECONDS", default=30)
+VENDING_OUTBOX_RETRY_MAX_SECONDS = env.int("VENDING_OUTBOX_RETRY_MAX_SECONDS", default=1800)
+VENDING_OUTBOX_KEEP_DAYS = env.int("VENDING_OUTBOX_KEEP_DAYS", default=30)
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {
@@ -235,6 +244,8 @@ VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", defau
 # Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
 VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
 VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
+# An unfinished account with no progress for this long is shown as stalled, with the reason.
+VENDING_STALLED_AFTER_SECONDS = env.int("VENDING_STALLED_AFTER_SECONDS", default=300)
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -325,6 +336,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "vending.api.purge_idempotency_keys",
         "schedule": float(VENDING_API_IDEMPOTENCY_PURGE_SECONDS),
+    },
+    "send-outbox": {
+        "task": "vending.outbox_send",
+        "schedule": float(VENDING_OUTBOX_INTERVAL_SECONDS),
+        "kwargs": {"purge": True},
     },
 }
 

@@ -189,17 +189,26 @@ def account_tagged(*, account: VendedAccount, tags: Mapping[str, str]) -> AuditE
     )
 
 
-def account_retried(*, actor: Actor, account: VendedAccount) -> AuditEvent:
-    """Before the retry clears the account's failure: the event keeps it."""
+def account_retried(
+    *, actor: Actor, account: VendedAccount, stalled_reason: str = ""
+) -> AuditEvent:
+    """Before the retry clears the account's failure: the event keeps it. `stalled_reason`:
+    the account had not failed but made no progress, and was queued again as it was."""
     return _record(
         action=AuditAction.ACCOUNT_RETRIED,
         actor=actor,
         account=account,
+        message=f"Retried while stalled: {stalled_reason}" if stalled_reason else "",
         payload=AccountRetriedPayload(
             failure_code=account.failure_code,
             failure_reason=account.failure_reason,
             create_request_id=account.create_request_id or "",
             create_attempts=account.create_attempts,
+            from_status=account.status,
+            stalled_reason=stalled_reason,
+            attempts=account.attempts,
+            last_error_code=account.last_error_code,
+            last_error_message=account.last_error_message,
         ),
     )
 

@@ -86,12 +86,18 @@ class AccountTaggedPayload(_Payload):
 
 @dataclass(frozen=True)
 class AccountRetriedPayload(_Payload):
-    """The failure a retry clears from the account (kept nowhere else)."""
+    """The failure a retry clears from the account (kept nowhere else); for a stalled
+    account queued again ("retry now"), why it was stalled and its last error."""
 
     failure_code: str = ""
     failure_reason: str = ""
     create_request_id: str = ""
     create_attempts: int = 0
+    from_status: str = ""
+    stalled_reason: str = ""
+    attempts: int = 0
+    last_error_code: str = ""
+    last_error_message: str = ""
 
 
 @dataclass(frozen=True)

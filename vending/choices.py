@@ -41,6 +41,8 @@ class AccountStatus(models.TextChoices):
     PLACING = "placing", "Placing"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+    # Its request was rejected or cancelled before the account was created.
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class AccountOrigin(models.TextChoices):
@@ -51,7 +53,7 @@ class AccountOrigin(models.TextChoices):
     IMPORTED = "imported", "Imported from the organization"
 
 
-ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED})
+ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED, AccountStatus.CANCELLED})
 ACCOUNT_IN_FLIGHT = frozenset(
     {AccountStatus.PENDING, AccountStatus.CREATING, AccountStatus.PLACING}
 )
@@ -103,3 +105,22 @@ class DriftKind(models.TextChoices):
     ACCOUNT_WRONG_OU = "account_wrong_ou", "Account in the wrong OU"
     ACCOUNT_UNKNOWN = "account_unknown", "Account nobody requested"
     ORGANIZATION = "organization", "Organization settings"
+
+
+class NotificationKind(models.TextChoices):
+    """What an e-mail of the outbox tells (its templates are templates/emails/<kind>.*)."""
+
+    APPROVAL_NEEDED = "approval_needed", "Needs approval"
+    REQUEST_APPROVED = "request_approved", "Request approved"
+    REQUEST_REJECTED = "request_rejected", "Request rejected"
+    REQUEST_COMPLETED = "request_completed", "Request completed"
+    ACCOUNT_FAILED = "account_failed", "Account failed"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    # The state it told of had changed by the time it could be sent: dropped, with why.
+    OBSOLETE = "obsolete", "Dropped as out of date"
+    # The mail server refused the message itself (not the connection): never sendable.
+    FAILED = "failed", "Refused"

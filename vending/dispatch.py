@@ -1,7 +1,8 @@
 """Enqueue Celery work once the surrounding transaction has committed.
 
 If the broker cannot be reached at that moment the committed state is not lost: the
-periodic sweeper finds the work waiting and enqueues it again.
+periodic sweeper finds the work waiting and enqueues it again, and the outbox's
+periodic run sends the e-mails waiting in it.
 """
 
 from __future__ import annotations
@@ -30,3 +31,18 @@ def enqueue_request_provisioning(request_id: int) -> None:
 
 def enqueue_account_step(account_id: int, countdown: float | None = None) -> None:
     transaction.on_commit(lambda: _send("provision_account", account_id, countdown))
+
+
+def _kick_outbox() -> None:
+    from vending import tasks
+
+    try:
+        tasks.outbox_send.apply_async()
+    except Exception:
+        # The e-mail is in the outbox (committed): beat's next run of the task sends it.
+        logger.warning("Could not enqueue the outbox's sender; its periodic run will send")
+
+
+def enqueue_outbox_send() -> None:
+    """Send the outbox's e-mails once the surrounding transaction has committed."""
+    transaction.on_commit(_kick_outbox)

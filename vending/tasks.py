@@ -17,6 +17,7 @@ from django.db import OperationalError
 
 from vending.aws import TransientAwsError
 from vending.services.drift import org_drift_scan as drift_scan
+from vending.services.outbox import outbox_purge, outbox_send_due
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
 from vending.services.sweeper import provisioning_sweep
 
@@ -74,6 +75,22 @@ def org_drift_scan() -> dict[str, Any]:
     return {"open": len(result.open), "reported": len(result.reported)}
 
 
+@shared_task(name="vending.outbox_send", acks_late=True, reject_on_worker_lost=True)
+def outbox_send(purge: bool = False) -> dict[str, Any]:
+    """Kicked when a notification commits, and periodically (beat, `purge`: also forget
+    old sent ones); the outbox keeps its own retries, so the task declares none."""
+    run = outbox_send_due()
+    return {
+        "sent": len(run.sent),
+        "obsolete": len(run.obsolete),
+        "retried": len(run.retried),
+        "failed": len(run.failed),
+        "purged": outbox_purge() if purge else 0,
+    }
+
+
+# E-mails go through the outbox (`outbox_send`); this task stays so that messages queued
+# before the outbox existed are still delivered.
 @shared_task(
     name="vending.send_email",
     autoretry_for=(SMTPException, OSError),

@@ -35,11 +35,12 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
-    A.PENDING: frozenset({A.CREATING, A.FAILED}),
+    A.PENDING: frozenset({A.CREATING, A.FAILED, A.CANCELLED}),
     A.CREATING: frozenset({A.PLACING, A.FAILED}),
     A.PLACING: frozenset({A.READY, A.FAILED}),
     A.FAILED: frozenset({A.PENDING}),
     A.READY: frozenset(),
+    A.CANCELLED: frozenset(),
 }
 
 
@@ -59,12 +60,14 @@ def transition(
         model: type[AccountRequest] | type[VendedAccount] = AccountRequest
         table, labels = REQUEST_TRANSITIONS, RequestStatus
         name = f"Request #{obj.pk}"
+        progress: dict[str, Any] = {}
     else:
         model = VendedAccount
         table, labels = ACCOUNT_TRANSITIONS, AccountStatus
         name = f"Account {obj.name}"
+        progress = {"last_progress_at": timezone.now()}  # a change of status is progress
     sources = [source for source, targets in table.items() if to in targets]
-    values = {"status": to, "updated_at": timezone.now(), **(fields or {})}
+    values = {"status": to, "updated_at": timezone.now(), **progress, **(fields or {})}
     # No savepoint of its own inside a caller's transaction (two round trips fewer): an
     # error in here fails the caller's transaction, and a refusal is raised outside.
     with transaction.atomic(savepoint=False):

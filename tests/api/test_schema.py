@@ -27,6 +27,7 @@ OPERATIONS = {
     ("/api/v1/requests/{id}/approve/", "post"),
     ("/api/v1/requests/{id}/reject/", "post"),
     ("/api/v1/requests/{id}/cancel/", "post"),
+    ("/api/v1/requests/{id}/accounts/{environment}/retry/", "post"),
     ("/api/v1/accounts/", "get"),
     ("/api/v1/accounts/{account_id}/", "get"),
     ("/api/v1/accounts/{account_id}/effective-policy/", "get"),

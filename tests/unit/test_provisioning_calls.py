@@ -35,7 +35,9 @@ def run_next(task_queue, name: str = "vending.provision_account") -> object:
 
 
 def provisioning_messages(task_queue) -> list[tuple]:
-    return [m for m in task_queue.messages if m[0] != "vending.send_email"]
+    return [
+        m for m in task_queue.messages if m[0] not in ("vending.send_email", "vending.outbox_send")
+    ]
 
 
 def calls(emulator) -> dict[str, int]:

@@ -16,6 +16,8 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from vending.selectors.account_progress import PROGRESS_ROW_FIELDS, account_progress_of_row
+
 # The columns AccountRowSerializer reads.
 ACCOUNT_ROW_FIELDS = (
     "account_id",
@@ -31,14 +33,19 @@ ACCOUNT_ROW_FIELDS = (
     "request_id",
     "created_at",
     "completed_at",
+    *(f for f in PROGRESS_ROW_FIELDS if f not in ("status", "account_id")),
 )
 
 
-def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
+def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str, Any]:
     """Every value is a stored column passed through, except the two AccountSerializer's
     field types change: a blank failure reason is null, and dates are ISO 8601 in the
-    current time zone, UTC written "Z" (DRF's DateTimeField)."""
+    current time zone, UTC written "Z" (DRF's DateTimeField); and the progress, read as
+    the account's page reads it (`account_progress_of_row`)."""
     completed_at = row["completed_at"]
+    progress = account_progress_of_row(row, now=now)
+    error = progress.last_error
+    last_progress_at = progress.last_progress_at
     return {
         "account_id": row["account_id"],
         "name": row["name"],
@@ -53,6 +60,18 @@ def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
         "request": row["request_id"],
         "created_at": _iso(row["created_at"], zone),
         "completed_at": None if completed_at is None else _iso(completed_at, zone),
+        "attempts": progress.attempts,
+        "last_error": None
+        if error is None
+        else {
+            "code": error.code,
+            "message": error.message,
+            "transient": error.transient,
+            "at": _iso(error.at, zone),
+        },
+        "last_progress_at": None if last_progress_at is None else _iso(last_progress_at, zone),
+        "stalled": progress.stalled,
+        "stalled_reason": progress.stalled_reason,
     }
 
 
@@ -64,7 +83,8 @@ def _iso(value: datetime, zone: tzinfo) -> str:
 class AccountRowListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         zone = timezone.get_current_timezone()  # once a page, not twice a row
-        return [account_row(row, zone) for row in data]
+        now = timezone.now()
+        return [account_row(row, zone, now) for row in data]
 
 
 class AccountRowSerializer(serializers.BaseSerializer):
@@ -75,4 +95,4 @@ class AccountRowSerializer(serializers.BaseSerializer):
         list_serializer_class = AccountRowListSerializer
 
     def to_representation(self, row: Any) -> dict[str, Any]:
-        return account_row(row, timezone.get_current_timezone())
+        return account_row(row, timezone.get_current_timezone(), timezone.now())

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vending.api.errors import ERROR_CODE_VALUES
+from vending.api.progress_serializers import AccountProgressSerializer
 from vending.choices import (
     SERVICE_STATUSES,
     AccountOrigin,
@@ -23,6 +24,8 @@ from vending.choices import (
     Environment,
     RequestStatus,
 )
+from vending.models import Team
+from vending.selectors.teams import team_get
 from vending.services.requests import JUSTIFICATION_MAX
 
 TEXT_MAX = 4000
@@ -45,13 +48,23 @@ class StrictInputSerializer(serializers.Serializer):
     """Refuses fields it does not declare, and anything that is not a JSON object."""
 
     def to_internal_value(self, data: Any) -> Any:
+        """Every field's errors in one answer: the unknown fields' beside the others'."""
+        unknown: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
-            unknown = sorted(str(k) for k in data if k not in self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field: this API does not take it."] for name in unknown}
-                )
-        return super().to_internal_value(data)
+            unknown = {
+                str(k): ["Unknown field: this API does not take it."]
+                for k in sorted(data, key=str)
+                if k not in self.fields
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not unknown or not isinstance(exc.detail, Mapping):
+                raise
+            raise serializers.ValidationError({**unknown, **exc.detail}) from exc
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -123,6 +136,13 @@ class RequestPreviewInputSerializer(StrictInputSerializer):
         max_length=len(Environment.values),
     )
 
+    def validate_team(self, value: str) -> Team:
+        # Here, not in the view, so an unknown team is named beside the other fields' errors.
+        team = team_get(slug=value)
+        if team is None:
+            raise serializers.ValidationError(f"There is no team '{value}'.")
+        return team
+
 
 class RequestCreateInputSerializer(RequestPreviewInputSerializer):
     """A new request for accounts, one per environment."""
@@ -165,7 +185,7 @@ class ApprovalSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class RequestAccountSerializer(serializers.Serializer):
+class RequestAccountSerializer(AccountProgressSerializer):
     environment = serializers.ChoiceField(choices=Environment.choices)
     name = serializers.CharField()
     email = serializers.CharField()
@@ -229,7 +249,7 @@ class RequestPreviewSerializer(serializers.Serializer):
 # -- accounts ----------------------------------------------------------------------------
 
 
-class AccountSerializer(serializers.Serializer):
+class AccountSerializer(AccountProgressSerializer):
     account_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     email = serializers.CharField()

@@ -16,6 +16,7 @@ from vending.api.views.audit import AuditEventListApi
 from vending.api.views.common import NotFoundApi
 from vending.api.views.org import OrgPlanApi, OrgTreeApi
 from vending.api.views.requests import (
+    RequestAccountRetryApi,
     RequestApproveApi,
     RequestCancelApi,
     RequestDetailApi,
@@ -35,6 +36,11 @@ urlpatterns = [
     path("requests/<str:id>/approve/", RequestApproveApi.as_view(), name="request-approve"),
     path("requests/<str:id>/reject/", RequestRejectApi.as_view(), name="request-reject"),
     path("requests/<str:id>/cancel/", RequestCancelApi.as_view(), name="request-cancel"),
+    path(
+        "requests/<str:id>/accounts/<str:environment>/retry/",
+        RequestAccountRetryApi.as_view(),
+        name="request-account-retry",
+    ),
     path("accounts/", AccountListApi.as_view(), name="account-list"),
     path("accounts/<str:account_id>/", AccountDetailApi.as_view(), name="account-detail"),
     path(

@@ -71,6 +71,7 @@ from vending.services.creation_slots import (
 from vending.services.failure_reasons import (
     RETRYABLE_CREATE_FAILURES,
     AccountStepFailed,
+    account_error_fields,
     failure_message,
 )
 from vending.transitions import transition
@@ -80,6 +81,10 @@ logger = logging.getLogger(__name__)
 IN_PROGRESS = CreateAccountState.IN_PROGRESS
 # AWS refuses a 6th CreateAccount in progress with this ConstraintViolation reason.
 CREATION_RATE_LIMIT = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
+RATE_LIMITED = (
+    "AWS refused CreateAccount: 5 creations are in progress in the organization (some "
+    "started outside the portal). The portal tries again when one is likely done."
+)
 # A creation still in progress is read again after this share of its age...
 RECHECK_SHARE = 0.1
 # ...and never sooner than this many seconds.
@@ -160,10 +165,17 @@ def _create(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
     except AwsError as exc:
         if exc.may_have_acted:
             raise  # the marker stays: the retry looks for what this call made
-        VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
-            create_requested_at=None, create_attempts=attempts
+        limited = exc.reason == CREATION_RATE_LIMIT
+        # The rate limit's refusal is recorded here (it does not reach the caller).
+        error = (
+            account_error_fields(code=CREATION_RATE_LIMIT, message=RATE_LIMITED, transient=True)
+            if limited
+            else {}
         )
-        if exc.reason == CREATION_RATE_LIMIT:
+        VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
+            create_requested_at=None, create_attempts=attempts, **error
+        )
+        if limited:
             return _rate_limited(gw)
         raise
     check_in = first_check_countdown()
@@ -198,6 +210,7 @@ def _store_request_id(
             adopted=tags is None,
             check_due_at=now + timedelta(seconds=check_in),
             updated_at=now,
+            last_progress_at=now,
         )
         if stored:
             account_create_requested(
@@ -289,6 +302,7 @@ def _in_progress(account: VendedAccount, now: datetime) -> float | None:
         poll_count=account.poll_count + 1,
         check_due_at=now + timedelta(seconds=countdown),
         updated_at=now,
+        last_progress_at=now,  # AWS answered: the creation goes on
     ):
         return None
     return countdown
@@ -311,8 +325,15 @@ def _finished(
             return 0.0
     attempts = account.create_attempts
     if code in RETRYABLE_CREATE_FAILURES and attempts < settings.VENDING_CREATE_MAX_ATTEMPTS:
+        message = (
+            f"AWS failed the creation {status.request_id} ({code}); the portal creates the "
+            f"account again (try {attempts} of {settings.VENDING_CREATE_MAX_ATTEMPTS})."
+        )
         VendedAccount.objects.filter(pk=account.pk, create_request_id=status.request_id).update(
-            create_request_id=None, create_requested_at=None, check_due_at=None
+            create_request_id=None,
+            create_requested_at=None,
+            check_due_at=None,
+            **account_error_fields(code=code, message=message, transient=True),
         )
         return float(min(settings.VENDING_POLL_MAX_COUNTDOWN, 2**attempts))
     raise AccountStepFailed(code, failure_message(code, email=account.email, attempts=attempts))

@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from vending.aws import AwsError, get_gateway
 from vending.errors import DomainError
 from vending.roles import is_admin
+from vending.selectors.account_progress import account_progress
 from vending.selectors.accounts import account_get_for, account_list_for, account_tags_read
 from vending.selectors.policies import (
     EffectivePolicy,
@@ -113,6 +114,8 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
         context["assignable_teams"] = team_choices_for(user=request.user)
     # When the policy read failed, the tags call would fail the same way (and as slowly).
     context["tags"] = account_tags_read(gateway=gateway, account=account, live=notice is None)
+    context["p"] = account_progress(account)
+    context["may_retry"] = is_admin(request.user) and account.request_id is not None
     return render(request, "vending/accounts/detail.html", context)
 
 
