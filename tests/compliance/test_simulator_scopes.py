@@ -200,3 +200,27 @@ def test_7_the_summary_and_single_decisions_are_one_reading() -> None:
     # A conditional Deny and a resource-scoped Deny read the same way: "depends".
     assert evaluate(scoped, "sso:DescribePermissionSet").decision == "depends"
     assert sso.depends > 24 and sso.denied == 0 and sso.status == "partial"
+
+
+def test_7_every_reader_of_the_effective_policy_shows_that_answer() -> None:
+    from vending.api.serializers import ActionDecisionSerializer, ServiceSummarySerializer
+    from vending.selectors.policies import EffectivePolicy
+
+    policy = EffectivePolicy(levels=levels((FULL_AWS_ACCESS, sso_guard())), account_id="1")
+    # The pages' services table and the request preview's statuses.
+    [row] = policy.report(search="sso", status="partial").rows
+    assert (row.prefix, row.allowed, row.depends, row.denied) == ("sso", 102, 24, 0)
+    assert row.example_denial is None and row.example_depends is not None
+    assert row.example_depends.action in actions_with_resource_type("sso", "PermissionSet")
+    assert policy.services["sso"] == "partial"
+    # The API, summarised and per action.
+    summary = ServiceSummarySerializer(policy).data
+    assert summary["services"]["sso"] == "partial"
+    assert summary["action_counts"]["sso"] == {
+        "allowed": 102,
+        "depends": 24,
+        "denied": 0,
+        "total": 126,
+    }
+    for action, outcome in [("sso:AddRegion", "allowed"), ("sso:CreatePermissionSet", "depends")]:
+        assert ActionDecisionSerializer(policy.explain(action)).data["outcome"] == outcome

