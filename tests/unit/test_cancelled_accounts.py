@@ -49,38 +49,37 @@ def test_closing_a_request_cancels_its_accounts(users, team, close):
 def test_the_migration_cancels_pending_accounts_of_closed_requests_only():
     executor = MigrationExecutor(connection)
     executor.migrate([BEFORE])
-    old = executor.loader.project_state([BEFORE]).apps
-    User = old.get_model("auth", "User")
-    Team = old.get_model("vending", "Team")
-    Request = old.get_model("vending", "AccountRequest")
-    Account = old.get_model("vending", "VendedAccount")
-    lead = User.objects.create(username="lead")
-    team = Team.objects.create(slug="checkout", name="Checkout")
-    made = {}
-    for status in ("rejected", "cancelled", "pending_approval", "provisioning"):
-        request = Request.objects.create(
-            team=team, requester=lead, compliance_class="general", environments=["dev"],
-            justification="x", status=status,
-        )  # fmt: skip
-        made[status] = Account.objects.create(
-            request=request, environment="dev", name=f"n-{status}", email=f"{status}@x.example",
-            target_ou_path="GeneralOU", status="pending",
-            is_active=status not in ("rejected", "cancelled"),
-        )  # fmt: skip
-
-    executor = MigrationExecutor(connection)
-    executor.migrate([AFTER])
     try:
-        after = {s: VendedAccount.objects.get(pk=a.pk) for s, a in made.items()}
-        assert after["rejected"].status == AccountStatus.CANCELLED
-        assert after["cancelled"].status == AccountStatus.CANCELLED
-        assert after["pending_approval"].status == AccountStatus.PENDING
-        assert after["provisioning"].status == AccountStatus.PENDING
-        trail = AuditEvent.objects.filter(to_status=AccountStatus.CANCELLED)
-        assert sorted(e.account.name for e in trail) == ["n-cancelled", "n-rejected"]
-        assert all(
-            e.request.status in (RequestStatus.REJECTED, RequestStatus.CANCELLED) for e in trail
-        )
+        old = executor.loader.project_state([BEFORE]).apps
+        User = old.get_model("auth", "User")
+        Team = old.get_model("vending", "Team")
+        Request = old.get_model("vending", "AccountRequest")
+        Account = old.get_model("vending", "VendedAccount")
+        lead = User.objects.create(username="lead")
+        team = Team.objects.create(slug="checkout", name="Checkout")
+        made = {}
+        for status in ("rejected", "cancelled", "pending_approval", "provisioning"):
+            request = Request.objects.create(
+                team=team, requester=lead, compliance_class="general", environments=["dev"],
+                justification="x", status=status,
+            )  # fmt: skip
+            made[status] = Account.objects.create(
+                request=request, environment="dev", name=f"n-{status}", email=f"{status}@x.example",
+                target_ou_path="GeneralOU", status="pending",
+                is_active=status not in ("rejected", "cancelled"),
+            )  # fmt: skip
+
+        MigrationExecutor(connection).migrate([AFTER])
     finally:
+        # Then the rest, so that today's models read the rows the migration changed
+        # (and the next test finds the schema it expects, whatever happened here).
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+    after = {s: VendedAccount.objects.get(pk=a.pk) for s, a in made.items()}
+    assert after["rejected"].status == AccountStatus.CANCELLED
+    assert after["cancelled"].status == AccountStatus.CANCELLED
+    assert after["pending_approval"].status == AccountStatus.PENDING
+    assert after["provisioning"].status == AccountStatus.PENDING
+    trail = AuditEvent.objects.filter(to_status=AccountStatus.CANCELLED)
+    assert sorted(e.account.name for e in trail) == ["n-cancelled", "n-rejected"]
+    assert all(e.request.status in (RequestStatus.REJECTED, RequestStatus.CANCELLED) for e in trail)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vending', '0007_account_lease'),
+        ('vending', '0030_notification_outbox'),
     ]
 
     operations = [

@@ -2,11 +2,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    """Joins two lines of migrations made side by side: accounts' origin and the outbox."""
+    """A fixed point after accounts' origin and the outbox (later migrations follow it).
 
-    dependencies = [
-        ("vending", "0030_notification_outbox"),
-        ("vending", "0060_account_origin"),
-    ]
+    The migrations stay in one line: on SQLite a field change rebuilds the table from the
+    state of its own line, so two lines side by side would drop each other's columns
+    when unapplied.
+    """
+
+    dependencies = [("vending", "0060_account_origin")]
 
     operations = []
