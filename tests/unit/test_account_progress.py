@@ -60,9 +60,11 @@ def stuck(users, team, failing_creates, task_queue):
     """A provisioning request whose account failed TRIES CreateAccount calls."""
     request = provisioning(users, team)
     account = request.accounts.get()
-    for _ in range(TRIES):
+    for tried in range(1, TRIES + 1):
         with pytest.raises(TransientAwsError):
             provisioning_advance(account_id=account.pk)
+        account.refresh_from_db()
+        assert account.attempts == tried  # rising with each failed try
     task_queue.messages.clear()
     return request
 

@@ -154,3 +154,21 @@ def test_the_backlog_is_a_gauge(users, team, broker_down):
     assert value(samples, "vending_outbox_oldest_age_seconds") >= 0
     outbox_send_due()
     assert value(Scraper().samples(), "vending_outbox_backlog") == 0
+
+
+def test_a_failure_retried_before_its_e_mail_went_is_not_announced(
+    users, team, broker_down, moto_gateway, mailoutbox
+):
+    from vending.services.provisioning import provisioning_account_retry, provisioning_advance
+
+    request = submit(users, team)
+    account_request_approve(request=request, approver=users["approver1"])
+    request.accounts.update(email="bad")
+    account = request.accounts.get()
+    provisioning_advance(account_id=account.pk, gateway=moto_gateway)
+    provisioning_account_retry(account=account, actor=users["admin"])
+    outbox_send_due()
+    failed = Notification.objects.get(kind=NotificationKind.ACCOUNT_FAILED)
+    assert failed.status == NotificationStatus.OBSOLETE
+    assert failed.outcome == "Account checkout-dev is pending now."
+    assert not any("could not be created" in m.subject for m in mailoutbox)
