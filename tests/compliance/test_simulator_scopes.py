@@ -203,7 +203,7 @@ def test_7_the_summary_and_single_decisions_are_one_reading() -> None:
 
 
 def test_7_every_reader_of_the_effective_policy_shows_that_answer() -> None:
-    from vending.api.serializers import ActionDecisionSerializer, ServiceSummarySerializer
+    from vending.api.policy_serializers import ActionDecisionSerializer, ServiceSummarySerializer
     from vending.selectors.policies import EffectivePolicy
 
     policy = EffectivePolicy(levels=levels((FULL_AWS_ACCESS, sso_guard())), account_id="1")

@@ -207,6 +207,7 @@ def test_the_close_quota_is_ten_percent_of_members_at_least_ten(
     org.client.close_account(AccountId=member_ids[quota])
 
 
+@pytest.mark.slow  # seeds 12,000 accounts
 def test_the_close_quota_is_at_most_a_thousand_and_configurable(
     org: Org, server: EmulatorServer
 ) -> None:

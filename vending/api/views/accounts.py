@@ -13,13 +13,15 @@ from rest_framework.views import APIView
 
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
 from vending.api.pagination import ApiPagination, Columns
+from vending.api.policy_serializers import (
+    ActionDecisionSerializer,
+    EffectivePolicyQuerySerializer,
+    ServiceSummarySerializer,
+)
 from vending.api.schema import errors
 from vending.api.serializers import (
     AccountListFilterSerializer,
     AccountSerializer,
-    ActionDecisionSerializer,
-    EffectivePolicyQuerySerializer,
-    ServiceSummarySerializer,
     StrictInputSerializer,
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_query
