@@ -24,6 +24,8 @@ install: $(STAMP)
 ifeq ($(strip $(AWS_ENDPOINT_URL)),)
 run: export AWS_ENDPOINT_URL := http://127.0.0.1:$(EMULATOR_PORT)
 run: export VENDING_EMULATOR := true
+# The emulator keeps its organization across restarts here; `make clean` removes it.
+run: export EMULATOR_STATE_FILE ?= var/emulator-state.pickle
 run: export AWS_ACCESS_KEY_ID := testing
 run: export AWS_SECRET_ACCESS_KEY := testing
 run: PROCESSES := web worker beat emulator

@@ -65,11 +65,13 @@ def build_an_organization(server: EmulatorServer) -> dict[str, Any]:
 
 def test_a_restarted_emulator_shows_the_same_organization(state_file: Path) -> None:
     with EmulatorServer(config=CONFIG, state_file=state_file) as first:
+        assert not first.app.restored  # nothing to restore: --seed-accounts would seed
         built = build_an_organization(first)
     assert state_file.exists()
     forget_everything_in_this_process()
 
     with EmulatorServer(config=CONFIG, state_file=state_file) as second:
+        assert second.app.restored  # --seed-accounts does not seed a second time
         org = client(second, config=NO_RETRIES)
         assert org.describe_organization()["Organization"]["Id"] == built["organization"]
         parents = org.list_parents(ChildId=built["account"])["Parents"]

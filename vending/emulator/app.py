@@ -53,7 +53,10 @@ class EmulatorApp:
         self._config = config or EmulatorConfig()
         self._moto: WSGIApplication = DomainDispatcherApplication(create_backend_app)
         self._state_file = state_file
-        self._state = (snapshot.load(state_file) if state_file else None) or EmulatorState()
+        loaded = snapshot.load(state_file) if state_file else None
+        # True when the state came from the state file (a restart, not a first start).
+        self.restored = loaded is not None
+        self._state = loaded or EmulatorState()
         self._faults = FaultInjector(self._config.seed)
         self._calls: Counter[str] = Counter()
         self._faulted: Counter[str] = Counter()
@@ -65,14 +68,6 @@ class EmulatorApp:
     def config(self) -> EmulatorConfig:
         with self._lock:
             return self._config
-
-    @property
-    def state(self) -> EmulatorState:
-        """The emulator's own state; hold :meth:`locked` while reading or changing it."""
-        return self._state
-
-    def locked(self) -> threading.RLock:
-        return self._lock
 
     def update_config(self, patch: dict[str, Any]) -> EmulatorConfig:
         with self._lock:
@@ -137,6 +132,12 @@ class EmulatorApp:
             self._catch_up()
             self.save()
             return self._state.clock.to_dict()
+
+    def read(self, query: Callable[[EmulatorState], dict[str, Any]]) -> dict[str, Any]:
+        """Answer a control endpoint's question under the lock, on caught-up state."""
+        with self._lock:
+            self._catch_up()
+            return query(self._state)
 
     def change(self, action: Callable[[EmulatorState], dict[str, Any]]) -> dict[str, Any]:
         """Run a control endpoint's change under the lock, on caught-up state, and save."""

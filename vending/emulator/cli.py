@@ -160,7 +160,8 @@ def serve(settings: ServeSettings, announce: Callable[[str], object]) -> None:
         )
         if settings.state_file is not None:
             announce(f"Emulator state kept in {settings.state_file}")
-        if settings.seed_accounts:
+        if settings.seed_accounts and not server.app.restored:
+            # Seeded once: a restart from the state file finds them there already.
             # Before serving, so no client ever sees a half-seeded organization.
             seeded = server.app.seed_accounts(settings.seed_accounts)
             announce(f"Organization seeded with {seeded['seeded']} existing accounts")

@@ -25,12 +25,12 @@ def add_routes(app: EmulatorApp, routes: ControlRoutes) -> None:
     routes.add("/seed-accounts", POST=lambda body, parts: _seed_accounts(app, body))
     routes.add(
         "/clock",
-        GET=lambda body, parts: app.change(lambda state: state.clock.to_dict()),
+        GET=lambda body, parts: app.read(lambda state: state.clock.to_dict()),
         POST=lambda body, parts: app.advance_clock(body),
     )
     routes.add(
         "/accounts",
-        GET=lambda body, parts: app.change(_standalone_accounts),
+        GET=lambda body, parts: app.read(_standalone_accounts),
         POST=lambda body, parts: app.change(
             lambda state: state.accounts.create_standalone(body, state.clock.now()).to_dict()
         ),
