@@ -45,7 +45,7 @@ class AccountRequestAdmin(ReadOnlyAdmin):
 @admin.register(VendedAccount)
 class VendedAccountAdmin(ReadOnlyAdmin):
     list_display = ("name", "environment", "account_id", "status", "target_ou_path", "request")
-    list_filter = ("status", "environment", "request__compliance_class", "is_active")
+    list_filter = ("status", "origin", "environment", "request__compliance_class", "is_active")
     search_fields = ("name", "email", "account_id")
     list_select_related = ("request",)
 

@@ -13,7 +13,7 @@ from vending.blueprint.current import current_blueprint
 from vending.blueprint.live import LiveOrg, read_live
 from vending.blueprint.model import Blueprint
 from vending.blueprint.plan import Change, Plan, make_plan
-from vending.choices import AccountStatus
+from vending.choices import AccountOrigin, AccountStatus
 from vending.errors import PermissionDenied
 from vending.models import VendedAccount
 from vending.roles import is_admin
@@ -22,12 +22,15 @@ from vending.services.org_units import org_units_remember_live
 
 
 def vended_account_placements() -> dict[str, tuple[str, str]]:
-    """Where the portal put each ready account: account id -> (OU path, name)."""
+    """Where the portal put each ready account: account id -> (OU path, name). Imported
+    accounts are not the portal's to place: it never moves them back."""
     return {
         str(account_id): (path, name)
         for account_id, path, name in VendedAccount.objects.filter(
             status=AccountStatus.READY, account_id__isnull=False, is_active=True
-        ).values_list("account_id", "target_ou_path", "name")
+        )
+        .exclude(origin=AccountOrigin.IMPORTED)
+        .values_list("account_id", "target_ou_path", "name")
     }
 
 
