@@ -168,7 +168,6 @@ def _fail(account: VendedAccount, *, code: str, reason: str) -> None:
             notify_account_failed(account)
     except InvalidTransition:
         return
-    notify_account_failed(account)
     if account.request_id is not None:
         _settle_if_last(account.request_id)
 
