@@ -25,6 +25,9 @@ install: $(STAMP)
 ifeq ($(strip $(AWS_ENDPOINT_URL)),)
 run env: export AWS_ENDPOINT_URL := http://127.0.0.1:$(EMULATOR_PORT)
 run env: export VENDING_EMULATOR := true
+# The emulator keeps its organization across restarts here; `make clean` removes it.
+# (Only `make run`'s emulator: a second terminal starts none.)
+run: export EMULATOR_STATE_FILE ?= var/emulator-state.pickle
 run env: export AWS_ACCESS_KEY_ID := testing
 run env: export AWS_SECRET_ACCESS_KEY := testing
 run: PROCESSES := web worker beat emulator
@@ -35,6 +38,7 @@ run env: export DJANGO_DEBUG ?= true
 run env: export AWS_DEFAULT_REGION ?= us-east-1
 run env: export EMULATOR_PORT := $(EMULATOR_PORT)
 run env: export PORT := $(PORT)
+run env: export VENDING_PORTAL_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
@@ -45,7 +49,7 @@ run: install
 # second terminal makes `.venv/bin/python manage.py ...` use the same database, broker and
 # AWS endpoint (pass the same PORT / EMULATOR_PORT as to `make run`).
 ENV_NAMES := AWS_ENDPOINT_URL VENDING_EMULATOR AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
-	DJANGO_DEBUG AWS_DEFAULT_REGION EMULATOR_PORT PORT
+	DJANGO_DEBUG AWS_DEFAULT_REGION EMULATOR_PORT PORT VENDING_PORTAL_URL
 env:
 	@for name in $(ENV_NAMES); do \
 		eval "value=\$${$$name-}"; [ -n "$$value" ] && printf "export %s='%s'\n" "$$name" "$$value"; \

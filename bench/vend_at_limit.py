@@ -43,12 +43,11 @@ from tests.system.harness import (  # noqa: E402
     Portal,
     emulator_process,
     postgres_database,
+    redis_broker,
     wait_for,
 )
 
 ENVIRONMENTS = ("dev", "test", "qa", "prod")
-# A database of its own on the shared Redis, emptied before and after the run.
-REDIS_URL = "redis://127.0.0.1:6379/13"
 # The harness shortens these for tests; the benchmark runs the production defaults.
 TEST_TIMINGS = (
     "VENDING_POLL_MAX_COUNTDOWN",
@@ -139,14 +138,9 @@ def in_portal(portal: Portal, function: str, *args: Any) -> str:
 
 @contextmanager
 def redis_database() -> Any:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    try:
-        yield REDIS_URL
-    finally:
-        client.flushdb()
+    # A database of its own on the shared Redis, claimed so no other run touches it.
+    with redis_broker() as url:
+        yield url
 
 
 def accounts_progress(database_url: str) -> tuple[int, int, int, float | None]:

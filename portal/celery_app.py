@@ -11,7 +11,11 @@ import os
 from celery import Celery
 from celery.signals import beat_init, worker_init, worker_process_init
 
+from portal.broker_redis import redis_channel_close_patch
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# Without it a worker exits for good when Redis restarts (portal/broker_redis.py).
+redis_channel_close_patch()
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

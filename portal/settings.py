@@ -53,7 +53,7 @@ if not DEBUG:
     # The health probe comes from inside the host, over plain http; so do metrics
     # scrapes from inside the network (a redirect would not protect the bearer token,
     # which the first request has already sent).
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     # Only behind a TLS-terminating proxy that sets X-Forwarded-Proto on every request,
     # replacing what the client sent: trusted otherwise, a client could claim https.
     if env.bool("VENDING_TRUST_X_FORWARDED_PROTO", default=False):
@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database or broker outage: 503 with Retry-After, not 500 (portal/outage.py).
+    "portal.outage.DependencyOutageMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -104,8 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vending.context_processors.portal",
             ],
-            # `when` (dates) and `live_state` on every page without a {% load %}.
-            "builtins": ["vending.templatetags.portal_format"],
+            "builtins": ["vending.templatetags.portal_format"],  # `when`, without {% load %}
         },
     },
 ]
@@ -114,8 +115,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# The one way pages write a moment (templates use the `when` filter: portal_format).
-DATETIME_FORMAT = "Y-m-d H:i T"
+DATETIME_FORMAT = "Y-m-d H:i T"  # the one way pages write a moment (the `when` filter)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -169,6 +169,15 @@ EMAIL_BACKEND = env.str(
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="vending-portal@localhost")
+# Seconds an SMTP connection may take: a hung mail server must not hold the outbox's sender.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# Where people open the portal: e-mails link to the page they talk about from here.
+VENDING_PORTAL_URL = env.str("VENDING_PORTAL_URL", default="http://127.0.0.1:8000")
+# The e-mail outbox (vending/services/outbox.py; .env.example explains each setting).
+VENDING_OUTBOX_INTERVAL_SECONDS = env.int("VENDING_OUTBOX_INTERVAL_SECONDS", default=30)
+VENDING_OUTBOX_RETRY_SECONDS = env.int("VENDING_OUTBOX_RETRY_SECONDS", default=30)
+VENDING_OUTBOX_RETRY_MAX_SECONDS = env.int("VENDING_OUTBOX_RETRY_MAX_SECONDS", default=1800)
+VENDING_OUTBOX_KEEP_DAYS = env.int("VENDING_OUTBOX_KEEP_DAYS", default=30)
 
 # --- Logging -------------------------------------------------------------------------------
 LOGGING = {
@@ -181,8 +190,7 @@ LOGGING = {
 }
 
 # --- AWS Organizations and the emulator ----------------------------------------------------
-# boto3 reads its own variables (AWS_ENDPOINT_URL, AWS_PROFILE, AWS_REGION, the
-# credential chain); these are the portal's additions.
+# boto3 reads its own (AWS_ENDPOINT_URL, AWS_PROFILE, credentials); the portal adds these.
 VENDING_ORG_ROLE_ARN = env.str("VENDING_ORG_ROLE_ARN", default="")
 VENDING_ORG_ROLE_SESSION_NAME = env.str("VENDING_ORG_ROLE_SESSION_NAME", default="vending-portal")
 # Empty: boto3's region chain (AWS_REGION, AWS_DEFAULT_REGION, profile), else us-east-1.
@@ -226,9 +234,10 @@ VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=1
 VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
 # A creation's status is first read when it is likely done: after the median of how long
 # AWS took for the last VENDING_CREATE_DURATION_SAMPLES creations; before the portal has
-# seen one finish, after VENDING_CREATE_FIRST_CHECK_SECONDS. Still in progress: read
-# again after a tenth of its age, at most VENDING_POLL_MAX_COUNTDOWN seconds later.
-VENDING_CREATE_FIRST_CHECK_SECONDS = env.float("VENDING_CREATE_FIRST_CHECK_SECONDS", default=1.0)
+# seen one finish, after VENDING_CREATE_FIRST_CHECK_SECONDS (0: right after the call, one
+# extra read per creation until there is history). Still in progress: read again after a
+# tenth of its age, at most VENDING_POLL_MAX_COUNTDOWN seconds later.
+VENDING_CREATE_FIRST_CHECK_SECONDS = env.float("VENDING_CREATE_FIRST_CHECK_SECONDS", default=0.0)
 VENDING_CREATE_DURATION_SAMPLES = env.int("VENDING_CREATE_DURATION_SAMPLES", default=20)
 VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
 # Creations still IN_PROGRESS after this long are failed for a human to look at.
@@ -236,6 +245,8 @@ VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", defau
 # Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
 VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
 VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
+# An unfinished account with no progress for this long is shown as stalled, with the reason.
+VENDING_STALLED_AFTER_SECONDS = env.int("VENDING_STALLED_AFTER_SECONDS", default=300)
 
 # --- REST API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -258,8 +269,7 @@ REST_FRAMEWORK = {
 # Requests per token (per user for the browser session), e.g. 120/min, 5000/hour. The
 # counters live in Django's cache: per process unless CACHES names a shared one.
 VENDING_API_THROTTLE_USER = env.str("VENDING_API_THROTTLE_USER", default="120/min")
-# Requests without valid credentials per client address (anonymous calls, wrong, expired
-# or revoked tokens); over it, 429 instead of 401.
+# Per client address, calls with no valid token (none, wrong, expired, revoked): 429 past it.
 VENDING_API_THROTTLE_ANON = env.str("VENDING_API_THROTTLE_ANON", default="30/min")
 # Client addresses for the per-address limit: see VENDING_PROXY_COUNT.
 REST_FRAMEWORK["NUM_PROXIES"] = VENDING_PROXY_COUNT  # noqa: F405
@@ -326,6 +336,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "vending.api.purge_idempotency_keys",
         "schedule": float(VENDING_API_IDEMPOTENCY_PURGE_SECONDS),
+    },
+    "send-outbox": {
+        "task": "vending.outbox_send",
+        "schedule": float(VENDING_OUTBOX_INTERVAL_SECONDS),
+        "kwargs": {"purge": True},
     },
 }
 

@@ -6,6 +6,9 @@ from django.urls import include, path
 from vending.api.docs import ApiDocsView, ApiSchemaView
 from vending.metrics.views import metrics
 
+# An outage met outside a view (a middleware) is a 503 too (portal/outage.py).
+handler500 = "portal.outage.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -139,8 +139,10 @@ def test_backing_services_have_healthchecks_and_volumes() -> None:
     assert "ping" in redis["healthcheck"]["test"]
 
 
-def test_web_healthcheck_probes_healthz() -> None:
-    assert "/healthz" in " ".join(service("web")["healthcheck"]["test"])
+def test_web_healthcheck_probes_readiness() -> None:
+    # /readyz: healthy only when the database, the broker and AWS answer, so worker and
+    # beat (depends_on: service_healthy) start once the stack can work.
+    assert "/readyz" in " ".join(service("web")["healthcheck"]["test"])
     # Only reached in the demo profile: the dependency must not be required.
     assert service("web")["depends_on"]["emulator"]["required"] is False
 

@@ -7,6 +7,8 @@ emulator) with honcho on free ports and a temporary var directory, as `make run`
 then runs every later block, in order, in one bash with `set -eo pipefail`, from the
 project's root, with none of the portal's variables set beforehand (the blocks set
 their own, `eval "$(make -s env)"`). Any command exiting non-zero fails the test.
+Blocks fenced `shell` need inputs the walk-through does not have (pages saved from a
+browser) and are not run.
 """
 
 from __future__ import annotations

@@ -18,9 +18,11 @@ from vending.audit_payloads import (
     PAYLOAD_READERS,
     AccountAdoptedPayload,
     AccountCreateRequestedPayload,
+    AccountImportedPayload,
     AccountMovedPayload,
     AccountRetriedPayload,
     AccountTaggedPayload,
+    AccountTeamAssignedPayload,
     AuditPayload,
     DriftRepairedPayload,
     OrgChangedPayload,
@@ -188,17 +190,58 @@ def account_tagged(*, account: VendedAccount, tags: Mapping[str, str]) -> AuditE
     )
 
 
-def account_retried(*, actor: Actor, account: VendedAccount) -> AuditEvent:
-    """Before the retry clears the account's failure: the event keeps it."""
+def account_retried(
+    *, actor: Actor, account: VendedAccount, stalled_reason: str = ""
+) -> AuditEvent:
+    """Before the retry clears the account's failure: the event keeps it. `stalled_reason`:
+    the account had not failed but made no progress, and was queued again as it was."""
     return _record(
         action=AuditAction.ACCOUNT_RETRIED,
         actor=actor,
         account=account,
+        message=f"Retried while stalled: {stalled_reason}" if stalled_reason else "",
         payload=AccountRetriedPayload(
             failure_code=account.failure_code,
             failure_reason=account.failure_reason,
             create_request_id=account.create_request_id or "",
             create_attempts=account.create_attempts,
+            from_status=account.status,
+            stalled_reason=stalled_reason,
+            attempts=account.attempts,
+            last_error_code=account.last_error_code,
+            last_error_message=account.last_error_message,
+        ),
+    )
+
+
+def account_imported(*, actor: Actor, account: VendedAccount, organization_id: str) -> AuditEvent:
+    """An account that was in the organization before the portal entered its inventory."""
+    return _record(
+        action=AuditAction.ACCOUNT_IMPORTED,
+        actor=actor,
+        account=account,
+        message=f"Imported AWS account {account.account_id} "
+        f"from {account.target_ou_path or 'Root'}.",
+        payload=AccountImportedPayload(
+            account_id=account.account_id or "",
+            organization_id=organization_id,
+            ou_path=account.target_ou_path,
+            compliance_class=account.compliance_class,
+        ),
+    )
+
+
+def account_team_assigned(
+    *, actor: Actor, account: VendedAccount, team: Team, previous: Team | None
+) -> AuditEvent:
+    return _record(
+        action=AuditAction.ACCOUNT_TEAM_ASSIGNED,
+        actor=actor,
+        team=team,
+        account=account,
+        message=f"Assigned to team {team.slug}" + (f" (was {previous.slug})." if previous else "."),
+        payload=AccountTeamAssignedPayload(
+            team=team.slug, previous=previous.slug if previous else ""
         ),
     )
 

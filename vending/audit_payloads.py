@@ -86,12 +86,32 @@ class AccountTaggedPayload(_Payload):
 
 @dataclass(frozen=True)
 class AccountRetriedPayload(_Payload):
-    """The failure a retry clears from the account (kept nowhere else)."""
+    """The failure a retry clears from the account (kept nowhere else); for a stalled
+    account queued again ("retry now"), why it was stalled and its last error."""
 
     failure_code: str = ""
     failure_reason: str = ""
     create_request_id: str = ""
     create_attempts: int = 0
+    from_status: str = ""
+    stalled_reason: str = ""
+    attempts: int = 0
+    last_error_code: str = ""
+    last_error_message: str = ""
+
+
+@dataclass(frozen=True)
+class AccountImportedPayload(_Payload):
+    account_id: str = ""  # the AWS account
+    organization_id: str = ""
+    ou_path: str = ""
+    compliance_class: str = ""  # of its OU; "" when the OU maps to no class
+
+
+@dataclass(frozen=True)
+class AccountTeamAssignedPayload(_Payload):
+    team: str = ""  # the team's slug
+    previous: str = ""  # the slug of the team it had, "" when none
 
 
 @dataclass(frozen=True)
@@ -138,6 +158,8 @@ AuditPayload = (
     | AccountMovedPayload
     | AccountTaggedPayload
     | AccountRetriedPayload
+    | AccountImportedPayload
+    | AccountTeamAssignedPayload
     | OrgChangedPayload
     | DriftRepairedPayload
     | RoleChangedPayload
@@ -154,6 +176,8 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.ACCOUNT_MOVED: AccountMovedPayload.from_data,
     AuditAction.ACCOUNT_TAGGED: AccountTaggedPayload.from_data,
     AuditAction.ACCOUNT_RETRIED: AccountRetriedPayload.from_data,
+    AuditAction.ACCOUNT_IMPORTED: AccountImportedPayload.from_data,
+    AuditAction.ACCOUNT_TEAM_ASSIGNED: AccountTeamAssignedPayload.from_data,
     AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
     AuditAction.DRIFT_REPAIRED: DriftRepairedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,

@@ -41,9 +41,19 @@ class AccountStatus(models.TextChoices):
     PLACING = "placing", "Placing"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
+    # Its request was rejected or cancelled before the account was created.
+    CANCELLED = "cancelled", "Cancelled"
 
 
-ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED})
+class AccountOrigin(models.TextChoices):
+    """How an account came into the portal's inventory."""
+
+    CREATED = "created", "Created by the portal"
+    INVITED = "invited", "Invited into the organization"
+    IMPORTED = "imported", "Imported from the organization"
+
+
+ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED, AccountStatus.CANCELLED})
 ACCOUNT_IN_FLIGHT = frozenset(
     {AccountStatus.PENDING, AccountStatus.CREATING, AccountStatus.PLACING}
 )
@@ -80,6 +90,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_MOVED = "account.moved", "Account moved"
     ACCOUNT_TAGGED = "account.tagged", "Account tagged"
     ACCOUNT_RETRIED = "account.retried", "Account retried"
+    ACCOUNT_IMPORTED = "account.imported", "Existing account imported"
+    ACCOUNT_TEAM_ASSIGNED = "account.team_assigned", "Account assigned to a team"
     ORG_CHANGED = "org.changed", "Organization changed"
     DRIFT_SCAN_REQUESTED = "drift.scan_requested", "Drift scan requested"
     DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
@@ -105,3 +117,22 @@ class DriftKind(models.TextChoices):
     ACCOUNT_UNKNOWN = "account_unknown", "Account nobody requested"
     ACCOUNT_MISSING = "account_missing", "Account missing in AWS"
     ORGANIZATION = "organization", "Organization settings"
+
+
+class NotificationKind(models.TextChoices):
+    """What an e-mail of the outbox tells (its templates are templates/emails/<kind>.*)."""
+
+    APPROVAL_NEEDED = "approval_needed", "Needs approval"
+    REQUEST_APPROVED = "request_approved", "Request approved"
+    REQUEST_REJECTED = "request_rejected", "Request rejected"
+    REQUEST_COMPLETED = "request_completed", "Request completed"
+    ACCOUNT_FAILED = "account_failed", "Account failed"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    # The state it told of had changed by the time it could be sent: dropped, with why.
+    OBSOLETE = "obsolete", "Dropped as out of date"
+    # The mail server refused the message itself (not the connection): never sendable.
+    FAILED = "failed", "Refused"

@@ -2,8 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from vending.roles import is_admin, is_approver
-from vending.selectors.requests import approval_queue_for, open_requests_of
-from vending.selectors.teams import teams_led_by
+from vending.selectors.navigation import nav_counts_for
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
@@ -15,14 +14,14 @@ def portal(request: HttpRequest) -> dict[str, object]:
     }
     if not user.is_authenticated:
         return context
-    approver = is_approver(user)
+    counts = nav_counts_for(user=user)
     context.update(
         {
-            "is_approver": approver,
+            "is_approver": is_approver(user),
             "is_admin": is_admin(user),
-            "is_lead": teams_led_by(user=user).exists(),
-            "approvals_waiting": approval_queue_for(user=user).count() if approver else 0,
-            "my_open_requests": open_requests_of(user=user).count(),
+            "is_lead": counts.is_lead,
+            "approvals_waiting": counts.approvals_waiting,
+            "my_open_requests": counts.my_open_requests,
         }
     )
     return context

@@ -1,7 +1,8 @@
 """Enqueue Celery work once the surrounding transaction has committed.
 
 If the broker cannot be reached at that moment the committed state is not lost: the
-periodic sweeper finds the work waiting and enqueues it again.
+periodic sweeper finds the work waiting and enqueues it again, and the outbox's
+periodic run sends the e-mails waiting in it.
 """
 
 from __future__ import annotations
@@ -45,3 +46,18 @@ def enqueue_drift_scan() -> None:
             logger.exception("Could not enqueue a drift scan; the next scheduled one runs")
 
     transaction.on_commit(send)
+
+
+def _kick_outbox() -> None:
+    from vending import tasks
+
+    try:
+        tasks.outbox_send.apply_async()
+    except Exception:
+        # The e-mail is in the outbox (committed): beat's next run of the task sends it.
+        logger.warning("Could not enqueue the outbox's sender; its periodic run will send")
+
+
+def enqueue_outbox_send() -> None:
+    """Send the outbox's e-mails once the surrounding transaction has committed."""
+    transaction.on_commit(_kick_outbox)

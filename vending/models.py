@@ -8,9 +8,11 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
 
+from vending.account_ownership import OwnedAccount, owner_visible
+from vending.account_progress_columns import AccountProgressColumns
 from vending.choices import (
+    AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
@@ -125,15 +127,20 @@ class Approval(models.Model):
 
 class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
     def visible_to(self, user: User) -> Self:
-        result: Self = _team_visible(self, user, "request__team")
-        return result
+        return owner_visible(self, user)
 
 
-class VendedAccount(models.Model):
-    """One AWS account of a request: one per requested environment."""
+class VendedAccount(OwnedAccount, AccountProgressColumns):
+    """One AWS account of a request (one per requested environment), or an account that
+    was in the organization before the portal (`origin` imported: no request). Its
+    failed tries, last error and last progress: AccountProgressColumns."""
 
-    request = models.ForeignKey(AccountRequest, on_delete=models.CASCADE, related_name="accounts")
-    environment = models.CharField(max_length=8)
+    request = models.ForeignKey(AccountRequest, models.CASCADE, "accounts", null=True, blank=True)
+    origin = models.CharField(max_length=16, choices=AccountOrigin.choices, default="created")
+    # Accounts without a request: the team an admin assigned, and the class of their OU.
+    team = models.ForeignKey(Team, models.PROTECT, "imported_accounts", null=True, blank=True)
+    compliance_class = models.CharField(max_length=16, choices=ComplianceClass.choices, blank=True)
+    environment = models.CharField(max_length=8, blank=True)
     name = models.CharField(max_length=50)
     email = models.CharField(max_length=64)
     target_ou_path = models.CharField(max_length=512)
@@ -357,43 +364,5 @@ class IdempotencyKey(models.Model):
         return f"{self.user_id}:{self.key} -> {self.response_status}"
 
 
-class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def visible_to(self, user: User) -> Self:
-        """A person's own tokens: admins revoke others' in the Django admin, not here."""
-        return self.filter(user_id=user.pk) if user.is_authenticated and user.pk else self.none()
-
-
-class ApiToken(models.Model):
-    """A named, expiring REST API token. Only the SHA-256 digest of its secret is kept,
-    and the 8 characters after the secret's marker (`prefix`: finds the row, tells tokens
-    apart), so a database reader cannot use it. A revoked token stays, with by whom."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=8, unique=True)
-    digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)  # written once a minute at most
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    objects = ApiTokenQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "API token"
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def state(self) -> str:
-        """ "revoked", "expired" or "active" (only an active token authenticates)."""
-        if self.revoked_at is not None:
-            return "revoked"
-        return "expired" if self.expires_at <= timezone.now() else "active"
+from vending.api_token_models import ApiToken  # noqa: E402, F401
+from vending.outbox_models import Notification  # noqa: E402, F401  (registers the outbox)

@@ -79,8 +79,10 @@ def account_identity_validate(identity: AccountIdentity) -> None:
 
 
 def account_tags(account: VendedAccount) -> dict[str, str]:
-    """The tags the portal keeps on a vended account."""
+    """The tags the portal keeps on a vended account (none on one it did not create)."""
     request = account.request
+    if request is None:
+        return {}
     return {
         f"{TAG_PREFIX}team": request.team.slug,
         f"{TAG_PREFIX}environment": account.environment,

@@ -1,42 +1,66 @@
-"""E-mail notifications, sent by a Celery task after the transaction commits.
+"""E-mail notifications, through a transactional outbox.
 
-A page never waits for SMTP: the service only enqueues; the task sends (and retries a
-failing mail server a bounded number of times).
+A change that someone must hear of writes a `Notification` row in its own transaction:
+the e-mail exists exactly when the change does, and a broker that is down loses
+nothing. The `outbox_send` task (vending/services/outbox.py) sends it, kicked when the
+transaction commits and every VENDING_OUTBOX_INTERVAL_SECONDS by beat, retries a
+failing mail server with backoff until it takes the message, and first checks that
+what the e-mail says still holds (`notification_obsolete_reason`): nobody is asked to
+approve a request that no longer waits for them.
+
+Each e-mail links to the page it talks about (VENDING_PORTAL_URL).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from vending.choices import RequestStatus
-from vending.models import AccountRequest, VendedAccount
+from vending.choices import AccountStatus, NotificationKind, RequestStatus
+from vending.dispatch import enqueue_outbox_send
+from vending.models import AccountRequest, Notification, VendedAccount
 from vending.selectors.requests import approvals_counted, eligible_approvers
 
-logger = logging.getLogger(__name__)
+
+def portal_url(name: str, *args: object) -> str:
+    """A page of the portal, as a link that works from a mail client."""
+    return settings.VENDING_PORTAL_URL.rstrip("/") + reverse(name, args=args)
 
 
-def _enqueue(recipients: list[str], template: str, context: dict[str, object]) -> None:
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-    subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
-    body = render_to_string(f"emails/{template}.txt", context)
-
-    def send() -> None:
-        from vending.tasks import send_email
-
-        try:
-            send_email.apply_async(args=(recipients, subject, body))
-        except Exception:
-            # A lost notification must not fail the action that caused it.
-            logger.exception("Could not enqueue the e-mail '%s'", subject)
-
-    transaction.on_commit(send)
+def _write(
+    kind: NotificationKind,
+    recipients: Iterable[str],
+    *,
+    request: AccountRequest,
+    account: VendedAccount | None = None,
+    state: dict[str, Any],
+    context: dict[str, Any],
+) -> Notification | None:
+    """The outbox row, in the caller's transaction; the send is kicked once it commits."""
+    to = sorted({r for r in recipients if r})
+    if not to:
+        return None
+    context = {
+        "request": request,
+        "url": portal_url("request_detail", request.pk),
+        **context,
+    }
+    notification = Notification.objects.create(
+        kind=kind,
+        request=request,
+        account=account,
+        state=state,
+        recipients=to,
+        subject=render_to_string(f"emails/{kind}.subject.txt", context).strip()[:300],
+        body=render_to_string(f"emails/{kind}.txt", context),
+    )
+    enqueue_outbox_send()
+    return notification
 
 
 def _who_may_see(users: Iterable[User], request: AccountRequest) -> list[str]:
@@ -52,28 +76,72 @@ def _who_may_see(users: Iterable[User], request: AccountRequest) -> list[str]:
 def notify_approval_needed(request: AccountRequest) -> None:
     """When a request waits: the approvers who may approve it (not the requester, no
     lead of its team, not who already approved). Nobody is asked for what they may not
-    give."""
-    missing = request.approvals_required - approvals_counted(request=request).count()
+    give. Out of date once the request has had another approval or stopped waiting."""
+    approvals = approvals_counted(request=request).count()
     approvers = eligible_approvers(request=request).prefetch_related("groups")
-    _enqueue(
+    _write(
+        NotificationKind.APPROVAL_NEEDED,
         _who_may_see(approvers, request),
-        "approval_needed",
-        {"request": request, "missing": missing},
+        request=request,
+        state={"request_status": [RequestStatus.PENDING_APPROVAL], "approvals": approvals},
+        context={
+            "missing": request.approvals_required - approvals,
+            "url": portal_url("approval_detail", request.pk),
+        },
     )
+
+
+# What the requester's e-mail about each status says must still hold when it is sent:
+# "approved, being created" is out of date once the request completed or failed (their
+# own e-mails say so); a rejection or a completion is final.
+_REQUESTER_STATES: dict[RequestStatus, list[str]] = {
+    RequestStatus.APPROVED: [RequestStatus.APPROVED, RequestStatus.PROVISIONING],
+    RequestStatus.REJECTED: [RequestStatus.REJECTED],
+    RequestStatus.COMPLETED: [RequestStatus.COMPLETED],
+}
 
 
 def notify_requester(request: AccountRequest, status: RequestStatus) -> None:
     """The requester, when their request is approved, rejected or completed."""
-    _enqueue(
+    _write(
+        NotificationKind(f"request_{status.value}"),
         _who_may_see([request.requester], request),
-        f"request_{status.value}",
-        {"request": request},
+        request=request,
+        state={"request_status": _REQUESTER_STATES[status]},
+        context={},
     )
 
 
 def notify_account_failed(account: VendedAccount) -> None:
-    _enqueue(
+    """The requester; out of date once an admin has retried the account."""
+    if account.request is None:
+        return  # only accounts created for a request are provisioned, or fail
+    _write(
+        NotificationKind.ACCOUNT_FAILED,
         _who_may_see([account.request.requester], account.request),
-        "account_failed",
-        {"account": account, "request": account.request},
+        request=account.request,
+        account=account,
+        state={"account_status": [AccountStatus.FAILED]},
+        context={"account": account},
     )
+
+
+def notification_obsolete_reason(notification: Notification) -> str | None:
+    """Why what `notification` says no longer holds (None: it does, send it). Reads the
+    request and account it names as they are now."""
+    state = notification.state if isinstance(notification.state, dict) else {}
+    request = notification.request
+    if request is not None and "request_status" in state:
+        if request.status not in state["request_status"]:
+            return f"Request #{request.pk} is {request.get_status_display().lower()} now."
+        if "approvals" in state:
+            approvals = approvals_counted(request=request).count()
+            if approvals != state["approvals"]:
+                return (
+                    f"Request #{request.pk} has {approvals} approval(s) now, not "
+                    f"{state['approvals']}: a newer e-mail asks who may still approve it."
+                )
+    account = notification.account
+    if account is not None and account.status not in state.get("account_status", [account.status]):
+        return f"Account {account.name} is {account.get_status_display().lower()} now."
+    return None

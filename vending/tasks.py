@@ -17,6 +17,7 @@ from django.db import OperationalError
 
 from vending.aws import TransientAwsError
 from vending.services.drift import org_drift_scan as drift_scan
+from vending.services.outbox import outbox_purge, outbox_send_due
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
 from vending.services.sweeper import provisioning_sweep
 
@@ -56,12 +57,40 @@ def sweep() -> dict[str, Any]:
     }
 
 
-@shared_task(name="vending.org_drift_scan", acks_late=True, reject_on_worker_lost=True)
+# A scan that AWS did not answer (throttled, 5xx, unreachable) is tried again within
+# about a minute (5, 10, 20, 40 s, jittered) rather than at the next periodic run; a
+# refusal (PermanentAwsError) is not: the scan records it and the next run tries again.
+@shared_task(
+    name="vending.org_drift_scan",
+    autoretry_for=(TransientAwsError,),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=4,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def org_drift_scan() -> dict[str, Any]:
     result = drift_scan()
     return {"open": len(result.open), "reported": len(result.reported)}
 
 
+@shared_task(name="vending.outbox_send", acks_late=True, reject_on_worker_lost=True)
+def outbox_send(purge: bool = False) -> dict[str, Any]:
+    """Kicked when a notification commits, and periodically (beat, `purge`: also forget
+    old sent ones); the outbox keeps its own retries, so the task declares none."""
+    run = outbox_send_due()
+    return {
+        "sent": len(run.sent),
+        "obsolete": len(run.obsolete),
+        "retried": len(run.retried),
+        "failed": len(run.failed),
+        "purged": outbox_purge() if purge else 0,
+    }
+
+
+# E-mails go through the outbox (`outbox_send`); this task stays so that messages queued
+# before the outbox existed are still delivered.
 @shared_task(
     name="vending.send_email",
     autoretry_for=(SMTPException, OSError),

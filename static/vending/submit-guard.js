@@ -1,10 +1,17 @@
 /* Forms marked data-submit-guard: once submitted, their buttons are disabled (and say so),
-   so a double click cannot send the same decision twice. Re-enabled on back/forward. */
+   so a double click cannot send the same decision twice. Re-enabled on back/forward.
+   Forms marked data-confirm="question" are sent only once the question is confirmed. */
 (function () {
   if (window.requestSubmitGuard) { return; }
   window.requestSubmitGuard = true;
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // Forms with data-confirm ask first (a consequential action: "Retry now").
+    if (form.matches && form.matches("form[data-confirm]") && !event.defaultPrevented &&
+        !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
     if (!form.matches || !form.matches("form[data-submit-guard]") || event.defaultPrevented) { return; }
     // After this tick the browser has read the form's data, buttons included.
     window.setTimeout(function () {

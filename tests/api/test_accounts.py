@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.api.conftest import ROLES
 from tests.api.helpers import error_of
+from vending.account_ownership import accounts_with_owner
 from vending.api.account_live import AccountLiveSerializer
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
 from vending.aws import PermanentAwsError, TransientAwsError
@@ -118,7 +119,8 @@ def test_each_listed_account_reads_as_its_own_page_does(client_for, fleet):
     # In another time zone too, dates are written as DRF writes them.
     with timezone.override("America/New_York"):
         rows = AccountRowSerializer(
-            VendedAccount.objects.order_by("id").values(*ACCOUNT_ROW_FIELDS), many=True
+            accounts_with_owner(VendedAccount.objects.order_by("id")).values(*ACCOUNT_ROW_FIELDS),
+            many=True,
         ).data
         models = AccountLiveSerializer(VendedAccount.objects.order_by("id"), many=True).data
     assert rows == [dict(m) for m in models]
@@ -182,15 +184,37 @@ def test_an_allowed_action(client_for, hipaa_account):
     assert body["action"] == "s3:GetObject"
     assert body["decision"] == "allowed"
     assert {"level", "policy", "statement", "reason", "conditional"} <= set(body)
+    assert (body["outcome"], body["kind"], body["statements"]) == ("allowed", None, [])
 
 
 def test_a_denied_action_names_level_policy_and_statement(client_for, hipaa_account):
     url = f"{URL}{hipaa_account}/effective-policy/"
     body = client_for("approver1").get(url, {"action": "gamelift:CreateFleet"}).json()
     assert body["decision"] == "explicit_deny"
+    assert (body["outcome"], body["kind"]) == ("denied", "explicit")
     assert body["level"] == "HipaaOU"
     assert body["policy"] == "vending-class-hipaa"
     assert body["statement"]
+    assert body["statements"] == [
+        {
+            "level": "HipaaOU",
+            "policy": "vending-class-hipaa",
+            "statement": body["statement"],
+            "effect": "Deny",
+            "depends_on": [],
+        }
+    ]
+
+
+def test_an_action_that_depends_on_the_request(client_for, hipaa_account):
+    url = f"{URL}{hipaa_account}/effective-policy/"
+    body = client_for("lead").get(url, {"action": "organizations:LeaveOrganization"}).json()
+    assert (body["outcome"], body["kind"]) == ("depends", None)
+    # Clients of the old fields read it as they always did: allowed in some requests.
+    assert (body["decision"], body["conditional"]) == ("allowed", True)
+    [statement] = body["statements"]
+    assert (statement["effect"], statement["depends_on"]) == ("Deny", ["condition"])
+    assert statement["policy"] == body["policy"] and statement["level"] == body["level"]
 
 
 def test_without_an_action_every_service_is_summarised(client_for, hipaa_account):
@@ -202,6 +226,12 @@ def test_without_an_action_every_service_is_summarised(client_for, hipaa_account
     assert body["services"]["s3"] in {"allowed", "partial"}
     assert body["services"]["gamelift"] == "denied"
     assert set(body["services"].values()) <= {"allowed", "partial", "denied"}
+    counts = body["action_counts"]
+    assert set(counts) == set(body["services"])
+    gamelift, org = counts["gamelift"], counts["organizations"]
+    assert gamelift["denied"] == gamelift["total"] > 0
+    assert org["depends"] >= 1 and body["services"]["organizations"] == "partial"
+    assert all(c["allowed"] + c["depends"] + c["denied"] == c["total"] for c in counts.values())
 
 
 @pytest.mark.parametrize(

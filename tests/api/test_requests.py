@@ -38,6 +38,11 @@ def test_a_lead_submits_a_request(client_for, team):
             "ou_path": "HipaaOU/HipaaPciOU",
             "status": "pending",
             "failure_reason": None,
+            "attempts": 0,
+            "last_error": None,
+            "last_progress_at": None,
+            "stalled": False,
+            "stalled_reason": None,
         }
         for env in ("dev", "prod")
     ]
@@ -254,3 +259,40 @@ def test_another_lead_of_the_team_cannot_cancel(client_for, users, team, submit)
     assert response.status_code == 403
     response = client_for("approver1").post(f"{URL}{request.pk}/cancel/", {}, format="json")
     assert response.status_code == 403
+
+
+def test_every_field_error_is_answered_at_once(client_for, team):
+    """An unknown field, class, environment and team and an empty justification: one
+    answer names them all, in the error envelope, and nothing is created."""
+    body = {
+        "team": "nope",
+        "compliance_class": "sox",
+        "environments": ["dev", "staging"],
+        "justification": "",
+        "enviroments": ["dev"],
+    }
+    response = client_for("lead").post(URL, body, format="json")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "invalid_input"
+    assert sorted(error["fields"]) == [
+        "compliance_class",
+        "enviroments",
+        "environments",
+        "justification",
+        "team",
+    ]
+    assert error["fields"]["enviroments"] == ["Unknown field: this API does not take it."]
+    assert "staging" in error["fields"]["environments"][0]
+    assert error["fields"]["team"] == ["There is no team 'nope'."]
+    assert error["message"] == (
+        "The input is not valid: compliance_class, enviroments, environments, justification, team."
+    )
+    assert not AccountRequest.objects.exists()
+
+
+def test_an_unknown_field_alone_is_still_refused(client_for, team):
+    response = client_for("lead").post(URL, {**BODY, "force": True}, format="json")
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {"force": ["Unknown field: this API does not take it."]}
+    assert not AccountRequest.objects.exists()

@@ -27,10 +27,13 @@ OPERATIONS = {
     ("/api/v1/requests/{id}/approve/", "post"),
     ("/api/v1/requests/{id}/reject/", "post"),
     ("/api/v1/requests/{id}/cancel/", "post"),
+    ("/api/v1/requests/{id}/accounts/{environment}/retry/", "post"),
     ("/api/v1/accounts/", "get"),
     ("/api/v1/accounts/{account_id}/", "get"),
     ("/api/v1/accounts/{account_id}/effective-policy/", "get"),
+    ("/api/v1/accounts/{account_id}/team/", "post"),
     ("/api/v1/org/", "get"),
+    ("/api/v1/org/plan/", "get"),
     ("/api/v1/audit-events/", "get"),
 }
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import boto3
 import pytest
@@ -82,3 +83,49 @@ def test_org_simulate_refuses_bad_input(emulator_org):
         simulate("--class", "pci", "--service", "nosuchservice")
     with pytest.raises(CommandError):
         simulate("--class", "pci", "--action", "not-an-action")
+
+
+def test_org_simulate_json_answers_many_actions_one_line_each(emulator_org):
+    out = simulate(
+        "--class", "hipaa_pci", "--json",
+        "--action", "s3:GetObject",
+        "--action", "gamelift:CreateFleet",
+        "--action", "organizations:LeaveOrganization",
+    )  # fmt: skip
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["action"] for line in lines] == [
+        "s3:GetObject",
+        "gamelift:CreateFleet",
+        "organizations:LeaveOrganization",
+    ]
+    allowed, denied, depends = lines
+    assert allowed == {
+        "action": "s3:GetObject",
+        "decision": "allowed",
+        "reason": allowed["reason"],
+        "statements": [],
+    }
+    assert (denied["decision"], denied["kind"]) == ("denied", "explicit")
+    assert denied["statements"][0]["policy"] == "vending-class-hipaa"
+    assert depends["decision"] == "depends" and "kind" not in depends
+    assert depends["statements"][0]["depends_on"] == ["condition"]
+
+
+def test_org_simulate_json_for_an_account_and_a_service(emulator_org):
+    c = boto3.client(
+        "organizations", endpoint_url=emulator_org.emulator.endpoint_url, region_name="us-east-1"
+    )
+    management = c.describe_organization()["Organization"]["MasterAccountId"]
+    out = simulate("--account", management, "--json", "--action", "gamelift:CreateFleet")
+    [line] = [json.loads(text) for text in out.splitlines()]
+    assert line["decision"] == "allowed" and "management account" in line["reason"]
+    out = simulate("--class", "general", "--json", "--service", "organizations")
+    summary = json.loads(out)
+    assert summary["service"] == "organizations" and summary["status"] == "partial"
+    assert summary["depends"] >= 1
+    assert summary["allowed"] + summary["depends"] + summary["denied"] == summary["total"]
+
+
+def test_org_simulate_refuses_a_bad_action_among_many(emulator_org):
+    with pytest.raises(CommandError, match="Not an IAM action: 'nope'"):
+        simulate("--class", "pci", "--json", "--action", "s3:GetObject", "--action", "nope")

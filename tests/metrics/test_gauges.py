@@ -79,6 +79,7 @@ def test_accounts_by_status_counts_live_requests_only(scraper, users, team):
         "placing": 1,
         "ready": 2,
         "failed": 1,
+        "cancelled": 0,  # a closed request's accounts are not live
     }
 
 

@@ -67,6 +67,7 @@ def someone_elses(users, team):
         "id": request.pk,
         "account_pk": account.pk,
         "account_id": ACCOUNT_ID,
+        "environment": "dev",
         "token_pk": api_token_create(user=users["lead"], name="visibility").token.pk,
         "finding_pk": DriftFinding.objects.create(
             key="attach:HipaaOU:vending-class-hipaa",

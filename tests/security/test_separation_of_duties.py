@@ -183,7 +183,7 @@ def test_approvers_who_lead_the_team_are_not_asked_to_approve(
 ):
     _submit(users, team)
     for name, args, _ in task_queue.messages:
-        if name == "vending.send_email":
+        if name == "vending.outbox_send":
             task_queue.run_one(name, args)
     [mail] = mailoutbox
     assert "needs 2 approvals" in mail.subject

@@ -15,10 +15,12 @@ def make_portal(tmp_path: Path) -> Iterator[Callable[..., tuple[Portal, object]]
     with ExitStack() as stack:
 
         def make(
-            faults: dict[str, object] | None = None, **emulator_options: object
+            faults: dict[str, object] | None = None,
+            broker_url: str | None = None,
+            **emulator_options: object,
         ) -> tuple[Portal, object]:
             database_url = stack.enter_context(postgres_database())
-            broker_url = stack.enter_context(redis_broker())
+            broker_url = broker_url or stack.enter_context(redis_broker())
             emulator = stack.enter_context(emulator_process(tmp_path, **emulator_options))
             portal = Portal(
                 tmp_path, database_url=database_url, broker_url=broker_url, aws_url=emulator.url

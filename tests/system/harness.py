@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
+from tests.system.redis_server import claimed_database
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 PG_ADMIN_URL = os.environ.get(
     "VENDING_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("VENDING_TEST_REDIS", "redis://127.0.0.1:6379/9")
 
 
 def require_service(name: str, host: str, port: int) -> None:
@@ -76,15 +77,10 @@ def postgres_database() -> Iterator[str]:
 
 @contextmanager
 def redis_broker() -> Iterator[str]:
-    import redis
-
+    """A database of the shared Redis claimed for this use alone (redis_server.py)."""
     require_service("Redis", "127.0.0.1", 6379)
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    try:
-        yield REDIS_URL
-    finally:
-        client.flushdb()
+    with claimed_database() as url:
+        yield url
 
 
 class Emulator:

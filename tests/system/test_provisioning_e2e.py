@@ -36,7 +36,9 @@ def accounts_by_email(client) -> dict[str, list[dict]]:
     return found
 
 
-def assert_vended_once(client, status: dict, *, ou_path: str, cls: str) -> None:
+def assert_vended_once(
+    client, status: dict, *, ou_path: str, cls: str, team: str = "checkout"
+) -> None:
     assert status["status"] == "completed", status
     in_org = accounts_by_email(client)
     assert sorted(a["environment"] for a in status["accounts"]) == sorted(ENVS)
@@ -51,7 +53,7 @@ def assert_vended_once(client, status: dict, *, ou_path: str, cls: str) -> None:
             for t in client.list_tags_for_resource(ResourceId=account["account_id"])["Tags"]
         }
         assert tags == {
-            "vending:team": "checkout",
+            "vending:team": team,
             "vending:environment": account["environment"],
             "vending:compliance-class": cls,
             "vending:request-id": str(status["id"]),

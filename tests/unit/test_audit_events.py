@@ -220,6 +220,7 @@ def test_an_admin_retry_keeps_the_failure_it_clears(users, account, task_queue):
         failure_reason="Quota",
         create_request_id="car-9",
         create_attempts=0,
+        from_status="failed",
     )
     account.refresh_from_db()
     assert (account.status, account.failure_code, account.create_request_id) == (

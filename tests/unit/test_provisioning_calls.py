@@ -35,7 +35,9 @@ def run_next(task_queue, name: str = "vending.provision_account") -> object:
 
 
 def provisioning_messages(task_queue) -> list[tuple]:
-    return [m for m in task_queue.messages if m[0] != "vending.send_email"]
+    return [
+        m for m in task_queue.messages if m[0] not in ("vending.send_email", "vending.outbox_send")
+    ]
 
 
 def calls(emulator) -> dict[str, int]:
@@ -248,3 +250,45 @@ def test_the_first_read_waits_for_the_typical_creation(users, team, task_queue, 
     other = approved_request(users, second_team(users), ["dev", "test"])
     VendedAccount.objects.filter(request=other).update(create_seconds=0.1)
     assert provisioning_advance(account_id=test.pk) == pytest.approx(0.1 * 1.01 + 0.05)
+
+
+def test_without_history_the_first_read_comes_right_after_create_account(
+    users, team, emulator, task_queue, settings
+):
+    # The default: no first guess. Each creation is described in the task that created
+    # it, so creations that take no time cost no wait and three calls, history or not.
+    settings.VENDING_CREATE_FIRST_CHECK_SECONDS = 0.0
+    control(emulator, "/config", {"create_delay_seconds": 0.0})
+    request = approved_request(users, team, ["dev", "prod"])
+    run_next(task_queue, "vending.provision_request")
+    control(emulator, "/stats/reset", {})
+    assert run_next(task_queue) is None  # dev: created, described, moved: done
+    assert run_next(task_queue) is None  # prod: likewise, in one task
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED
+    assert calls(emulator) == {
+        "CreateAccount": 2,
+        "DescribeCreateAccountStatus": 2,
+        "MoveAccount": 2,
+    }
+    assert not provisioning_messages(task_queue)
+
+
+def test_without_history_a_slow_creation_costs_one_extra_read(
+    users, team, emulator, task_queue, settings
+):
+    settings.VENDING_CREATE_FIRST_CHECK_SECONDS = 0.0
+    request = approved_request(users, team, ["dev"])
+    account = request.accounts.get()
+    run_next(task_queue, "vending.provision_request")
+    control(emulator, "/stats/reset", {})
+    # CreateAccount, then its description at once: still in progress (DELAY), so the
+    # next read comes a second later (a tenth of its age, at least a second).
+    assert run_next(task_queue) == pytest.approx(1.0)
+    assert calls(emulator) == {"CreateAccount": 1, "DescribeCreateAccountStatus": 1}
+    account.refresh_from_db()
+    assert account.poll_count == 1 and account.status == AccountStatus.CREATING
+    task_queue.drain(pause=1.5)
+    account.refresh_from_db()
+    assert account.status == AccountStatus.READY
+    assert calls(emulator)["DescribeCreateAccountStatus"] == 2

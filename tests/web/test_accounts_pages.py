@@ -113,9 +113,53 @@ def test_account_list_costs_the_same_queries_for_5_or_60_rows(
 ):
     bulk_accounts(team=team, requester=users["lead"], count=count)
     client = web_client_for(role)
-    with django_assert_max_num_queries(10):
+    # Session, user, groups, the team filter's choices, the count, the rows, and the
+    # navigation's counts (one query).
+    with django_assert_max_num_queries(7):
         response = client.get("/accounts/", {"compliance_class": "general"})
     assert len(response.context["page"]) == min(count, 50)
+
+
+def test_account_list_rows_show_each_column(web_client_for, users, team):
+    ready, failed = bulk_accounts(team=team, requester=users["lead"], count=2)
+    failed.account_id, failed.status = None, AccountStatus.FAILED
+    failed.failure_reason = "The e-mail address is already in use."
+    failed.save()
+    html = web_client_for("lead").get("/accounts/").content.decode()
+    assert (
+        f'<td><a href="/accounts/{ready.account_id}/">{ready.name}</a>'
+        f'<div class="muted small">{ready.email}</div></td>'
+    ) in html
+    assert f'<td class="mono">{ready.account_id}</td>' in html
+    assert f"<td>{team.slug}</td>" in html and "<td>General</td>" in html
+    assert '<td class="mono small">GeneralOU</td>' in html
+    assert '<span class="badge badge-ready">Ready</span></td>' in html
+    assert f'<a href="/requests/{ready.request_id}/">#{ready.request_id}</a>' in html
+    # Not created: no link and no id; failed: the reason under the status.
+    assert f'<td>{failed.name}<div class="muted small">' in html
+    assert '<td class="mono">—</td>' in html
+    assert (
+        '<span class="badge badge-failed">Failed</span><div class="small muted clamp" '
+        'title="The e-mail address is already in use.">The e-mail address is already in use.'
+    ) in html
+
+
+@pytest.mark.parametrize("value", [None, "", "ready", "a&b", ["a&b"], '"><script>'])
+def test_direct_widgets_write_what_django_widgets_write(value):
+    from django import forms
+
+    from vending.web.widgets import DirectSelect, DirectTextInput
+
+    choices = [("", "Any"), ("a&b", "A <b>"), *AccountStatus.choices]
+    attrs = {"id": "id_status", "required": True, "hidden": False}
+    assert DirectSelect(choices=choices).render("status", value, attrs) == forms.Select(
+        choices=choices
+    ).render("status", value, attrs)
+    if not isinstance(value, list):
+        base = {"type": "search", "placeholder": "Name <or> e-mail"}
+        assert DirectTextInput(base).render("q", value, {"id": "id_q"}) == forms.TextInput(
+            base
+        ).render("q", value, {"id": "id_q"})
 
 
 def test_account_list_pages_by_50_keeping_the_filters(web_client_for, users, team):
@@ -218,12 +262,28 @@ def test_account_page_explains_an_action(web_client_for, hipaa_account):
     client = web_client_for("approver1")
     denied = client.get(url, {"action": "gamelift:CreateFleet"})
     decision = denied.context["decision"]
-    assert decision.decision == "explicit_deny"
+    assert (decision.decision, decision.kind) == ("denied", "explicit")
     assert decision.level == "HipaaOU" and decision.policy == "vending-class-hipaa"
     html = denied.content.decode()
     assert "Denied by a policy" in html and decision.statement in html
     allowed = client.get(url, {"action": "s3:GetObject"})
     assert allowed.context["decision"].decision == "allowed"
+    # The root's guardrail denies leaving the organization unless the platform role asks.
+    depends = client.get(url, {"action": "organizations:LeaveOrganization"})
+    decision = depends.context["decision"]
+    assert decision.decision == "depends"
+    [ref] = decision.statements
+    assert (ref.effect, ref.depends_on, ref.statement) == (
+        "Deny",
+        ("condition",),
+        decision.statement,
+    )
+    html = depends.content.decode()
+    assert "Depends on the request" in html and ref.policy in html
+    # The services table reads the same answer: organizations is partial, and says why.
+    row = next(r for r in depends.context["services"].rows if r.prefix == "organizations")
+    assert row.status == "partial" and row.depends >= 1
+    assert row.example_depends is not None and "depend" in html
     bad = client.get(url, {"action": "not an action"})
     assert bad.status_code == 200
     assert "decision" not in bad.context

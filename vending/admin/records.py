@@ -1,4 +1,5 @@
-"""Requests, accounts, approvals, the audit trail and drift in the Django admin: read-only.
+"""Requests, accounts, approvals, the audit trail, drift and the e-mail outbox in the Django
+admin: read-only.
 
 Their state changes go through the services (and the audit trail), never the admin.
 """
@@ -14,6 +15,7 @@ from vending.models import (
     AuditEvent,
     DriftFinding,
     DriftScan,
+    Notification,
     VendedAccount,
 )
 
@@ -43,7 +45,7 @@ class AccountRequestAdmin(ReadOnlyAdmin):
 @admin.register(VendedAccount)
 class VendedAccountAdmin(ReadOnlyAdmin):
     list_display = ("name", "environment", "account_id", "status", "target_ou_path", "request")
-    list_filter = ("status", "environment", "request__compliance_class", "is_active")
+    list_filter = ("status", "origin", "environment", "request__compliance_class", "is_active")
     search_fields = ("name", "email", "account_id")
     list_select_related = ("request__team",)
 
@@ -79,3 +81,14 @@ class DriftFindingAdmin(ReadOnlyAdmin):
 class DriftScanAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "finished_at", "findings", "error")
     date_hierarchy = "started_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The e-mail outbox: what was sent, what waits (and its last error), what was dropped."""
+
+    list_display = ("created_at", "kind", "request", "status", "attempts", "sent_at", "outcome")
+    list_filter = ("status", "kind")
+    search_fields = ("=request__id", "subject")
+    list_select_related = ("request",)
+    date_hierarchy = "created_at"

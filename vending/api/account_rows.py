@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from vending.api.account_live import SEEN
+from vending.selectors.account_progress import PROGRESS_ROW_FIELDS, account_progress_of_row
 from vending.selectors.accounts import account_live_state
 
 # The columns AccountRowSerializer reads.
@@ -28,8 +29,9 @@ ACCOUNT_ROW_FIELDS = (
     "status",
     "failure_reason",
     "target_ou_path",
-    "request__team__slug",
-    "request__compliance_class",
+    "team_slug",
+    "account_class",
+    "origin",
     "request_id",
     "created_at",
     "completed_at",
@@ -37,14 +39,16 @@ ACCOUNT_ROW_FIELDS = (
     "live_ou_path",
     "live_seen_at",
     "missing_in_aws_since",
+    *(f for f in PROGRESS_ROW_FIELDS if f not in ("status", "account_id")),
 )
 
 
-def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
+def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str, Any]:
     """Every value is a stored column passed through, except the two AccountLiveSerializer's
     field types change: a blank failure reason is null, and dates are ISO 8601 in the
-    current time zone, UTC written "Z" (DRF's DateTimeField); and where the drift scan
-    last saw the account (`account_live_state`)."""
+    current time zone, UTC written "Z" (DRF's DateTimeField); the progress, read as the
+    account's page reads it (`account_progress_of_row`); and where the drift scan last
+    saw the account (`account_live_state`)."""
     state = account_live_state(
         status=row["status"],
         target_ou_path=row["target_ou_path"],
@@ -53,6 +57,8 @@ def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
         live_seen_at=row["live_seen_at"],
         missing_in_aws_since=row["missing_in_aws_since"],
     )
+    progress = account_progress_of_row(row, now=now)
+    error = progress.last_error
     return {
         "account_id": row["account_id"],
         "name": row["name"],
@@ -61,8 +67,9 @@ def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
         "status": row["status"],
         "failure_reason": row["failure_reason"] or None,
         "ou_path": row["target_ou_path"],
-        "team": row["request__team__slug"],
-        "compliance_class": row["request__compliance_class"],
+        "team": row["team_slug"],
+        "compliance_class": row["account_class"] or None,
+        "origin": row["origin"],
         "request": row["request_id"],
         "created_at": _iso(row["created_at"], zone),
         "completed_at": _iso_or_none(row["completed_at"], zone),
@@ -71,6 +78,18 @@ def account_row(row: Mapping[str, Any], zone: tzinfo) -> dict[str, Any]:
         "live_ou_path": row["live_ou_path"] if state in SEEN else None,
         "live_seen_at": _iso_or_none(row["live_seen_at"], zone) if state in SEEN else None,
         "missing_in_aws_since": _iso_or_none(row["missing_in_aws_since"], zone),
+        "attempts": progress.attempts,
+        "last_error": None
+        if error is None
+        else {
+            "code": error.code,
+            "message": error.message,
+            "transient": error.transient,
+            "at": _iso(error.at, zone),
+        },
+        "last_progress_at": _iso_or_none(progress.last_progress_at, zone),
+        "stalled": progress.stalled,
+        "stalled_reason": progress.stalled_reason,
     }
 
 
@@ -98,7 +117,8 @@ def _is_utc(zone: tzinfo) -> bool:
 class AccountRowListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         zone = timezone.get_current_timezone()  # once a page, not twice a row
-        return [account_row(row, zone) for row in data]
+        now = timezone.now()
+        return [account_row(row, zone, now) for row in data]
 
 
 class AccountRowSerializer(serializers.BaseSerializer):
@@ -109,4 +129,4 @@ class AccountRowSerializer(serializers.BaseSerializer):
         list_serializer_class = AccountRowListSerializer
 
     def to_representation(self, row: Any) -> dict[str, Any]:
-        return account_row(row, timezone.get_current_timezone())
+        return account_row(row, timezone.get_current_timezone(), timezone.now())

@@ -13,6 +13,7 @@ once, so no view decides a status code:
 | DuplicateRequest    | 409    | it exists already (request, team, approval)            |
 | TransientAwsError   | 503    | AWS did not answer; try again (Retry-After)            |
 | PermanentAwsError   | 502    | AWS refused; the message says why                      |
+| database/broker down| 503    | `service_unavailable`; try again (Retry-After)         |
 
 The domain errors' codes and statuses are declared once, on the classes in
 `vending/errors.py`, which the web pages read too.
@@ -33,6 +34,7 @@ from rest_framework.views import exception_handler, set_rollback
 
 from vending.aws import PermanentAwsError, TransientAwsError
 from vending.errors import DOMAIN_ERRORS, DomainError
+from vending.health import RETRY_AFTER_SECONDS, unavailable_dependency
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ ERROR_CODES: dict[str, int] = {
     "server_error": 500,
     "aws_error": 502,
     "aws_unavailable": 503,
+    "service_unavailable": 503,
 }
 
 ERROR_CODE_VALUES = sorted(ERROR_CODES)
@@ -152,6 +155,15 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             "aws_unavailable",
             "AWS Organizations did not answer; try again in a few seconds.",
             headers={"Retry-After": str(AWS_RETRY_AFTER_SECONDS)},
+        )
+    if (dependency := unavailable_dependency(exc)) is not None:
+        logger.warning("The %s is unavailable while serving the API: %s", dependency, exc)
+        set_rollback()
+        return error_response(
+            "service_unavailable",
+            f"The portal's {dependency} cannot be reached right now; nothing was changed. "
+            f"Try again in {RETRY_AFTER_SECONDS} seconds.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, PermanentAwsError):
         logger.warning("AWS refused a call of the API: %s", exc)

@@ -14,14 +14,18 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vending.api.errors import ERROR_CODE_VALUES
+from vending.api.progress_serializers import AccountProgressSerializer
 from vending.choices import (
     SERVICE_STATUSES,
+    AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
     Environment,
     RequestStatus,
 )
+from vending.models import Team
+from vending.selectors.teams import team_get
 from vending.services.requests import JUSTIFICATION_MAX
 
 TEXT_MAX = 4000
@@ -44,13 +48,23 @@ class StrictInputSerializer(serializers.Serializer):
     """Refuses fields it does not declare, and anything that is not a JSON object."""
 
     def to_internal_value(self, data: Any) -> Any:
+        """Every field's errors in one answer: the unknown fields' beside the others'."""
+        unknown: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
-            unknown = sorted(str(k) for k in data if k not in self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["Unknown field: this API does not take it."] for name in unknown}
-                )
-        return super().to_internal_value(data)
+            unknown = {
+                str(k): ["Unknown field: this API does not take it."]
+                for k in sorted(data, key=str)
+                if k not in self.fields
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not unknown or not isinstance(exc.detail, Mapping):
+                raise
+            raise serializers.ValidationError({**unknown, **exc.detail}) from exc
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 # -- errors ------------------------------------------------------------------------------
@@ -122,6 +136,13 @@ class RequestPreviewInputSerializer(StrictInputSerializer):
         max_length=len(Environment.values),
     )
 
+    def validate_team(self, value: str) -> Team:
+        # Here, not in the view, so an unknown team is named beside the other fields' errors.
+        team = team_get(slug=value)
+        if team is None:
+            raise serializers.ValidationError(f"There is no team '{value}'.")
+        return team
+
 
 class RequestCreateInputSerializer(RequestPreviewInputSerializer):
     """A new request for accounts, one per environment."""
@@ -164,7 +185,7 @@ class ApprovalSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class RequestAccountSerializer(serializers.Serializer):
+class RequestAccountSerializer(AccountProgressSerializer):
     environment = serializers.ChoiceField(choices=Environment.choices)
     name = serializers.CharField()
     email = serializers.CharField()
@@ -228,19 +249,29 @@ class RequestPreviewSerializer(serializers.Serializer):
 # -- accounts ----------------------------------------------------------------------------
 
 
-class AccountSerializer(serializers.Serializer):
+class AccountSerializer(AccountProgressSerializer):
     account_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     email = serializers.CharField()
-    environment = serializers.ChoiceField(choices=Environment.choices)
+    environment = serializers.ChoiceField(
+        choices=Environment.choices, allow_blank=True, help_text="'' for an imported account."
+    )
     status = serializers.ChoiceField(choices=AccountStatus.choices)
     failure_reason = serializers.SerializerMethodField()
     ou_path = serializers.CharField(source="target_ou_path")
-    team = serializers.CharField(source="request.team.slug")
-    compliance_class = serializers.ChoiceField(
-        source="request.compliance_class", choices=ComplianceClass.choices
+    team = serializers.CharField(
+        source="owner_team.slug", allow_null=True, help_text="Null: imported, not yet assigned."
     )
-    request = serializers.IntegerField(source="request_id", help_text="The request's id.")
+    compliance_class = serializers.ChoiceField(
+        source="class_value",
+        choices=ComplianceClass.choices,
+        allow_null=True,
+        help_text="Null: imported from an OU that maps to no class.",
+    )
+    origin = serializers.ChoiceField(choices=AccountOrigin.choices)
+    request = serializers.IntegerField(
+        source="request_id", allow_null=True, help_text="The request's id; null if imported."
+    )
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
 
@@ -256,49 +287,7 @@ class AccountListFilterSerializer(StrictInputSerializer):
     compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices, required=False)
     environment = serializers.ChoiceField(choices=Environment.choices, required=False)
     status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
-
-
-class EffectivePolicyQuerySerializer(StrictInputSerializer):
-    """The action to decide, if any."""
-
-    action = serializers.RegexField(
-        ACTION_PATTERN,
-        max_length=256,
-        error_messages={"invalid": ACTION_MESSAGE},
-        required=False,
-        help_text="An IAM action such as s3:GetObject (wildcards allowed). Without it, "
-        "the answer summarises every service.",
-    )
-
-    def validate_action(self, value: str) -> str:
-        from vending.compliance.simulator import validate_action
-
-        try:
-            return validate_action(value)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from exc
-
-
-class ActionDecisionSerializer(serializers.Serializer):
-    action = serializers.CharField()
-    decision = serializers.ChoiceField(choices=("allowed", "explicit_deny", "implicit_deny"))
-    level = serializers.CharField(
-        allow_null=True, help_text="The level that decided (root, an OU or the account)."
-    )
-    policy = serializers.CharField(allow_null=True)
-    statement = serializers.CharField(
-        allow_null=True, help_text="The statement's Sid, or #<index> when it has none."
-    )
-    conditional = serializers.BooleanField(
-        help_text="The decision depends on a Condition or on the resource."
-    )
-    reason = serializers.CharField()
-
-
-class ServiceSummarySerializer(serializers.Serializer):
-    account_id = serializers.CharField()
-    ou_path = serializers.CharField()
-    services = serializers.DictField(child=serializers.ChoiceField(choices=SERVICE_STATUSES))
+    origin = serializers.ChoiceField(choices=AccountOrigin.choices, required=False)
 
 
 # -- organization ------------------------------------------------------------------------

@@ -6,11 +6,17 @@ JSON 404 like any unknown one; any other path under /api/v1/ is a JSON 404 too.
 
 from django.urls import path, re_path
 
-from vending.api.views.accounts import AccountDetailApi, AccountEffectivePolicyApi, AccountListApi
+from vending.api.views.accounts import (
+    AccountDetailApi,
+    AccountEffectivePolicyApi,
+    AccountListApi,
+    AccountTeamApi,
+)
 from vending.api.views.audit import AuditEventListApi
 from vending.api.views.common import NotFoundApi
-from vending.api.views.org import OrgTreeApi
+from vending.api.views.org import OrgPlanApi, OrgTreeApi
 from vending.api.views.requests import (
+    RequestAccountRetryApi,
     RequestApproveApi,
     RequestCancelApi,
     RequestDetailApi,
@@ -30,6 +36,11 @@ urlpatterns = [
     path("requests/<str:id>/approve/", RequestApproveApi.as_view(), name="request-approve"),
     path("requests/<str:id>/reject/", RequestRejectApi.as_view(), name="request-reject"),
     path("requests/<str:id>/cancel/", RequestCancelApi.as_view(), name="request-cancel"),
+    path(
+        "requests/<str:id>/accounts/<str:environment>/retry/",
+        RequestAccountRetryApi.as_view(),
+        name="request-account-retry",
+    ),
     path("accounts/", AccountListApi.as_view(), name="account-list"),
     path("accounts/<str:account_id>/", AccountDetailApi.as_view(), name="account-detail"),
     path(
@@ -37,7 +48,9 @@ urlpatterns = [
         AccountEffectivePolicyApi.as_view(),
         name="account-effective-policy",
     ),
+    path("accounts/<str:account_id>/team/", AccountTeamApi.as_view(), name="account-team"),
     path("org/", OrgTreeApi.as_view(), name="org"),
+    path("org/plan/", OrgPlanApi.as_view(), name="org-plan"),
     path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
     re_path(r"^.*$", NotFoundApi.as_view(), name="not-found"),
 ]

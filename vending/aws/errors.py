@@ -20,6 +20,8 @@ from botocore.exceptions import (
     HTTPClientError,
 )
 
+from vending.aws.explanations import explain
+
 TRANSIENT_CODES = frozenset(
     {
         "TooManyRequestsException",
@@ -51,9 +53,12 @@ class AwsError(Exception):
         operation: str = "",
         reason: str = "",
         may_have_acted: bool = False,
+        aws_message: str = "",
     ):
         super().__init__(message)
         self.message = message
+        # AWS's own text when `message` says it in other words (vending.aws.explanations).
+        self.aws_message = aws_message or message
         self.code = code
         self.operation = operation
         # ConstraintViolationException carries a machine-readable Reason.
@@ -83,7 +88,12 @@ def map_client_error(exc: ClientError, operation: str) -> AwsError:
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
     kind = TransientAwsError if code in TRANSIENT_CODES or status >= 500 else PermanentAwsError
     return kind(
-        message, code=code, operation=operation, reason=reason, may_have_acted=status >= 500
+        explain(code, reason) or message,
+        code=code,
+        operation=operation,
+        reason=reason,
+        may_have_acted=status >= 500,
+        aws_message=message,
     )
 
 

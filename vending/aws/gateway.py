@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from vending.aws.call_metrics import instrument_client
 from vending.aws.errors import AwsError, map_botocore_error, map_client_error
+from vending.aws.lifecycle import AccountLifecycleCalls
 from vending.aws.session import GatewayConfig, build_session
 from vending.aws.types import (
     Account,
@@ -33,7 +34,7 @@ from vending.aws.types import (
 SCP = "SERVICE_CONTROL_POLICY"
 
 
-class OrganizationsGateway:
+class OrganizationsGateway(AccountLifecycleCalls):
     def __init__(self, config: GatewayConfig | None = None) -> None:
         self.config = config or GatewayConfig()
         self._local = threading.local()
@@ -63,6 +64,11 @@ class OrganizationsGateway:
         role is assumed), so the first call that matters does not wait for it."""
         self._client(retry=True)
         self._client(retry=False)
+
+    def endpoint_url(self) -> str:
+        """Where this gateway's calls go (AWS_ENDPOINT_URL* or AWS's own), for the
+        readiness check; building the client makes no call."""
+        return str(self._client(retry=False).meta.endpoint_url)
 
     def _call(self, operation: str, *, retry: bool = True, **kwargs: Any) -> dict[str, Any]:
         """`retry=False` for calls that are not idempotent: botocore would repeat them
@@ -231,9 +237,6 @@ class OrganizationsGateway:
             DestinationParentId=destination_parent_id,
         )
 
-    def close_account(self, *, account_id: str) -> None:
-        self._call("close_account", AccountId=account_id)
-
     # -- tags ---------------------------------------------------------------------------
 
     def tag_resource(self, *, resource_id: str, tags: dict[str, str]) -> None:
@@ -336,6 +339,7 @@ def _account(a: dict[str, Any]) -> Account:
         status=a.get("Status", ""),
         joined_method=a.get("JoinedMethod", ""),
         joined_at=a.get("JoinedTimestamp"),
+        state=a.get("State", ""),
     )
 
 

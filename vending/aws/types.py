@@ -13,6 +13,15 @@ class CreateAccountState(StrEnum):
     FAILED = "FAILED"
 
 
+class HandshakeState(StrEnum):
+    REQUESTED = "REQUESTED"
+    OPEN = "OPEN"
+    CANCELED = "CANCELED"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    EXPIRED = "EXPIRED"
+
+
 class ParentType(StrEnum):
     ROOT = "ROOT"
     ORGANIZATIONAL_UNIT = "ORGANIZATIONAL_UNIT"
@@ -57,6 +66,9 @@ class Account:
     status: str
     joined_method: str = ""
     joined_at: datetime | None = None
+    # The newer lifecycle field (ACTIVE, PENDING_CLOSURE, SUSPENDED, CLOSED, ...); AWS
+    # retires `status` on 2026-09-09. Empty when the endpoint does not send it.
+    state: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,23 @@ class CreateAccountStatus:
     failure_reason: str | None = None
     requested_at: datetime | None = None
     completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """An invitation to join the organization (InviteAccountToOrganization)."""
+
+    id: str
+    arn: str
+    state: HandshakeState
+    action: str
+    organization_id: str
+    # The invited party: an account id (`target_type` ACCOUNT) or an e-mail (EMAIL).
+    target: str
+    target_type: str
+    requested_at: datetime | None = None
+    expires_at: datetime | None = None
+    notes: str = ""
 
 
 @dataclass(frozen=True)

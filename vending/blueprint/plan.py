@@ -145,7 +145,7 @@ def _policy_changes(blueprint: Blueprint, live: LiveOrg) -> list[Change]:
             changes.append(
                 Change(Action.CREATE_POLICY, "policies", f"create SCP {name}", policy=name)
             )
-        elif live.contents.get(existing.id) != spec.content:
+        elif not _same_document(live.contents.get(existing.id, ""), spec.content):
             changes.append(
                 Change(
                     Action.UPDATE_POLICY,
@@ -156,6 +156,17 @@ def _policy_changes(blueprint: Blueprint, live: LiveOrg) -> list[Change]:
                 )
             )
     return changes
+
+
+def _same_document(live: str, desired: str) -> bool:
+    """The same policy: equal text, or equal once parsed (AWS keeps a document's
+    whitespace as it was sent, e.g. one created from a pretty-printed file)."""
+    if live == desired:
+        return True
+    try:
+        return bool(json.loads(live) == json.loads(desired))
+    except json.JSONDecodeError:
+        return False
 
 
 def _attachment_changes(blueprint: Blueprint, live: LiveOrg) -> tuple[list[Change], list[Change]]:

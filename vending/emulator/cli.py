@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
@@ -38,6 +39,8 @@ class ServeSettings:
     config: EmulatorConfig
     # Existing member accounts to add at start (the organization is created for them).
     seed_accounts: int = 0
+    # Where the state is kept across restarts; None keeps it in memory only.
+    state_file: Path | None = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +81,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"start with an organization of N existing accounts, 0-{MAX_SEED_ACCOUNTS} "
         "(EMULATOR_SEED_ACCOUNTS, 0)",
     )
+    _add_state_argument(parser)
+
+
+def _add_state_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="keep the organizations in this file across restarts, e.g. "
+        "var/emulator-state.pickle (EMULATOR_STATE_FILE; none: in memory only)",
+    )
 
 
 def settings_from(options: Mapping[str, Any], environ: Mapping[str, str]) -> ServeSettings:
@@ -114,7 +127,12 @@ def settings_from(options: Mapping[str, Any], environ: Mapping[str, str]) -> Ser
         port=pick("port", "EMULATOR_PORT", int, DEFAULT_PORT),
         config=config,
         seed_accounts=_seed_accounts(pick("seed_accounts", "EMULATOR_SEED_ACCOUNTS", int, 0)),
+        state_file=_state_file(pick("state_file", "EMULATOR_STATE_FILE", str, "")),
     )
+
+
+def _state_file(value: str) -> Path | None:
+    return Path(value) if value.strip() else None
 
 
 def _seed_accounts(value: int) -> int:
@@ -133,8 +151,17 @@ def serve(settings: ServeSettings, announce: Callable[[str], object]) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server = EmulatorServer(settings.host, settings.port, settings.config, log_requests=True)
-        if settings.seed_accounts:
+        server = EmulatorServer(
+            settings.host,
+            settings.port,
+            settings.config,
+            log_requests=True,
+            state_file=settings.state_file,
+        )
+        if settings.state_file is not None:
+            announce(f"Emulator state kept in {settings.state_file}")
+        if settings.seed_accounts and not server.app.restored:
+            # Seeded once: a restart from the state file finds them there already.
             # Before serving, so no client ever sees a half-seeded organization.
             seeded = server.app.seed_accounts(settings.seed_accounts)
             announce(f"Organization seeded with {seeded['seeded']} existing accounts")

@@ -40,6 +40,17 @@ class EmulatorConfig:
     # Organizations quotas for SCPs (raised in 2026, hence configurable).
     scp_max_size: int = 5120
     scp_max_per_target: int = 5
+    # How long CloseAccount leaves an account PENDING_CLOSURE before it is SUSPENDED.
+    close_delay_seconds: float = 5.0
+    # CloseAccount: "10% of member accounts, between 10 and 1000, within a rolling 30
+    # day period" (API reference).
+    close_quota_percent: float = 10.0
+    close_quota_min: int = 10
+    close_quota_max: int = 1000
+    # Organizations quotas: "Invitations sent per day: 20"; a handshake stays open for
+    # 15 days (API reference, Handshake).
+    invitations_per_day: int = 20
+    handshake_expiry_days: float = 15.0
     fault_rate: float = 0.0
     fault_kinds: tuple[str, ...] = DEFAULT_FAULT_KINDS
     # Operation names (e.g. "CreateAccount"); empty means every Organizations operation.
@@ -54,13 +65,21 @@ class EmulatorConfig:
         )
         _check_number("create_delay_seconds", self.create_delay_seconds, minimum=0)
         _check_number("fault_rate", self.fault_rate, minimum=0, maximum=1)
+        _check_number("close_delay_seconds", self.close_delay_seconds, minimum=0)
+        _check_number("close_quota_percent", self.close_quota_percent, minimum=0, maximum=100)
+        _check_number("handshake_expiry_days", self.handshake_expiry_days, minimum=0)
         for name in (
             "max_in_progress_creations",
             "ou_max_depth",
             "scp_max_size",
             "scp_max_per_target",
+            "close_quota_min",
+            "close_quota_max",
+            "invitations_per_day",
         ):
             _check_int(name, getattr(self, name), minimum=1)
+        if self.close_quota_min > self.close_quota_max:
+            raise ConfigError("close_quota_min must be <= close_quota_max")
         unknown = sorted(set(self.fault_kinds) - set(FAULT_KINDS))
         if unknown:
             raise ConfigError(f"fault_kinds: unknown {unknown}; choose from {list(FAULT_KINDS)}")

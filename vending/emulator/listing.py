@@ -19,10 +19,8 @@ from moto.organizations.exceptions import OrganizationsClientError
 from moto.organizations.models import FakeAccount, OrganizationsBackend
 
 from .config import EmulatorConfig
+from .pages import page_bounds
 from .protocol import OrganizationsError, invalid_input
-
-# ListAccounts / ListAccountsForParent: "MaxResults ... Valid Range: 1-20" (API reference).
-MAX_PAGE = 20
 
 
 def list_accounts(
@@ -45,15 +43,7 @@ def list_accounts_for_parent(
 
 
 def _page(accounts: list[FakeAccount], payload: dict[str, Any]) -> dict[str, Any]:
-    page_size = payload.get("MaxResults") or MAX_PAGE
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        raise invalid_input("INVALID_INPUT", "MaxResults must be a number.")
-    if not 1 <= page_size <= MAX_PAGE:
-        raise invalid_input("MAX_VALUE_EXCEEDED", f"MaxResults must be between 1 and {MAX_PAGE}.")
-    token = payload.get("NextToken") or "0"
-    if not isinstance(token, str) or not token.isdigit():
-        raise invalid_input("INVALID_NEXT_TOKEN", "The specified pagination token isn't valid.")
-    start = int(token)
+    start, page_size = page_bounds(payload)
     ordered = sorted(accounts, key=lambda account: (account.create_time, account.id))
     answer: dict[str, Any] = {
         "Accounts": [account.describe() for account in ordered[start : start + page_size]]

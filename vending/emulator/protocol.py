@@ -33,6 +33,16 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 # both agree on which account (and thus which moto backend) a request belongs to.
 _ACCESS_KEY = re.compile(r"AWS.*(?P<access_key>(?<![A-Z0-9])[A-Z0-9]{20}(?![A-Z0-9]))[:/]")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/(?P<region>[^/]+)/")
+# The e-mail rules listed for CreateAccount's Email parameter in the API reference: one
+# "@"; the local part has none of whitespace " ' ( ) < > [ ] : ; , \ | % & and does not
+# start with a dot; the domain is letters, digits, "-" and "." and neither starts nor
+# ends with "-" or ".". (The "at least one dot" rule is checked separately.)
+EMAIL_PATTERN = re.compile(
+    r"""[^\s"'()<>\[\]:;,\\|%&@.][^\s"'()<>\[\]:;,\\|%&@]*"""
+    r"@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
+)
+# CreateAccountName: 1-50 printable ASCII characters.
+ACCOUNT_NAME_PATTERN = re.compile(r"[\x20-\x7e]+")
 
 
 class OrganizationsError(Exception):

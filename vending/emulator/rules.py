@@ -13,6 +13,8 @@ botocore's ``organizations/2016-11-28/service-2.json``.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +27,12 @@ from moto.organizations.models import (
 )
 
 from .config import EmulatorConfig
-from .protocol import OrganizationsError, constraint_violation
+from .protocol import OrganizationsError, constraint_violation, invalid_input
 
 SCP = "SERVICE_CONTROL_POLICY"
+# PolicyTargetId and OrganizationalUnitId patterns (API reference).
+TARGET_ID = re.compile(r"r-[0-9a-z]{4,32}|\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
+OU_ID = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
 
 Rule = Callable[[OrganizationsBackend, dict[str, Any], EmulatorConfig], dict[str, Any] | None]
 
@@ -65,11 +70,39 @@ def update_organizational_unit(
     return ou.describe()
 
 
+def delete_organizational_unit(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    # moto deletes an OU that still holds accounts or OUs (orphaning them) and leaves its
+    # policies pointing at it; AWS refuses a non-empty OU.
+    ou_id = payload.get("OrganizationalUnitId")
+    if isinstance(ou_id, str) and not OU_ID.fullmatch(ou_id):
+        raise invalid_input(
+            "INVALID_PATTERN", "You provided a value that does not match the required pattern."
+        )
+    ou = _container(backend, ou_id)
+    if ou is None or isinstance(ou, FakeRoot):
+        return None  # moto answers OrganizationalUnitNotFoundException
+    if any(a.parent_id == ou.id for a in backend.accounts) or any(
+        child.parent_id == ou.id for child in backend.ou
+    ):
+        raise OrganizationsError(
+            "OrganizationalUnitNotEmptyException",
+            "The specified OU is not empty. Move all accounts to another root or to other "
+            "OUs, remove all child OUs, and try the operation again.",
+        )
+    for policy in ou.attached_policies:
+        policy.attachments.remove(ou)
+    backend.ou.remove(ou)
+    return {}
+
+
 def create_policy(
     backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
 ) -> dict[str, Any] | None:
     if payload.get("Type") == SCP:
         _check_scp_size(payload.get("Content"), config)
+    _check_policy_document(payload.get("Content"))
     return None
 
 
@@ -79,12 +112,15 @@ def update_policy(
     policy = _policy(backend, payload.get("PolicyId"))
     if policy is not None and policy.type == SCP:
         _check_scp_size(payload.get("Content"), config)
+    if "Content" in payload:
+        _check_policy_document(payload["Content"])
     return None
 
 
 def attach_policy(
     backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
 ) -> dict[str, Any] | None:
+    _check_target_id(payload.get("TargetId"))
     policy = _policy(backend, payload.get("PolicyId"))
     if policy is None:
         return None
@@ -114,6 +150,7 @@ def attach_policy(
 def detach_policy(
     backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
 ) -> dict[str, Any] | None:
+    _check_target_id(payload.get("TargetId"))
     policy = _policy(backend, payload.get("PolicyId"))
     if policy is None:
         return None
@@ -164,8 +201,17 @@ def move_account(
     return None
 
 
+def list_policies_for_target(
+    backend: OrganizationsBackend, payload: dict[str, Any], config: EmulatorConfig
+) -> dict[str, Any] | None:
+    _check_target_id(payload.get("TargetId"))
+    return None
+
+
 RULES: dict[str, Rule] = {
     "CreateOrganizationalUnit": create_organizational_unit,
+    "DeleteOrganizationalUnit": delete_organizational_unit,
+    "ListPoliciesForTarget": list_policies_for_target,
     "UpdateOrganizationalUnit": update_organizational_unit,
     "CreatePolicy": create_policy,
     "UpdatePolicy": update_policy,
@@ -173,6 +219,30 @@ RULES: dict[str, Rule] = {
     "DetachPolicy": detach_policy,
     "MoveAccount": move_account,
 }
+
+
+def _check_target_id(target_id: object) -> None:
+    # moto answers TargetNotFoundException (or InvalidInputException without a reason)
+    # for an id that cannot name any target.
+    if isinstance(target_id, str) and not TARGET_ID.fullmatch(target_id):
+        raise invalid_input(
+            "INVALID_PATTERN_TARGET_ID",
+            "You specified a policy target ID that doesn't match the required pattern.",
+        )
+
+
+def _check_policy_document(content: object) -> None:
+    # moto stores any text as a policy; AWS parses it.
+    try:
+        document = json.loads(content) if isinstance(content, str) else None
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise OrganizationsError(
+            "MalformedPolicyDocumentException",
+            "The provided policy document doesn't meet the requirements of the specified "
+            "policy type: it is not a JSON object.",
+        )
 
 
 def _check_scp_size(content: object, config: EmulatorConfig) -> None:

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.organizations import utils as moto_utils
-from moto.organizations.models import FakeAccount, FakeOrganization, organizations_backends
 
+from .membership import add_member, default_policies
 from .protocol import Caller
 
 # Enough for the largest organizations AWS allows by default (10,000 accounts) several
@@ -54,10 +54,7 @@ def seed_accounts(caller: Caller, count: int, now: datetime | None = None) -> di
         backend.create_organization(region=_REGION, FeatureSet="ALL")
     organization = backend.org
     assert organization is not None  # created just above when it was missing
-    policies = [
-        backend.get_policy_by_id(policy_id)
-        for policy_id in (moto_utils.DEFAULT_SCP_POLICY_ID, moto_utils.DEFAULT_RCP_POLICY_ID)
-    ]
+    policies = default_policies(backend)
     taken_ids = {account.id for account in backend.accounts}
     taken_emails = {account.email.casefold() for account in backend.accounts}
     number = len(backend.accounts)
@@ -65,45 +62,23 @@ def seed_accounts(caller: Caller, count: int, now: datetime | None = None) -> di
     for index in range(count):
         while SEEDED_EMAIL.format(number).casefold() in taken_emails:
             number += 1
-        account = _new_account(organization, number, joined + timedelta(seconds=index))
-        while account.id in taken_ids:  # moto draws ids at random: a clash is rare
-            account.id = moto_utils.make_random_account_id()
-        # What moto's create_account does, minus its scan of every account per policy.
-        for policy in policies:
-            account.attached_policies.append(policy)
-            policy.attachments.append(account)
-        backend.accounts.append(account)
-        organizations_backends.master_accounts[account.id] = (caller.account_id, caller.partition)
-        taken_ids.add(account.id)
-        taken_emails.add(account.email.casefold())
+        account_id = moto_utils.make_random_account_id()
+        while account_id in taken_ids:  # moto draws ids at random: a clash is rare
+            account_id = moto_utils.make_random_account_id()
+        add_member(
+            backend,
+            policies,
+            account_id=account_id,
+            name=SEEDED_NAME.format(number),
+            email=SEEDED_EMAIL.format(number),
+            joined=joined + timedelta(seconds=index),
+            joined_method="CREATED",
+        )
+        taken_ids.add(account_id)
+        taken_emails.add(SEEDED_EMAIL.format(number).casefold())
         number += 1
     return {
         "seeded": count,
         "accounts": len(backend.accounts),
         "organization_created": created_organization,
     }
-
-
-def _new_account(organization: FakeOrganization, number: int, joined: datetime) -> FakeAccount:
-    """What ``FakeAccount(organization, ...)`` builds, minus the account's own IAM backend
-    with its OrganizationAccountAccessRole: moto builds those one by one, in time
-    growing with the number of accounts, and nothing the emulator serves reads them."""
-    account: FakeAccount = object.__new__(FakeAccount)
-    account.__dict__.update(
-        type="ACCOUNT",
-        region=organization.region,
-        organization_id=organization.id,
-        master_account_id=organization.master_account_id,
-        create_account_status_id=moto_utils.make_random_create_account_status_id(),
-        id=moto_utils.make_random_account_id(),
-        name=SEEDED_NAME.format(number),
-        email=SEEDED_EMAIL.format(number),
-        create_time=joined,
-        status="ACTIVE",
-        state="ACTIVE",
-        joined_method="CREATED",
-        parent_id=organization.root_id,
-        attached_policies=[],
-        tags={},
-    )
-    return account

@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from types import TracebackType
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler
@@ -37,8 +38,10 @@ class EmulatorServer:
         config: EmulatorConfig | None = None,
         *,
         log_requests: bool = False,
+        state_file: Path | None = None,
     ) -> None:
-        self.app = EmulatorApp(config)
+        """``state_file``: keep the state there across restarts (see :mod:`.snapshot`)."""
+        self.app = EmulatorApp(config, state_file=state_file)
         self._host = host
         self._port = port
         self._handler = MotoRequestHandler if log_requests else _QuietRequestHandler
@@ -77,6 +80,8 @@ class EmulatorServer:
         if self._thread is not None:
             self._thread.join()
         self._server, self._thread = None, None
+        # Every change is saved as it happens; this covers what time alone made due.
+        self.app.save()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

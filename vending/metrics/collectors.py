@@ -3,8 +3,7 @@ computed at scrape time from the database and the broker.
 
 Gauges come from the database, not from counters kept in memory: every web process
 answers the same, a restart loses nothing, and no worker has to be running for them.
-An outbox's backlog (rows not yet sent) belongs in `ProvisioningCollector` as one more
-gauge computed the same way, once the portal has an outbox.
+The e-mail outbox's backlog (rows not yet sent) is computed the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from prometheus_client.registry import Collector
 
 from vending.metrics.broker import celery_queue_depth
 from vending.metrics.multiprocess import metrics_folder
+from vending.selectors.notifications import outbox_backlog
 from vending.selectors.provisioning import (
     account_counts_by_status,
     accounts_waiting_for_creation,
@@ -28,7 +28,8 @@ from vending.selectors.provisioning import (
 
 
 class ProvisioningCollector(Collector):
-    """Accounts by status, creation slots, and the accounts waiting to be created."""
+    """Accounts by status, creation slots, the accounts waiting to be created, and the
+    e-mail outbox's backlog."""
 
     def collect(self) -> Iterator[Metric]:
         accounts = GaugeMetricFamily(
@@ -62,6 +63,20 @@ class ProvisioningCollector(Collector):
             "vending_oldest_waiting_account_age_seconds",
             "Seconds the account waiting longest for its CreateAccount has waited (0: none).",
             value=age,
+        )
+        backlog = outbox_backlog()
+        yield GaugeMetricFamily(
+            "vending_outbox_backlog",
+            "E-mails in the outbox not sent yet (waiting for their first try or a retry).",
+            value=backlog.count,
+        )
+        oldest = 0.0
+        if backlog.oldest_since is not None:
+            oldest = max(0.0, (timezone.now() - backlog.oldest_since).total_seconds())
+        yield GaugeMetricFamily(
+            "vending_outbox_oldest_age_seconds",
+            "Seconds the oldest e-mail not sent yet has waited in the outbox (0: none).",
+            value=oldest,
         )
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vending', '0007_account_lease'),
+        ('vending', '0080_merge_origin_outbox'),
     ]
 
     operations = [
@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditevent',
             name='action',
-            field=models.CharField(choices=[('team.created', 'Team created'), ('request.submitted', 'Request submitted'), ('request.approval_added', 'Approval added'), ('request.status_changed', 'Request status changed'), ('account.status_changed', 'Account status changed'), ('account.create_requested', 'CreateAccount requested'), ('account.adopted', 'Existing account adopted'), ('account.moved', 'Account moved'), ('account.tagged', 'Account tagged'), ('account.retried', 'Account retried'), ('org.changed', 'Organization changed'), ('drift.scan_requested', 'Drift scan requested'), ('drift.repaired', 'Drift finding repaired'), ('role.changed', 'Role changed'), ('signin.locked_out', 'Sign-in locked out')], max_length=40),
+            field=models.CharField(choices=[('team.created', 'Team created'), ('request.submitted', 'Request submitted'), ('request.approval_added', 'Approval added'), ('request.status_changed', 'Request status changed'), ('account.status_changed', 'Account status changed'), ('account.create_requested', 'CreateAccount requested'), ('account.adopted', 'Existing account adopted'), ('account.moved', 'Account moved'), ('account.tagged', 'Account tagged'), ('account.retried', 'Account retried'), ('account.imported', 'Existing account imported'), ('account.team_assigned', 'Account assigned to a team'), ('org.changed', 'Organization changed'), ('drift.scan_requested', 'Drift scan requested'), ('drift.repaired', 'Drift finding repaired'), ('role.changed', 'Role changed'), ('signin.locked_out', 'Sign-in locked out')], max_length=40),
         ),
         migrations.AlterField(
             model_name='driftfinding',

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from vending.account_ownership import accounts_with_owner
 from vending.aws import AwsError, OrganizationsGateway
 from vending.choices import AccountLiveState, AccountStatus
 from vending.models import VendedAccount
@@ -18,8 +19,9 @@ from vending.roles import User
 from vending.selectors.filters import filter_by
 
 ACCOUNT_FILTERS = {
-    "team": "request__team__slug",
-    "compliance_class": "request__compliance_class",
+    "team": "team_slug",
+    "compliance_class": "account_class",
+    "origin": "origin",
     "environment": "environment",
     "status": "status",
 }
@@ -33,12 +35,15 @@ def account_list_for(
     its size.
 
     Accounts of rejected or cancelled requests never existed in AWS and are left out.
+    Each row carries `team_slug` and `account_class`: its request's, or for an account
+    without a request (imported) the assigned team and the class of its OU.
     """
     qs = (
         VendedAccount.objects.visible_to(user)
         .filter(is_active=True)
-        .select_related("request__team")
+        .select_related("request__team", "team")
     )
+    qs = accounts_with_owner(qs)
     qs = filter_by(qs, filters, ACCOUNT_FILTERS)
     search = search.strip()
     if search:
@@ -102,7 +107,8 @@ def account_tags_read(
 ) -> AccountTags:
     """The account's tags, live from AWS; the portal's own tags when AWS cannot tell
     (or `live` is false: the caller already knows AWS is not answering)."""
-    expected = dict(sorted(account_tags(account).items()))
+    # The portal tags the accounts it creates; an imported account has only its own.
+    expected = dict(sorted(account_tags(account).items())) if account.request else {}
     if not account.account_id:
         return AccountTags(expected, "portal", "Set on the account once it is placed in its OU.")
     if not live:

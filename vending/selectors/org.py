@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, Value, When
@@ -14,6 +14,7 @@ from vending.aws.gateway import SCP
 from vending.blueprint.current import current_blueprint
 from vending.blueprint.loader import BlueprintError
 from vending.choices import ComplianceClass
+from vending.compliance.catalog import CatalogError, load_catalog
 from vending.models import DriftFinding, DriftScan, Team
 from vending.roles import User, is_approver
 
@@ -167,4 +168,35 @@ def drift_report_for(*, user: User) -> DriftReport | None:
         last_scan=last_scan,
         last_completed=completed,
         interval=drift_scan_interval(),
+    )
+
+
+# `manage.py compliance catalog` fails past this age; the page says so too.
+CATALOG_MAX_AGE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CatalogAge:
+    taken_on: date  # the oldest source's: the catalog is as old as its oldest fact
+    oldest_page: date  # the oldest source page's own date
+    age_days: int
+    sources: int
+
+    @property
+    def stale(self) -> bool:
+        return self.age_days > CATALOG_MAX_AGE_DAYS
+
+
+def catalog_age(*, today: date | None = None) -> CatalogAge | None:
+    """How old the compliance catalog behind the class SCPs is; None if unreadable."""
+    try:
+        catalog = load_catalog()
+    except CatalogError:
+        return None
+    today = today or date.today()
+    return CatalogAge(
+        taken_on=catalog.taken_on,
+        oldest_page=min(s.page_updated for s in catalog.sources),
+        age_days=catalog.age_days(today),
+        sources=len(catalog.sources),
     )

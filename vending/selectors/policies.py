@@ -2,7 +2,10 @@
 account placed in an OU, let it use, and why not.
 
 Pages, the API (`effective-policy`, the request preview) and `org simulate` all read
-an `EffectivePolicy`; none evaluates SCPs on its own.
+an `EffectivePolicy`; none evaluates SCPs on its own. Each action is allowed, denied
+(explicitly or implicitly) or depends on the resource or a condition; a service is
+allowed when all its actions are, denied when all are, else partial (see
+`vending.compliance.simulator`).
 """
 
 from __future__ import annotations
@@ -44,8 +47,14 @@ class ServiceRow:
     allowed: int
     denied: int
     total: int
-    conditional: int
+    depends: int  # actions allowed or denied depending on the resource or a condition
     example_denial: Decision | None
+    example_depends: Decision | None = None
+
+    @property
+    def conditional(self) -> int:
+        """The former name of `depends`."""
+        return self.depends
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,19 @@ class EffectivePolicy:
         """Every IAM service prefix as allowed / partial / denied."""
         return {prefix: str(s.status) for prefix, s in self.summaries.items()}
 
+    @property
+    def action_counts(self) -> dict[str, dict[str, int]]:
+        """Per service prefix: how many actions are allowed, depend, are denied, of all."""
+        return {
+            prefix: {
+                "allowed": s.allowed,
+                "depends": s.depends,
+                "denied": s.denied,
+                "total": s.total,
+            }
+            for prefix, s in self.summaries.items()
+        }
+
     def report(self, *, search: str = "", status: str = "") -> ServicesReport:
         """Every service with counts and, for what is not allowed, one denied action and
         why; rows filtered by `search` (prefix or service name) and `status`."""
@@ -103,8 +125,12 @@ class EffectivePolicy:
         )
 
     def explain(self, action: str) -> Decision:
-        """The decision for one action, naming the level, policy and statement."""
+        """The decision for one action, naming the level, policy and statement(s)."""
         return evaluate(self.levels, action, management_account=self.management)
+
+    def explain_many(self, actions: list[str]) -> list[Decision]:
+        """`explain` for each action, in order; ValueError names the first malformed one."""
+        return [self.explain(action) for action in actions]
 
     def summary(self, prefix: str) -> ServiceSummary:
         """One service's summary; ValueError names an unknown prefix."""
@@ -122,8 +148,9 @@ def _row(summary: ServiceSummary) -> ServiceRow:
         allowed=summary.allowed,
         denied=summary.denied,
         total=summary.total,
-        conditional=summary.conditional,
+        depends=summary.depends,
         example_denial=summary.example_denial,
+        example_depends=summary.example_depends,
     )
 
 

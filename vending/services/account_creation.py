@@ -24,7 +24,10 @@ the median of how long AWS took (CompletedTimestamp - RequestedTimestamp) for th
 `VENDING_CREATE_DURATION_SAMPLES` creations the portal saw. With that history the first
 read is one DescribeCreateAccountStatus, and usually the only one. Before the portal
 has seen a creation finish, the first read comes after
-`VENDING_CREATE_FIRST_CHECK_SECONDS` (1 s). A creation read before it is done (no
+`VENDING_CREATE_FIRST_CHECK_SECONDS`: by default right after CreateAccount's answer, in
+the same task (one extra read per creation while there is no history, and no waiting
+where creations take no time). A first read due within `INLINE_CHECK_SECONDS` is made at
+once, in the task that called CreateAccount. A creation read before it is done (no
 history yet, or slower than usual) is read again after a tenth of its age (at least 1 s
 later), which finds its end within a tenth of its duration or a second. While several
 creations are in flight such a read is one ListCreateAccountStatus(IN_PROGRESS) call
@@ -56,7 +59,6 @@ from vending.choices import AccountStatus
 from vending.dispatch import enqueue_account_step
 from vending.models import VendedAccount
 from vending.naming import account_tags
-from vending.selectors.provisioning import creation_seconds_typical
 from vending.services.creation_slots import (
     creation_slot_claim,
     creation_slot_listing,
@@ -65,9 +67,18 @@ from vending.services.creation_slots import (
     creation_slots_record_listing,
     creations_in_flight,
 )
+from vending.services.creation_timing import (
+    MIN_RECHECK_SECONDS,
+    creation_age,
+    creation_seconds_expected,
+    creation_seconds_learned,
+    first_check_countdown,
+    recheck_countdown,
+)
 from vending.services.failure_reasons import (
     RETRYABLE_CREATE_FAILURES,
     AccountStepFailed,
+    account_error_fields,
     failure_message,
 )
 from vending.transitions import transition
@@ -77,32 +88,49 @@ logger = logging.getLogger(__name__)
 IN_PROGRESS = CreateAccountState.IN_PROGRESS
 # AWS refuses a 6th CreateAccount in progress with this ConstraintViolation reason.
 CREATION_RATE_LIMIT = "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"
-# A creation still in progress is read again after this share of its age...
-RECHECK_SHARE = 0.1
-# ...and never sooner than this many seconds.
-MIN_RECHECK_SECONDS = 1.0
-# The first read waits this much more than a typical creation: our clock against AWS's,
-# and the way back of CreateAccount's answer.
-FIRST_CHECK_SLACK = 0.01
-FIRST_CHECK_MARGIN_SECONDS = 0.05
+RATE_LIMITED = (
+    "AWS refused CreateAccount: 5 creations are in progress in the organization (some "
+    "started outside the portal). The portal tries again when one is likely done."
+)
 # A first read due sooner than this is made at once, in the same task.
 INLINE_CHECK_SECONDS = 0.1
 
 
 def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
-    """Create `account` in AWS, or read how its creation goes. Returns the countdown to
-    the next look, 0 to go on at once, or None to stop: the account waits for a slot
-    (the next one released passes to it) or its read is not due (a duplicate delivery)."""
+    """Create `account` (pending or creating) in AWS, or read how its creation goes.
+    Returns the countdown to the next look, 0 to go on at once, or None to stop: the
+    account waits for a slot (the next one released passes to it) or its read is not
+    due (a duplicate delivery)."""
     if account.account_id:
         to_placing(account, account_id=account.account_id)
         return 0.0
     if account.create_request_id:
         return _check(account, gw)
-    if not creation_slot_claim(account=account):
-        return None
-    if account.create_requested_at is not None and _recover(account, gw):
-        return 0.0
+    # An earlier attempt may have reached AWS without its id being saved.
+    recovering = account.create_requested_at is not None
+    # One commit: the account is creating, holds a slot and, unless it recovers first,
+    # carries the write-ahead marker.
+    with transaction.atomic():
+        if account.status == AccountStatus.PENDING:
+            transition(account, to=AccountStatus.CREATING)
+        if not creation_slot_claim(account=account):
+            return None
+        if not recovering:
+            _mark(account)
+    if recovering:
+        if _recover(account, gw):
+            return 0.0
+        _mark(account)
     return _create(account, gw)
+
+
+def _mark(account: VendedAccount) -> None:
+    """The write-ahead marker: CreateAccount is about to be called."""
+    account.create_requested_at = timezone.now()
+    account.create_attempts += 1
+    VendedAccount.objects.filter(pk=account.pk).update(
+        create_requested_at=account.create_requested_at, create_attempts=account.create_attempts
+    )
 
 
 def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
@@ -133,29 +161,37 @@ def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:
 
 
 def _create(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
+    """Call CreateAccount; the write-ahead marker is committed (no transaction is open)."""
     tags = account_tags(account)
-    attempts = account.create_attempts
-    # The write-ahead marker, committed before the call (no transaction is open here).
-    VendedAccount.objects.filter(pk=account.pk).update(
-        create_requested_at=timezone.now(), create_attempts=attempts + 1
-    )
+    attempts = account.create_attempts - 1  # before this one
     try:
         status = gw.create_account(name=account.name, email=account.email, tags=tags)
     except AwsError as exc:
         if exc.may_have_acted:
             raise  # the marker stays: the retry looks for what this call made
-        VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
-            create_requested_at=None, create_attempts=attempts
+        limited = exc.reason == CREATION_RATE_LIMIT
+        # The rate limit's refusal is recorded here (it does not reach the caller).
+        error = (
+            account_error_fields(code=CREATION_RATE_LIMIT, message=RATE_LIMITED, transient=True)
+            if limited
+            else {}
         )
-        if exc.reason == CREATION_RATE_LIMIT:
+        VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
+            create_requested_at=None, create_attempts=attempts, **error
+        )
+        if limited:
             return _rate_limited(gw)
         raise
     check_in = first_check_countdown()
     if check_in < INLINE_CHECK_SECONDS:
-        check_in = 0.0  # creations take no time here: read at once, in this task
-    _store_request_id(account, status, tags=tags, check_in=check_in)
+        check_in = 0.0  # creations take no time here, or no guess is set: read at once
+    stored = _store_request_id(account, status, tags=tags, check_in=check_in)
     if status.state != IN_PROGRESS:
         return _finished(account, gw, status)  # answered at once (moto does)
+    if stored and check_in == 0.0:
+        # This creation's own description: a listing made now would only say what the
+        # answer just said (in progress).
+        return _describe(account, gw, timezone.now())
     return check_in
 
 
@@ -165,10 +201,11 @@ def _store_request_id(
     *,
     tags: dict[str, str] | None,
     check_in: float,
-) -> None:
+) -> bool:
     """In its own short transaction, before anything else: from now on a retry reads
     this creation's status instead of creating a second account. `tags` None: the
-    creation was found in progress, not created by this call."""
+    creation was found in progress, not created by this call. False when the account
+    already had another creation's id (kept, and read from the database next)."""
     now = timezone.now()
     with transaction.atomic():
         stored = VendedAccount.objects.filter(pk=account.pk, create_request_id__isnull=True).update(
@@ -177,6 +214,7 @@ def _store_request_id(
             adopted=tags is None,
             check_due_at=now + timedelta(seconds=check_in),
             updated_at=now,
+            last_progress_at=now,
         )
         if stored:
             account_create_requested(
@@ -185,6 +223,9 @@ def _store_request_id(
         else:
             logger.error("%s: a second creation %s was made", account.name, status.request_id)
     account.create_request_id = status.request_id
+    account.poll_count = 0
+    account.check_due_at = now + timedelta(seconds=check_in)
+    return bool(stored)
 
 
 def _rate_limited(gw: OrganizationsGateway) -> float:
@@ -218,7 +259,11 @@ def _check(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
         listed_at, in_progress = listing
         if in_progress and (now - listed_at).total_seconds() < interval:
             return _in_progress(account, now)
-    likely_done = account.poll_count == 0 and _typical() is not None
+    # The first read comes when the creation is likely done (or right after the call,
+    # before there is any history, when no first guess is set): its own description.
+    likely_done = account.poll_count == 0 and (
+        settings.VENDING_CREATE_FIRST_CHECK_SECONDS == 0 or creation_seconds_learned() is not None
+    )
     if (listing is None or listing[1]) and not likely_done and creations_in_flight() > 1:
         if not creation_slots_claim_listing(now=now, fresh_for=interval):
             return _in_progress(account, now)  # another read is listing them right now
@@ -228,6 +273,11 @@ def _check(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
                 _read_now(pk, now)
         if account.create_request_id in listed:
             return _in_progress(account, now)
+    return _describe(account, gw, now)
+
+
+def _describe(account: VendedAccount, gw: OrganizationsGateway, now: datetime) -> float | None:
+    assert account.create_request_id is not None
     status = gw.describe_create_account_status(request_id=account.create_request_id)
     if status.state == IN_PROGRESS:
         return _in_progress(account, now)
@@ -242,7 +292,7 @@ def _read_now(account_pk: int, now: datetime) -> None:
 
 def _in_progress(account: VendedAccount, now: datetime) -> float | None:
     timeout = settings.VENDING_CREATE_TIMEOUT_SECONDS
-    if _age(account, now) > timeout:
+    if creation_age(account, now) > timeout:
         raise AccountStepFailed(
             "CREATE_TIMEOUT",
             failure_message(
@@ -256,6 +306,7 @@ def _in_progress(account: VendedAccount, now: datetime) -> float | None:
         poll_count=account.poll_count + 1,
         check_due_at=now + timedelta(seconds=countdown),
         updated_at=now,
+        last_progress_at=now,  # AWS answered: the creation goes on
     ):
         return None
     return countdown
@@ -264,7 +315,6 @@ def _in_progress(account: VendedAccount, now: datetime) -> float | None:
 def _finished(
     account: VendedAccount, gw: OrganizationsGateway, status: CreateAccountStatus
 ) -> float | None:
-    creation_slot_release(account=account)
     if status.state == CreateAccountState.SUCCEEDED and status.account_id:
         to_placing(
             account,
@@ -273,6 +323,7 @@ def _finished(
             aws_created_at=status.completed_at,
         )
         return 0.0
+    creation_slot_release(account=account)
     code = status.failure_reason or "UNKNOWN"
     if code == "EMAIL_ALREADY_EXISTS":
         # The e-mail's account may be in this organization (made outside the portal's
@@ -288,8 +339,15 @@ def _finished(
             return 0.0
     attempts = account.create_attempts
     if code in RETRYABLE_CREATE_FAILURES and attempts < settings.VENDING_CREATE_MAX_ATTEMPTS:
+        message = (
+            f"AWS failed the creation {status.request_id} ({code}); the portal creates the "
+            f"account again (try {attempts} of {settings.VENDING_CREATE_MAX_ATTEMPTS})."
+        )
         VendedAccount.objects.filter(pk=account.pk, create_request_id=status.request_id).update(
-            create_request_id=None, create_requested_at=None, check_due_at=None
+            create_request_id=None,
+            create_requested_at=None,
+            check_due_at=None,
+            **account_error_fields(code=code, message=message, transient=True),
         )
         return float(min(settings.VENDING_POLL_MAX_COUNTDOWN, 2**attempts))
     raise AccountStepFailed(code, failure_message(code, email=account.email, attempts=attempts))
@@ -313,7 +371,6 @@ def to_placing(
 ) -> None:
     """`aws_created_at`: when AWS finished creating the account (the status read's
     CompletedTimestamp) or when it joined (an adopted account's JoinedTimestamp)."""
-    creation_slot_release(account=account)
     fields: dict[str, object] = {"account_id": account_id, "check_due_at": None}
     if aws_created_at is not None:
         fields["aws_created_at"] = aws_created_at
@@ -321,35 +378,12 @@ def to_placing(
         fields["create_seconds"] = seconds
     if adopted is not None:
         fields["adopted"] = adopted
-    transition(account, to=AccountStatus.PLACING, fields=fields)
+    with transaction.atomic():
+        creation_slot_release(account=account)
+        transition(account, to=AccountStatus.PLACING, fields=fields)
 
 
 def _took(status: CreateAccountStatus) -> float | None:
     if status.requested_at is None or status.completed_at is None:
         return None
     return max(0.0, (status.completed_at - status.requested_at).total_seconds())
-
-
-def _typical() -> float | None:
-    return creation_seconds_typical(samples=settings.VENDING_CREATE_DURATION_SAMPLES)
-
-
-def creation_seconds_expected() -> float:
-    """How long a creation is expected to take: learned, else the first read's delay."""
-    typical = _typical()
-    return settings.VENDING_CREATE_FIRST_CHECK_SECONDS if typical is None else typical
-
-
-def first_check_countdown() -> float:
-    expected = creation_seconds_expected()
-    return expected * (1 + FIRST_CHECK_SLACK) + FIRST_CHECK_MARGIN_SECONDS
-
-
-def recheck_countdown(account: VendedAccount, now: datetime) -> float:
-    """When to read a creation still in progress again: after a tenth of its age."""
-    wait = RECHECK_SHARE * _age(account, now)
-    return min(max(wait, MIN_RECHECK_SECONDS), float(settings.VENDING_POLL_MAX_COUNTDOWN))
-
-
-def _age(account: VendedAccount, now: datetime) -> float:
-    return (now - (account.create_requested_at or account.created_at)).total_seconds()

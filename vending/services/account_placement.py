@@ -16,6 +16,7 @@ CreateAccount. Only what is odd pays more:
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from vending.audit import account_moved, account_tagged
@@ -25,7 +26,13 @@ from vending.choices import AccountStatus
 from vending.models import VendedAccount
 from vending.naming import account_tags
 from vending.services.failure_reasons import AccountStepFailed, failure_message
-from vending.services.org_units import ROOT_PATH, org_root_id, org_unit_id, org_unit_remember
+from vending.services.org_units import (
+    ROOT_PATH,
+    org_root_id,
+    org_unit_id,
+    org_unit_remember,
+    org_units_kept,
+)
 from vending.transitions import transition
 
 # MoveAccount's answers when the account is not where the call said it is.
@@ -39,14 +46,16 @@ MAX_MOVES = 3
 def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
     """Move `account` into its OU and mark it ready."""
     assert account.account_id is not None
-    target = _target_id(account, gw, refresh=False)
+    kept = org_units_kept(paths=[account.target_ou_path, ROOT_PATH])
+    target = kept.get(account.target_ou_path) or _target_id(account, gw, refresh=False)
     if account.adopted:
         tags = account_tags(account)
         gw.tag_resource(resource_id=account.account_id, tags=tags)
         account_tagged(account=account, tags=tags)
         source = _parent_id(account, gw)
     else:
-        source = org_root_id(gateway=gw)
+        source = kept.get(ROOT_PATH) or org_root_id(gateway=gw)
+    moved_from: str | None = None
     for _ in range(MAX_MOVES):
         if source == target:
             break
@@ -64,7 +73,7 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
             else:
                 raise
             continue
-        account_moved(account=account, from_parent_id=source, to_parent_id=target)
+        moved_from = source
         break
     else:
         # Moved by someone else at every turn: the task's retry starts the step again.
@@ -73,12 +82,15 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
             code="AccountKeptMoving",
             operation="MoveAccount",
         )
-    transition(
-        account,
-        to=AccountStatus.READY,
-        message=f"Ready in {account.target_ou_path}.",
-        fields={"ou_id": target, "completed_at": timezone.now()},
-    )
+    with transaction.atomic():  # the move's event and the status change: one commit
+        if moved_from is not None:
+            account_moved(account=account, from_parent_id=moved_from, to_parent_id=target)
+        transition(
+            account,
+            to=AccountStatus.READY,
+            message=f"Ready in {account.target_ou_path}.",
+            fields={"ou_id": target, "completed_at": timezone.now()},
+        )
 
 
 def _target_id(account: VendedAccount, gw: OrganizationsGateway, *, refresh: bool) -> str:

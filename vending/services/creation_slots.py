@@ -30,45 +30,45 @@ from vending.dispatch import enqueue_account_step
 from vending.models import CreationSlot, VendedAccount
 
 
-def _ensure_slots() -> list[int]:
-    wanted = range(settings.VENDING_MAX_CONCURRENT_CREATES)
-    existing = set(CreationSlot.objects.values_list("index", flat=True))
-    missing = [CreationSlot(index=i) for i in wanted if i not in existing]
-    if missing:
-        CreationSlot.objects.bulk_create(missing, ignore_conflicts=True)
-    return list(wanted)
-
-
 def _lock_slots() -> list[CreationSlot]:
-    """Every slot, its row locked until the transaction ends: slot changes take turns."""
-    indexes = _ensure_slots()
-    return list(
-        CreationSlot.objects.select_for_update().filter(index__in=indexes).order_by("index")
+    """Every slot, by index, its row locked until the transaction ends: slot changes
+    take turns. The rows are made the first time (and when the limit was raised)."""
+    wanted = settings.VENDING_MAX_CONCURRENT_CREATES
+    slots = list(
+        CreationSlot.objects.select_for_update().filter(index__lt=wanted).order_by("index")
     )
+    if len(slots) < wanted:
+        CreationSlot.objects.bulk_create(
+            [CreationSlot(index=i) for i in range(wanted)], ignore_conflicts=True
+        )
+        slots = list(
+            CreationSlot.objects.select_for_update().filter(index__lt=wanted).order_by("index")
+        )
+    return slots
 
 
 def creation_slot_claim(*, account: VendedAccount) -> bool:
     """Claim a slot for `account`; True if it holds one (already, passed on, or now)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a caller's transaction needs none
         slots = _lock_slots()
-        if CreationSlot.objects.filter(holder=account).exists():
+        if any(slot.holder_id == account.pk for slot in slots):
             return True
-        for slot in sorted(slots, key=lambda s: s.index):
-            if CreationSlot.objects.filter(index=slot.index, holder__isnull=True).update(
-                holder=account, claimed_at=timezone.now(), listed_at=None, listed_in_progress=False
-            ):
-                return True
-    return False
+        free = next((slot for slot in slots if slot.holder_id is None), None)
+        if free is None:
+            return False
+        CreationSlot.objects.filter(index=free.index).update(
+            holder=account, claimed_at=timezone.now(), listed_at=None, listed_in_progress=False
+        )
+    return True
 
 
 def creation_slot_release(*, account: VendedAccount) -> None:
     """Give up `account`'s slot (if it holds one): to the account waiting longest, which
     is enqueued, or free when nobody waits."""
-    with transaction.atomic():
-        _lock_slots()
-        index = CreationSlot.objects.filter(holder=account).values_list("index", flat=True).first()
-        if index is not None:
-            _pass_on(index, exclude=account.pk)
+    with transaction.atomic(savepoint=False):  # a caller's transaction needs none
+        held = [slot.index for slot in _lock_slots() if slot.holder_id == account.pk]
+        if held:
+            _pass_on(held[0], exclude=account.pk)
 
 
 def _pass_on(index: int, *, exclude: int | None = None) -> int | None:
@@ -158,7 +158,7 @@ def creation_slots_reclaim() -> int:
             .update(holder=None, claimed_at=None, listed_at=None, listed_in_progress=False)
         )
         for index in CreationSlot.objects.filter(
-            index__in=_ensure_slots(), holder__isnull=True
+            index__lt=settings.VENDING_MAX_CONCURRENT_CREATES, holder__isnull=True
         ).values_list("index", flat=True):
             if _pass_on(index) is None:
                 break

@@ -5,6 +5,13 @@ The codes are AWS's `CreateAccountStatus.FailureReason` values (API reference).
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from vending.aws import AwsError, TransientAwsError
+
 # AWS documents these as worth another CreateAccount: the portal retries them itself.
 RETRYABLE_CREATE_FAILURES = frozenset({"INTERNAL_FAILURE", "CONCURRENT_ACCOUNT_MODIFICATION"})
 
@@ -88,3 +95,52 @@ class AccountStepFailed(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+_THROTTLED = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"}
+)
+_UNREACHABLE = frozenset(
+    {"EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError", "ReadTimeoutError"}
+)
+_TRIES_AGAIN = "The portal tries again with backoff."
+
+
+def aws_error_words(exc: AwsError) -> str:
+    """A transient AWS error in words: what happened and that it is tried again."""
+    what = exc.operation or "the call"
+    if exc.code in _THROTTLED:
+        return f"AWS throttled {what} ({exc.code}): too many calls at once. {_TRIES_AGAIN}"
+    if exc.code == "ConcurrentModificationException":
+        return f"AWS was changing the organization while {what} ran. {_TRIES_AGAIN}"
+    if exc.code in _UNREACHABLE:
+        return f"AWS Organizations could not be reached for {what} ({exc.message}). {_TRIES_AGAIN}"
+    return f"AWS failed to answer {what} ({exc.code or 'no code'}: {exc.message}). {_TRIES_AGAIN}"
+
+
+def account_error_fields(*, code: str, message: str, transient: bool | None) -> dict[str, Any]:
+    """The account's columns an error sets: written by the UPDATE that records it (the
+    failure's own transition, or the one that releases the task's lease), so recording
+    an error costs no query of its own."""
+    return {
+        "attempts": F("attempts") + 1,
+        "last_error_code": code[:64],
+        "last_error_message": message,
+        "last_error_transient": transient,
+        "last_error_at": timezone.now(),
+    }
+
+
+def account_error_fields_of(exc: BaseException) -> dict[str, Any]:
+    """`account_error_fields` for an exception a provisioning task gives up on for now."""
+    if isinstance(exc, AwsError):
+        transient = isinstance(exc, TransientAwsError)
+        message = aws_error_words(exc) if transient else str(exc)
+        return account_error_fields(
+            code=exc.code or type(exc).__name__, message=message, transient=transient
+        )
+    return account_error_fields(
+        code=type(exc).__name__,
+        message=f"Unexpected error: {exc}"[:2000] + " The sweeper tries again.",
+        transient=None,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -13,20 +13,24 @@ from vending.blueprint.current import current_blueprint
 from vending.blueprint.live import LiveOrg, read_live
 from vending.blueprint.model import Blueprint
 from vending.blueprint.plan import Change, Plan, make_plan
-from vending.choices import AccountStatus
+from vending.choices import AccountOrigin, AccountStatus
 from vending.errors import PermissionDenied
 from vending.models import VendedAccount
 from vending.roles import is_admin
+from vending.selectors.org_impact import Impact, org_plan_impact
 from vending.services.org_units import org_units_remember_live
 
 
 def vended_account_placements() -> dict[str, tuple[str, str]]:
-    """Where the portal put each ready account: account id -> (OU path, name)."""
+    """Where the portal put each ready account: account id -> (OU path, name). Imported
+    accounts are not the portal's to place: it never moves them back."""
     return {
         str(account_id): (path, name)
         for account_id, path, name in VendedAccount.objects.filter(
             status=AccountStatus.READY, account_id__isnull=False, is_active=True
-        ).values_list("account_id", "target_ou_path", "name")
+        )
+        .exclude(origin=AccountOrigin.IMPORTED)
+        .values_list("account_id", "target_ou_path", "name")
     }
 
 
@@ -35,15 +39,26 @@ class OrgPlan:
     blueprint: Blueprint
     live: LiveOrg
     plan: Plan
+    # Who gains or loses which services (computed only when asked for).
+    impact: Impact = field(default_factory=Impact)
 
 
 def org_blueprint_plan(
-    *, gateway: OrganizationsGateway | None = None, blueprint: Blueprint | None = None
+    *,
+    gateway: OrganizationsGateway | None = None,
+    blueprint: Blueprint | None = None,
+    with_impact: bool = False,
 ) -> OrgPlan:
+    gw = gateway or get_gateway()
     blueprint = blueprint or current_blueprint()
-    live = read_live(gateway or get_gateway(), blueprint)
+    live = read_live(gw, blueprint)
     plan = make_plan(blueprint, live, expected_accounts=vended_account_placements())
-    return OrgPlan(blueprint=blueprint, live=live, plan=plan)
+    impact = (
+        org_plan_impact(gateway=gw, blueprint=blueprint, live=live, plan=plan)
+        if with_impact
+        else Impact()
+    )
+    return OrgPlan(blueprint=blueprint, live=live, plan=plan, impact=impact)
 
 
 def org_blueprint_apply(

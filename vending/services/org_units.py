@@ -39,6 +39,13 @@ def org_units_remember_live(*, live: LiveOrg, blueprint: Blueprint) -> int:
     return len(found)
 
 
+def org_units_kept(*, paths: list[str]) -> dict[str, str]:
+    """The kept ids of the OUs at `paths` (the root's at ROOT_PATH), in one read; a path
+    without a kept id is missing."""
+    rows = OrganizationalUnitRecord.objects.filter(path__in=paths).values_list("path", "ou_id")
+    return dict(rows)
+
+
 def org_root_id(*, gateway: OrganizationsGateway, refresh: bool = False) -> str:
     """The root's id: kept, else read once (ListRoots) and kept."""
     if not refresh:

@@ -25,7 +25,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,10 +38,15 @@ from vending.models import AccountRequest, VendedAccount
 from vending.naming import AccountIdentity, account_identity_validate
 from vending.notifications import notify_account_failed, notify_requester
 from vending.roles import is_admin
+from vending.selectors.account_progress import account_progress
 from vending.services.account_creation import creation_step
 from vending.services.account_placement import placement_step
 from vending.services.creation_slots import creation_slot_release
-from vending.services.failure_reasons import AccountStepFailed
+from vending.services.failure_reasons import (
+    AccountStepFailed,
+    account_error_fields,
+    account_error_fields_of,
+)
 from vending.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -79,14 +84,24 @@ def provisioning_advance(
     if lease is None:
         logger.info("Account %s is being worked on by another delivery", account_id)
         return None
+    error: dict[str, object] = {}
     try:
         for _ in range(MAX_STEPS_PER_RUN):
             countdown = _step(account_id, gw)
             if countdown != 0.0:
                 return countdown
         return 0.0
+    except DatabaseError:
+        raise  # nothing to record it in
+    except Exception as exc:
+        # The task retries a transient error, the sweeper anything else: either way the
+        # account shows what went wrong, written with the lease's release.
+        error = account_error_fields_of(exc)
+        raise
     finally:
-        VendedAccount.objects.filter(pk=account_id, lease_until=lease).update(lease_until=None)
+        VendedAccount.objects.filter(pk=account_id, lease_until=lease).update(
+            lease_until=None, **error
+        )
 
 
 def _lease_take(account_id: int) -> datetime | None:
@@ -100,17 +115,18 @@ def _lease_take(account_id: int) -> datetime | None:
 
 def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
     account = VendedAccount.objects.select_related("request__team").get(pk=account_id)
-    if account.request.status != RequestStatus.PROVISIONING:
-        return None
+    request = account.request
+    if request is None or request.status != RequestStatus.PROVISIONING:
+        return None  # only accounts created for a request are provisioned
     try:
         if account.status == AccountStatus.PENDING:
+            # It becomes creating in the transaction that claims its creation slot.
             account_identity_validate(AccountIdentity(name=account.name, email=account.email))
-            account = transition(account, to=AccountStatus.CREATING)
-        if account.status == AccountStatus.CREATING:
+        if account.status in (AccountStatus.PENDING, AccountStatus.CREATING):
             return creation_step(account, gw)
         if account.status == AccountStatus.PLACING:
             placement_step(account, gw)
-            provisioning_request_settle(request_id=account.request_id)
+            _settle_if_last(request.pk)
     except InvalidTransition:
         # Another delivery of this task moved the account on; it carries on from there.
         logger.info("Account %s changed under us; nothing to do", account_id)
@@ -138,16 +154,33 @@ def _permanent_reason(exc: PermanentAwsError) -> str:
 def _fail(account: VendedAccount, *, code: str, reason: str) -> None:
     creation_slot_release(account=account)
     try:
-        transition(
-            account,
-            to=AccountStatus.FAILED,
-            message=reason,
-            fields={"failure_code": code[:64], "failure_reason": reason},
-        )
+        with transaction.atomic():  # the e-mail exists exactly when the failure does
+            transition(
+                account,
+                to=AccountStatus.FAILED,
+                message=reason,
+                fields={
+                    "failure_code": code[:64],
+                    "failure_reason": reason,
+                    **account_error_fields(code=code, message=reason, transient=False),
+                },
+            )
+            notify_account_failed(account)
     except InvalidTransition:
         return
-    notify_account_failed(account)
-    provisioning_request_settle(request_id=account.request_id)
+    if account.request_id is not None:
+        _settle_if_last(account.request_id)
+
+
+def _settle_if_last(request_id: int) -> None:
+    """Settle the request if no account of it is left unfinished. Each account looks
+    after its own change has committed, so the last one to look sees every other one
+    finished; the others skip the request's lock."""
+    unfinished = VendedAccount.objects.filter(request_id=request_id).exclude(
+        status__in=ACCOUNT_TERMINAL
+    )
+    if not unfinished.exists():
+        provisioning_request_settle(request_id=request_id)
 
 
 def provisioning_request_settle(*, request_id: int) -> AccountRequest:
@@ -174,13 +207,19 @@ def provisioning_request_settle(*, request_id: int) -> AccountRequest:
 
 
 def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> VendedAccount:
-    """An admin sends a failed account back to work (after fixing the cause)."""
+    """An admin sends a failed account back to work (after fixing the cause), or queues a
+    stalled one again at once instead of waiting for the sweeper ("retry now")."""
     if actor is None or not is_admin(actor):
-        raise PermissionDenied("Only portal admins can retry a failed account.")
+        raise PermissionDenied("Only portal admins can retry an account.")
+    if account.request_id is None:
+        raise InvalidTransition("Only accounts the portal creates can be retried.")
     with transaction.atomic():
         request = AccountRequest.objects.select_for_update().get(pk=account.request_id)
-        # The trail keeps the failure (and the `car-` id) that the retry clears.
         account.refresh_from_db()
+        account.request = request
+        if account.status != AccountStatus.FAILED:
+            return _retry_stalled(account, actor=actor)
+        # The trail keeps the failure (and the `car-` id) that the retry clears.
         account_retried(actor=actor, account=account)
         transition(
             account,
@@ -196,9 +235,30 @@ def provisioning_account_retry(*, account: VendedAccount, actor: Actor) -> Vende
                 "create_attempts": 0,
                 "poll_count": 0,
                 "adopted": False,
+                "attempts": 0,
+                "last_error_code": "",
+                "last_error_message": "",
+                "last_error_transient": None,
+                "last_error_at": None,
             },
         )
         if request.status == RequestStatus.FAILED:
             transition(request, to=RequestStatus.PROVISIONING, actor=actor)
         enqueue_account_step(account.pk)
+    return account
+
+
+def _retry_stalled(account: VendedAccount, *, actor: Actor) -> VendedAccount:
+    """Queue a stalled account's next step now. Its state stays as it is (a stored `car-`
+    id, the write-ahead marker, a lease still held): the step itself knows what is already
+    done, so nothing is created twice."""
+    stalled = account_progress(account).stalled_reason
+    if stalled is None:
+        raise InvalidTransition(
+            f"{account.name} is {account.get_status_display().lower()} and not stalled: only "
+            "a failed account, or one without progress for "
+            f"{settings.VENDING_STALLED_AFTER_SECONDS} s, can be retried."
+        )
+    account_retried(actor=actor, account=account, stalled_reason=stalled)
+    enqueue_account_step(account.pk)
     return account

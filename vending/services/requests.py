@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from vending.audit import Actor, request_approval_added, request_submitted
-from vending.choices import RequestStatus
+from vending.choices import AccountStatus, RequestStatus
 from vending.dispatch import enqueue_request_provisioning
 from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, Approval, Team, VendedAccount
@@ -151,8 +151,9 @@ def account_request_reject(*, request: AccountRequest, actor: Actor, reason: str
         raise PermissionDenied("Only approvers can reject requests.")
     if request.requester_id == actor.pk:
         raise PermissionDenied("You cannot reject your own request; cancel it instead.")
-    request = _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
-    notify_requester(request, RequestStatus.REJECTED)
+    with transaction.atomic():  # the e-mail exists exactly when the rejection does
+        request = _close(request, actor=actor, reason=reason, to=RequestStatus.REJECTED)
+        notify_requester(request, RequestStatus.REJECTED)
     return request
 
 
@@ -172,6 +173,15 @@ def _close(
         raise InvalidInput("Give a reason.", field_errors={"reason": ["This field is required."]})
     with transaction.atomic():
         transition(request, to=to, actor=actor, message=reason, fields={"decision_reason": reason})
-        # The accounts will never exist: free their names for a later request.
+        # The accounts will never exist: they end cancelled, their names free for a later
+        # request. (Only a request waiting for approval closes: its accounts are pending.)
+        for account in request.accounts.filter(status=AccountStatus.PENDING):
+            transition(
+                account,
+                to=AccountStatus.CANCELLED,
+                actor=actor,
+                message=f"Its request was {to.label.lower()}.",
+                fields={"is_active": False},
+            )
         request.accounts.update(is_active=False)
     return request

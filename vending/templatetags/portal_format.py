@@ -1,4 +1,4 @@
-"""Template filters every page shares: one way to write a date, where AWS has an account.
+"""Template filters every page shares: one way to write a date, what an audit event is about.
 
 `{{ value|when }}` writes a moment the one way the portal writes dates (settings
 `DATETIME_FORMAT`, in the current time zone, e.g. "2026-05-22 14:03 UTC") inside a
@@ -18,9 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
 from vending.audit import audit_event_target
-from vending.choices import AccountLiveState
-from vending.models import AuditEvent, VendedAccount
-from vending.selectors.accounts import account_live_state_of
+from vending.models import AuditEvent
 
 register = template.Library()
 
@@ -46,12 +44,6 @@ def when(value: datetime | None) -> SafeString | str:
         f"{ago} ago" if ago else when_text(value),
         when_text(value),
     )
-
-
-@register.filter
-def live_state(account: VendedAccount) -> AccountLiveState:
-    """Where the last drift scan saw the account (vending.selectors.accounts)."""
-    return account_live_state_of(account)
 
 
 @register.filter

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from vending.aws import AwsError, get_gateway
+from vending.errors import DomainError
+from vending.roles import is_admin
+from vending.selectors.account_progress import account_progress
 from vending.selectors.accounts import (
     account_get_for,
     account_list_for,
@@ -24,28 +29,12 @@ from vending.selectors.policies import (
 )
 from vending.selectors.teams import team_choices_for
 from vending.services.drift import account_missing_in_aws_record
-from vending.web.forms import AccountFilterForm, AccountPolicyForm
+from vending.services.org_import import account_team_assign
+from vending.web.account_table import TABLE_COLUMNS, account_rows_html
+from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
 from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
 
 PAGE_SIZE = 50
-# The columns the list's table shows: a page reads these and no others. (A column the
-# template reads that is missing here would cost a query per row; tests count them.)
-TABLE_COLUMNS = (
-    "name",
-    "email",
-    "account_id",
-    "environment",
-    "target_ou_path",
-    "status",
-    "failure_reason",
-    "request__compliance_class",
-    "request__team__slug",
-    # Where the last drift scan saw it (vending.selectors.accounts.account_live_state).
-    "completed_at",
-    "live_ou_path",
-    "live_seen_at",
-    "missing_in_aws_since",
-)
 
 
 @signin_required
@@ -54,8 +43,14 @@ def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET, teams=team_choices_for(user=request.user))
     filters = form.filters()
     accounts = account_list_for(user=request.user, filters=filters, search=form.search())
-    accounts = accounts.order_by("name", "id").only(*TABLE_COLUMNS)
+    # Only the columns the table shows, as named tuples: see account_table.
+    accounts = accounts.order_by("name", "id").values_list(*TABLE_COLUMNS, named=True)
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = account_rows_html(
+        cast("Iterable[tuple[Any, ...]]", page.object_list),
+        account_url=url_around("account_detail", example="000000000000"),
+        request_url=url_around("request_detail", example="1"),
+    )
     return render(
         request,
         "vending/accounts/list.html",
@@ -63,9 +58,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "nav": "accounts",
             "form": form,
             "page": page,
+            "rows": rows,
             "filtered": bool(filters or form.search()),
-            "account_url": url_around("account_detail", example="000000000000"),
-            "request_url": url_around("request_detail", example="1"),
         },
     )
 
@@ -127,6 +121,38 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
         context.update(_policy_context(policy, form, services=False, explain=True))
         return render(request, "vending/accounts/_explain.html", context)
     context.update(_policy_context(policy, form, services=True, explain=True))
+    if account.request_id is None and is_admin(request.user):
+        context["assignable_teams"] = team_choices_for(user=request.user)
     # When the policy read failed, the tags call would fail the same way (and as slowly).
     context["tags"] = account_tags_read(gateway=gateway, account=account, live=notice is None)
+    context["p"] = account_progress(account)
+    context["may_retry"] = is_admin(request.user) and account.request_id is not None
     return render(request, "vending/accounts/detail.html", context)
+
+
+@signin_required
+@require_POST
+def account_assign_team(request: HttpRequest, account_id: str) -> HttpResponse:
+    """An admin gives an imported account to a team (audited)."""
+    account = account_get_for(user=request.user, account_id=account_id)
+    if account is None:
+        return render(
+            request,
+            "vending/accounts/not_found.html",
+            {"nav": "accounts", "account_id": account_id},
+            status=404,
+        )
+    form = AccountTeamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a team.")
+        return redirect("account_detail", account_id=account_id)
+    try:
+        done = account_team_assign(
+            actor=request.user, account_id=account_id, team_slug=form.cleaned_data["team"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        owner = done.owner_team
+        messages.success(request, f"{done.name} now belongs to {owner.slug if owner else '-'}.")
+    return redirect("account_detail", account_id=account_id)

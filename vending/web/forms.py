@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from vending.choices import (
+    AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
@@ -22,6 +23,7 @@ from vending.compliance.simulator import validate_action
 from vending.errors import DomainError
 from vending.models import Team
 from vending.services.requests import JUSTIFICATION_MAX
+from vending.web.widgets import DirectSelect, DirectTextInput
 
 # One line per class, shown beside its radio button.
 CLASS_HELP: dict[str, str] = {
@@ -168,22 +170,36 @@ def _team_choices(field: forms.Field, teams: QuerySet[Team], empty: str) -> None
 _ANY = [("", "Any")]
 
 
+class AccountTeamForm(forms.Form):
+    """An admin gives an imported account to a team."""
+
+    team = forms.SlugField(max_length=32, error_messages={"required": "Choose a team."})
+
+
 class AccountFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         max_length=100,
         required=False,
         strip=True,
-        widget=forms.TextInput({"type": "search", "placeholder": "Name, e-mail or account id"}),
+        widget=DirectTextInput({"type": "search", "placeholder": "Name, e-mail or account id"}),
     )
-    team = forms.ChoiceField(required=False)
+    # Widgets without templates: the list page is rendered on every filter change.
+    team = forms.ChoiceField(required=False, widget=DirectSelect)
     compliance_class = forms.ChoiceField(
-        label="Class", choices=_ANY + ComplianceClass.choices, required=False
+        label="Class", choices=_ANY + ComplianceClass.choices, required=False, widget=DirectSelect
     )
-    environment = forms.ChoiceField(choices=_ANY + Environment.choices, required=False)
-    status = forms.ChoiceField(choices=_ANY + AccountStatus.choices, required=False)
+    environment = forms.ChoiceField(
+        choices=_ANY + Environment.choices, required=False, widget=DirectSelect
+    )
+    status = forms.ChoiceField(
+        choices=_ANY + AccountStatus.choices, required=False, widget=DirectSelect
+    )
+    origin = forms.ChoiceField(
+        choices=_ANY + AccountOrigin.choices, required=False, widget=DirectSelect
+    )
 
-    FILTERS = ("team", "compliance_class", "environment", "status")
+    FILTERS = ("team", "compliance_class", "environment", "status", "origin")
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

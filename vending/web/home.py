@@ -1,9 +1,10 @@
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from vending.health import RETRY_AFTER_SECONDS, readiness
 from vending.selectors.requests import account_request_list_for
 
 
@@ -15,9 +16,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "vending/home.html", {"requests": recent})
 
 
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. Asks nothing of the database or anything else, so
+    an outage elsewhere never gets a healthy process restarted."""
     return JsonResponse({"ok": True})
 
 
@@ -25,3 +27,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the pages link: the static file's address."""
     return redirect(static("favicon.ico"), permanent=True)
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database, the broker and the AWS endpoint answer (vending/health.py).
+    A failed check names the error's kind only: the probe is public."""
+    checks = readiness()
+    ready = all(check.ok for check in checks)
+    response = JsonResponse(
+        {
+            "status": "ready" if ready else "not_ready",
+            "checks": {
+                check.name: {
+                    "ok": check.ok,
+                    "milliseconds": check.milliseconds,
+                    **({} if check.ok else {"error": check.detail.split(":", 1)[0]}),
+                }
+                for check in checks
+            },
+        },
+        status=200 if ready else 503,
+    )
+    if not ready:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

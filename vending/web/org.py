@@ -1,6 +1,7 @@
 """Organization: the live OU tree with its SCPs for leads, approvers and admins (the
 management account id and drift for approvers and admins only); others get a 403.
-Admins start a drift scan now and repair one finding (after a confirmation page)."""
+Admins start a drift scan now, repair one finding (after a confirmation page) and see
+the pending changes to the organization with their impact."""
 
 from __future__ import annotations
 
@@ -11,18 +12,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vending.aws import AwsError, get_gateway
+from vending.blueprint.loader import BlueprintError
 from vending.errors import DomainError, PermissionDenied
 from vending.roles import is_admin
 from vending.selectors.org import (
     ORG_TREE_REFUSED,
     OrgTree,
+    catalog_age,
     class_labels_by_ou_path,
     drift_report_for,
     org_tree_for,
 )
 from vending.services.drift import org_drift_scan_request
 from vending.services.drift_repair import NEEDS_A_PERSON, org_drift_repair, org_drift_repair_plan
-from vending.web.pages import AwsNotice, aws_notice, forbidden, signin_required
+from vending.services.org_blueprint import OrgPlan, org_blueprint_plan
+from vending.web.pages import AwsNotice, aws_notice, forbidden, is_htmx, signin_required
 
 
 @signin_required
@@ -48,6 +52,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
             "classes_by_path": class_labels_by_ou_path(),
             "drift": drift_report_for(user=request.user),
             "needs_a_person": [str(kind) for kind in NEEDS_A_PERSON],
+            "catalog": catalog_age(),
         },
     )
 
@@ -91,4 +96,31 @@ def drift_repair(request: HttpRequest, finding_pk: int) -> HttpResponse:
         return redirect(reverse("org_tree") + "#h-drift")
     return render(
         request, "vending/org/repair.html", {"nav": "org", "finding": plan.finding, "plan": plan}
+    )
+
+
+ORG_PLAN_REFUSED = "Only portal admins can see the pending changes to the organization."
+
+
+@signin_required
+@require_safe
+def org_plan(request: HttpRequest) -> HttpResponse:
+    """What `org apply` would change and whom it touches; admins only. Loaded into the
+    organization page by htmx, or a page of its own without it."""
+    if not is_admin(request.user):
+        return forbidden(request, title="Portal admins only", explanation=ORG_PLAN_REFUSED)
+    current: OrgPlan | None = None
+    notice: AwsNotice | None = None
+    problem = ""
+    try:
+        current = org_blueprint_plan(gateway=get_gateway(), with_impact=True)
+    except AwsError as exc:
+        notice = aws_notice(exc)
+    except BlueprintError as exc:
+        problem = str(exc)
+    template = "vending/org/_plan.html" if is_htmx(request) else "vending/org/plan.html"
+    return render(
+        request,
+        template,
+        {"nav": "org", "current": current, "notice": notice, "problem": problem},
     )

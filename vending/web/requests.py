@@ -14,12 +14,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vending.choices import AccountStatus, ComplianceClass, Environment
-from vending.errors import DomainError
+from vending.errors import DomainError, PermissionDenied
 from vending.models import AccountRequest, Team
 from vending.roles import is_admin, is_approver
+from vending.selectors.account_progress import account_progress
 from vending.selectors.request_plans import (
     account_request_preview_for,
     class_policy_read,
@@ -285,9 +287,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
 def _request_context(request: HttpRequest, found: AccountRequest) -> dict[str, Any]:
     user = request.user
     accounts = list(found.accounts.all())
+    now = timezone.now()
     return {
         "req": found,
         "accounts": accounts,
+        "account_rows": [(a, account_progress(a, now=now)) for a in accounts],
         "ready_count": sum(1 for a in accounts if a.status == AccountStatus.READY),
         "failed_count": sum(1 for a in accounts if a.status == AccountStatus.FAILED),
         "state": approval_state_for(user=user, request=found),
@@ -355,6 +359,8 @@ def account_retry(request: HttpRequest, pk: int, account_pk: int) -> HttpRespons
         raise Http404(f"Request #{found.pk} has no account {account_pk}.")
     try:
         provisioning_account_retry(account=account, actor=request.user)
+    except PermissionDenied as exc:
+        return forbidden(request, title="Only admins retry accounts", explanation=exc.message)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("healthz", home.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the pages link: the file is a static one.
     path("favicon.ico", home.favicon, name="favicon"),
+    path("readyz", home.readyz, name="readyz"),
     # Requests: leads submit, everyone involved follows.
     path("requests/", requests.request_list, name="request_list"),
     path("requests/new/", requests.request_new, name="request_new"),
@@ -45,10 +46,16 @@ urlpatterns = [
     # Accounts: as requests (leads their teams', approvers and admins all).
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<aws_account_id:account_id>/", accounts.account_detail, name="account_detail"),
+    path(
+        "accounts/<aws_account_id:account_id>/team/",
+        accounts.account_assign_team,
+        name="account_assign_team",
+    ),
     # The organization (leads, approvers, admins; drift for approvers and admins).
     path("org/", org.org_tree, name="org_tree"),
     path("org/drift/scan/", org.drift_scan_now, name="drift_scan_now"),
     path("org/drift/<int:finding_pk>/repair/", org.drift_repair, name="drift_repair"),
+    path("org/plan/", org.org_plan, name="org_plan"),
     # The audit trail: approvers and admins.
     path("audit/", audit.audit_list, name="audit_list"),
     # API tokens: each person their own.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,19 +14,23 @@ from rest_framework.views import APIView
 from vending.api.account_live import AccountLiveSerializer
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
 from vending.api.pagination import ApiPagination, Columns
-from vending.api.schema import errors
-from vending.api.serializers import (
-    AccountListFilterSerializer,
+from vending.api.policy_serializers import (
     ActionDecisionSerializer,
     EffectivePolicyQuerySerializer,
     ServiceSummarySerializer,
 )
-from vending.api.views.common import current_user, paginated, parse_query
+from vending.api.schema import errors
+from vending.api.serializers import (
+    AccountListFilterSerializer,
+    StrictInputSerializer,
+)
+from vending.api.views.common import current_user, paginated, parse_body, parse_query
 from vending.aws import get_gateway
 from vending.models import VendedAccount
 from vending.roles import User
 from vending.selectors.accounts import account_get_for, account_list_for
 from vending.selectors.policies import NotInOrganization, effective_policy_for_account
+from vending.services.org_import import account_team_assign
 
 TAG = ["accounts"]
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -90,10 +95,11 @@ class AccountEffectivePolicyApi(APIView):
         operation_id="accounts_effective_policy",
         summary="What the SCPs above the account allow, and why",
         description=(
-            "With `action`: the decision for that action, naming the level, policy and "
-            "statement that decided. Without: every IAM service prefix as allowed, "
-            "partial or denied. Read live from AWS Organizations (503 when it does not "
-            "answer)."
+            "With `action`: the outcome for that action (allowed, denied explicitly or "
+            "implicitly, or depends on the resource or a condition), naming the level, "
+            "policy and statements that decide. Without: every IAM service prefix as "
+            "allowed, partial or denied, with its actions counted as allowed, depends and "
+            "denied. Read live from AWS Organizations (503 when it does not answer)."
         ),
         parameters=[ACCOUNT_ID, EffectivePolicyQuerySerializer],
         responses={
@@ -117,3 +123,29 @@ class AccountEffectivePolicyApi(APIView):
         if "action" in query:
             return Response(ActionDecisionSerializer(policy.explain(query["action"])).data)
         return Response(ServiceSummarySerializer(policy).data)
+
+
+class _TeamInput(StrictInputSerializer):
+    team = serializers.SlugField(max_length=32, help_text="The team's slug.")
+
+
+class AccountTeamApi(APIView):
+    @extend_schema(
+        operation_id="accounts_assign_team",
+        summary="Give an imported account to a team (admins)",
+        description=(
+            "Accounts `org import` brought into the inventory have no team until an admin "
+            "assigns one; the team's leads then see the account. Audited. 409 for an "
+            "account the portal created (it belongs to its request's team)."
+        ),
+        parameters=[ACCOUNT_ID],
+        request=_TeamInput,
+        responses={200: AccountLiveSerializer, **errors(400, 403, 404, 409)},
+        tags=TAG,
+    )
+    def post(self, request: Request, account_id: str) -> Response:
+        user = current_user(request)
+        account = _visible_account(user, account_id)
+        data = parse_body(_TeamInput, request)
+        account_team_assign(actor=user, account_id=str(account.account_id), team_slug=data["team"])
+        return Response(AccountLiveSerializer(_visible_account(user, account_id)).data)

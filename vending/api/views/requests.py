@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,14 +39,15 @@ from vending.api.serializers import (
     RequestRejectInputSerializer,
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_id, parse_query
-from vending.models import AccountRequest, Team
+from vending.choices import Environment
+from vending.models import AccountRequest
 from vending.selectors.request_plans import account_request_preview_for
 from vending.selectors.requests import (
     account_request_filter,
     account_request_get_for,
     account_request_list_for,
 )
-from vending.selectors.teams import team_get
+from vending.services.provisioning import provisioning_account_retry
 from vending.services.requests import (
     account_request_approve,
     account_request_cancel,
@@ -58,13 +59,6 @@ TAG = ["requests"]
 REQUEST_ID = OpenApiParameter(
     "id", int, OpenApiParameter.PATH, description="The request's id.", required=True
 )
-
-
-def _team(slug: str) -> Team:
-    team = team_get(slug=slug)
-    if team is None:
-        raise ValidationError({"team": [f"There is no team '{slug}'."]})
-    return team
 
 
 def _visible_request(user: User, raw_id: str) -> AccountRequest:
@@ -124,7 +118,7 @@ class RequestListCreateApi(APIView):
         def submit() -> tuple[int, Any]:
             created = account_request_create(
                 requester=user,
-                team=_team(data["team"]),
+                team=data["team"],
                 compliance_class=data["compliance_class"],
                 environments=data["environments"],
                 justification=data["justification"],
@@ -171,7 +165,7 @@ class RequestPreviewApi(APIView):
         data = parse_body(RequestPreviewInputSerializer, request)
         preview = account_request_preview_for(
             user=current_user(request),
-            team=_team(data["team"]),
+            team=data["team"],
             compliance_class=data["compliance_class"],
             environments=data["environments"],
         )
@@ -243,3 +237,42 @@ class RequestCancelApi(APIView):
         data = parse_body(RequestCancelInputSerializer, request)
         account_request_cancel(request=found, actor=user, reason=data["reason"])
         return Response(_render(user, found.pk))
+
+
+ENVIRONMENT = OpenApiParameter(
+    "environment",
+    str,
+    OpenApiParameter.PATH,
+    required=True,
+    enum=Environment.values,
+    description="The account's environment (a request has one account per environment).",
+)
+
+
+class RequestAccountRetryApi(APIView):
+    @extend_schema(
+        operation_id="requests_account_retry",
+        summary="Retry one account of a request (admins)",
+        description=(
+            "A failed account goes back to work (after its cause is fixed); a stalled one "
+            "(`stalled` true) is queued again now instead of at the sweeper's next pass, "
+            "as it is: nothing is created twice. Answers 202 with `Location`, the request "
+            "to poll; 409 when the account is neither failed nor stalled."
+        ),
+        parameters=[REQUEST_ID, ENVIRONMENT, location_header(202)],
+        request=None,
+        responses={202: AccountRequestSerializer, **errors(403, 404, 409)},
+        tags=TAG,
+    )
+    def post(self, request: Request, id: str, environment: str) -> Response:
+        user = current_user(request)
+        found = _visible_request(user, id)
+        account = next((a for a in found.accounts.all() if a.environment == environment), None)
+        if account is None:
+            raise NotFound(f"Request #{found.pk} has no {environment[:8]!r} account.")
+        provisioning_account_retry(account=account, actor=user)
+        return Response(
+            _render(user, found.pk),
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": _location(found.pk)},
+        )

@@ -1,7 +1,9 @@
-"""`manage.py org plan|apply|drift|simulate|validate`: the org blueprint for operators."""
+"""`manage.py org plan|apply|drift|simulate|validate|import`: the org blueprint for
+operators."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,9 @@ from vending.blueprint.current import class_ou_path, current_blueprint
 from vending.blueprint.loader import BlueprintError, load_blueprint
 from vending.blueprint.plan import render_plan
 from vending.choices import ComplianceClass
+from vending.compliance.simulator import Decision
+from vending.errors import DomainError
+from vending.selectors.org_impact import render_impact
 from vending.selectors.policies import (
     EffectivePolicy,
     NotInOrganization,
@@ -21,6 +26,7 @@ from vending.selectors.policies import (
 )
 from vending.services.drift import org_drift_scan
 from vending.services.org_blueprint import org_blueprint_apply, org_blueprint_plan
+from vending.services.org_import import org_import
 
 EXIT_CHANGES = 2
 
@@ -50,9 +56,27 @@ class Command(BaseCommand):
             help="a new account of this class, placed in its OU",
         )  # fmt: skip
         what = simulate.add_mutually_exclusive_group(required=True)
-        what.add_argument("--action", help="e.g. s3:GetObject")
+        what.add_argument(
+            "--action", action="append", help="e.g. s3:GetObject; repeat it for several"
+        )
         what.add_argument("--service", help="an IAM service prefix, e.g. gamelift")
-        for p in (plan, apply, drift, sub.choices["validate"], simulate):
+        simulate.add_argument(
+            "--json", action="store_true",
+            help="one JSON object per line: per action {action, decision, kind, reason, "
+            "statements}; for --service {service, status, allowed, depends, denied, total}",
+        )  # fmt: skip
+        imp = sub.add_parser(
+            "import",
+            help="write the blueprint of the live organization and record its accounts",
+        )
+        imp.add_argument("--output", type=Path, required=True, help="blueprint file to write")
+        imp.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+        imp.add_argument(
+            "--class", dest="classes", action="append", default=[], metavar="CLASS=OU_PATH",
+            help="map a compliance class to an OU path (default: the configured blueprint's "
+            "mapping, for the paths the organization has)",
+        )  # fmt: skip
+        for p in (plan, apply, drift, sub.choices["validate"], simulate, imp):
             p.add_argument("--blueprint", type=Path, help="blueprint file (default: configured)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -61,6 +85,8 @@ class Command(BaseCommand):
                 load_blueprint(options["blueprint"]) if options.get("blueprint") else None
             ) or current_blueprint()
             getattr(self, f"do_{options['verb']}")(blueprint, options)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         except BlueprintError as exc:
             raise CommandError(str(exc)) from exc
         except AwsError as exc:
@@ -73,19 +99,22 @@ class Command(BaseCommand):
         )
 
     def do_plan(self, blueprint: Any, options: dict[str, Any]) -> None:
-        current = org_blueprint_plan(blueprint=blueprint)
+        current = org_blueprint_plan(blueprint=blueprint, with_impact=True)
         org = current.live.organization
         self.stdout.write(
             render_plan(current.plan, organization=f"Organization {org.id}" if org else "")
         )
+        if not current.plan.empty:
+            self.stdout.write(render_impact(current.impact))
         if options["exit_code"] and not current.plan.empty:
             sys.exit(EXIT_CHANGES)
 
     def do_apply(self, blueprint: Any, options: dict[str, Any]) -> None:
-        current = org_blueprint_plan(blueprint=blueprint)
+        current = org_blueprint_plan(blueprint=blueprint, with_impact=True)
         self.stdout.write(render_plan(current.plan))
         if current.plan.empty:
             return
+        self.stdout.write(render_impact(current.impact))
         if not options["yes"]:
             if not sys.stdin.isatty():
                 raise CommandError("Not applied: pass --yes to apply without a prompt.")
@@ -133,19 +162,81 @@ class Command(BaseCommand):
 
     def do_simulate(self, blueprint: Any, options: dict[str, Any]) -> None:
         policy, subject = self._policy(options)
-        if policy.management:
+        as_json = options["json"]
+        if policy.management and not as_json:
             self.stdout.write(f"{subject} is the management account: SCPs never restrict it.")
         try:
             if options["action"]:
-                decision = policy.explain(options["action"])
-                self.stdout.write(f"{decision.action} for {subject}: {decision.decision}")
-                self.stdout.write(f"  {decision.reason}")
+                for decision in policy.explain_many(options["action"]):
+                    self._write_decision(decision, subject, as_json=as_json)
                 return
             s = policy.summary(options["service"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if as_json:
+            counts = {"allowed": s.allowed, "depends": s.depends, "denied": s.denied}
+            line = {"service": s.prefix, "status": str(s.status), **counts, "total": s.total}
+            self.stdout.write(json.dumps(line))
+            return
         self.stdout.write(
-            f"{s.prefix} for {subject}: {s.status} ({s.allowed} of {s.total} actions allowed)"
+            f"{s.prefix} for {subject}: {s.status} ({s.allowed} of {s.total} actions allowed, "
+            f"{s.depends} depend on the request, {s.denied} denied)"
         )
-        if s.example_denial is not None:
-            self.stdout.write(f"  e.g. {s.example_denial.action}: {s.example_denial.reason}")
+        for example in (s.example_denial, s.example_depends):
+            if example is not None:
+                self.stdout.write(f"  e.g. {example.action}: {example.reason}")
+
+    def _write_decision(self, decision: Decision, subject: str, *, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(decision.as_dict()))
+            return
+        outcome = f"denied ({decision.kind})" if decision.kind else decision.decision
+        self.stdout.write(f"{decision.action} for {subject}: {outcome}")
+        self.stdout.write(f"  {decision.reason}")
+
+    def _classes(self, blueprint: Any, given: list[str]) -> dict[str, str]:
+        classes = dict(blueprint.classes)
+        for item in given:
+            cls, sep, path = item.partition("=")
+            if not sep or cls not in ComplianceClass.values:
+                raise CommandError(
+                    f"--class {item!r}: expected CLASS=OU_PATH with CLASS one of "
+                    f"{', '.join(ComplianceClass.values)}"
+                )
+            classes[cls] = path.strip("/")
+        return classes
+
+    def do_import(self, blueprint: Any, options: dict[str, Any]) -> None:
+        output: Path = options["output"]
+        if output.exists() and not options["force"]:
+            raise CommandError(f"{output} exists; pass --force to overwrite it.")
+        result = org_import(classes=self._classes(blueprint, options["classes"]))
+        for item in result.unexpressed:
+            self.stderr.write(f"NOT IN THE BLUEPRINT {item.line()}")
+        if result.imported.missing_classes:
+            raise CommandError(
+                "No OU of the organization is mapped to "
+                f"{', '.join(result.imported.missing_classes)}: map each with "
+                "--class CLASS=OU_PATH (e.g. --class hipaa=HipaaOU). Nothing was written."
+            )
+        output.write_text(result.text)
+        self.stdout.write(
+            f"Wrote {output}: organization {result.organization_id}, "
+            f"{len(result.imported.raw['policies'])} SCP(s), {result.ou_count} OU(s)."
+        )
+        for cls, path in sorted(result.imported.classes.items()):
+            self.stdout.write(f"  class {cls}: {path}")
+        self.stdout.write(
+            f"Accounts: {len(result.added)} added to the inventory as imported, "
+            f"{len(result.updated)} moved since the last import, {len(result.skipped)} skipped."
+        )
+        for line in result.skipped:
+            self.stdout.write(f"  skipped {line}")
+        if result.plan is not None and not result.plan.empty:
+            self.stdout.write(render_plan(result.plan))
+            raise CommandError(
+                "org plan with this file would change the organization (above): the "
+                "policies listed as NOT IN THE BLUEPRINT would be detached. Add them to "
+                f"{output} by hand before `org apply`."
+            )
+        self.stdout.write(f"org plan --blueprint {output}: no changes.")

@@ -1,0 +1,74 @@
+"""Whose an account is: its request's team, or for an account that was in the
+organization before the portal (`origin` imported) the team an admin assigned.
+
+Kept beside the models (which use it) so that every read answers the question one way:
+visibility, the list's `team_slug` / `account_class` columns and the account's page.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+
+from vending.choices import ComplianceClass
+from vending.roles import User, is_approver
+
+if TYPE_CHECKING:
+    from vending.models import AccountRequest, Team
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
+
+
+def owner_visible(qs: _QS, user: User) -> _QS:
+    """Accounts `user` may see: all for approvers and admins; for a lead, their teams'
+    (by request, or imported and assigned to the team); nothing for anybody else."""
+    from vending.models import Team
+
+    if not user.is_authenticated:
+        return qs.none()
+    if is_approver(user):
+        return qs
+    led = Team.objects.led_by(user).values("pk")
+    return qs.filter(Q(request__team__in=led) | Q(team__in=led))
+
+
+def accounts_with_owner(qs: _QS) -> _QS:
+    """Each row with `team_slug` and `account_class`: its request's team and class, or
+    for an account without a request the assigned team and the class of its OU (None
+    when that OU maps to no class)."""
+    return qs.annotate(
+        team_slug=Coalesce(F("request__team__slug"), F("team__slug")),
+        account_class=Coalesce(
+            F("request__compliance_class"), NullIf(F("compliance_class"), Value(""))
+        ),
+    )
+
+
+class OwnedAccount:
+    """What VendedAccount answers about its owner (templates and serializers read it)."""
+
+    request: AccountRequest | None
+    request_id: int | None
+    team: Team | None
+    compliance_class: str
+
+    @property
+    def owner_team(self) -> Team | None:
+        """The request's team, or for an account without a request the assigned team."""
+        return self.request.team if self.request_id and self.request else self.team
+
+    @property
+    def class_value(self) -> str | None:
+        """The request's class, else the class of the account's OU (None if none)."""
+        annotated = getattr(self, "account_class", None)
+        if annotated is not None:
+            return str(annotated)
+        value = self.request.compliance_class if self.request else self.compliance_class
+        return value or None
+
+    @property
+    def class_label(self) -> str:
+        value = self.class_value
+        return str(ComplianceClass(value).label) if value else ""
