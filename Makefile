@@ -37,7 +37,7 @@ run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) $(PROCESSES)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m portal.procfile start --port $(PORT) $(PROCESSES)
 
 lint: install
 	$(BIN)/ruff check .
