@@ -20,6 +20,6 @@ from honcho.command import main
 STOP_GRACE_SECONDS = 15
 
 if __name__ == "__main__":
-    honcho.manager.KILL_WAIT = STOP_GRACE_SECONDS  # type: ignore[attr-defined]
+    honcho.manager.KILL_WAIT = STOP_GRACE_SECONDS
     sys.argv[0] = "honcho"
     main()
