@@ -11,12 +11,15 @@ import os
 from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
+from portal.broker_filesystem import filesystem_put_patch
 from portal.broker_redis import redis_channel_close_patch
 from portal.processes import pool_process_exits_with_parent
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 # Without it a worker exits for good when Redis restarts (portal/broker_redis.py).
 redis_channel_close_patch()
+# Without it a worker can read a half-written message and exit (portal/broker_filesystem.py).
+filesystem_put_patch()
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
