@@ -36,7 +36,7 @@ _STATUS_LABELS = dict(AccountStatus.choices)
 
 
 def account_rows_html(
-    rows: Iterable[tuple[Any, ...]], *, account_url: UrlAround, request_url: UrlAround
+    rows: Iterable[Any], *, account_url: UrlAround, request_url: UrlAround
 ) -> SafeString:
     """The table's rows for `rows` read with `.values_list(*TABLE_COLUMNS)`; every value
     is escaped (`html.escape`, quotes included)."""
