@@ -46,7 +46,7 @@ HOST = "127.0.0.1"
 EXPECTED_PROCESSES = ("web", "worker", "beat", "emulator")
 # make echoes each recipe line before it runs it.
 INSTALL_DONE = re.compile(r"^mkdir -p var$", re.M)
-HONCHO_START = re.compile(r"honcho start\b")
+HONCHO_START = re.compile(r"(honcho|portal\.procfile) start\b")
 # honcho: "12:00:00 system | web.1 started (pid=1234)"
 PROCESS_STARTED = re.compile(r"\|\s*(\w+)\.1 started \(pid=")
 # honcho: "12:00:05 system | sending SIGKILL to worker.1 (pid 1234)"

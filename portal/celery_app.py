@@ -11,11 +11,15 @@ import os
 from celery import Celery
 from celery.signals import beat_init, worker_init, worker_process_init
 
+from portal.broker_filesystem import filesystem_put_patch
 from portal.broker_redis import redis_channel_close_patch
+from portal.processes import pool_process_exits_with_parent
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 # Without it a worker exits for good when Redis restarts (portal/broker_redis.py).
 redis_channel_close_patch()
+# Without it a worker can read a half-written message and exit (portal/broker_filesystem.py).
+filesystem_put_patch()
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -68,6 +72,18 @@ def _prune_metrics_files(**kwargs: object) -> None:
     from vending.metrics.multiprocess import metrics_files_prune
 
     metrics_files_prune()
+
+
+@worker_process_init.connect
+def _leave_the_process_group(**kwargs: object) -> None:
+    # A stop signal for the worker goes to its main process only, which then stops its
+    # pool warmly (the systemd unit's KillMode=mixed). honcho (`make run`) signals each
+    # process *group*: pool processes in the main's group died of that SIGTERM at once,
+    # the pool started new ones, and the main process waited on them until it was
+    # SIGKILLed. The parent-death signal stops a pool process whose main process was
+    # killed outright, so none is left behind.
+    os.setpgid(0, 0)
+    pool_process_exits_with_parent()
 
 
 @worker_process_init.connect

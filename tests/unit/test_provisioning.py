@@ -310,6 +310,33 @@ def test_sweeper_requeues_stale_work_and_frees_slots(
     assert provisioning_sweep().accounts_requeued == []
 
 
+def test_sweeper_leaves_a_creation_whose_read_is_due_later(
+    users, team, moto_gateway, task_queue, settings
+):
+    # A creation re-read while in progress keeps the `updated_at` of when its id was
+    # stored: its next read being due is what says it is not stuck.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    request = submit_and_approve(users, team, "general", ["dev"])
+    task_queue.messages.clear()
+    account = request.accounts.get()
+    now = timezone.now()
+    old = now - timedelta(seconds=settings.VENDING_SWEEP_STALE_SECONDS + 5)
+    VendedAccount.objects.filter(pk=account.pk).update(
+        status=AccountStatus.CREATING,
+        create_request_id="car-0123456789abcdef",
+        create_requested_at=old,
+        updated_at=old,
+        check_due_at=now + timedelta(seconds=30),
+    )
+    assert provisioning_sweep().accounts_requeued == []
+    # Its read overdue for longer than the sweeper waits: the message was lost.
+    VendedAccount.objects.filter(pk=account.pk).update(check_due_at=old)
+    assert provisioning_sweep().accounts_requeued == [account.pk]
+
+
 def test_identity_broken_after_submission_fails_the_account(users, team, moto_gateway, task_queue):
     request = submit_and_approve(users, team, "general", ["dev", "prod"])
     VendedAccount.objects.filter(request=request, environment="dev").update(email="no-at-sign")

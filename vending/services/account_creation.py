@@ -301,11 +301,14 @@ def _in_progress(account: VendedAccount, now: datetime) -> float | None:
         )
     countdown = recheck_countdown(account, now)
     # Only one chain of reads per account survives: a duplicate delivery that loses
-    # this race stops here instead of reading in parallel forever.
+    # this race stops here instead of reading in parallel forever. `updated_at` stays
+    # when the id was stored: a listing of the creations in flight takes the ones it
+    # does not list for finished only if their ids were stored before it (a read going
+    # on meanwhile must not hide a finished creation from it); the sweeper knows a
+    # waiting creation by `check_due_at`.
     if not VendedAccount.objects.filter(pk=account.pk, poll_count=account.poll_count).update(
         poll_count=account.poll_count + 1,
         check_due_at=now + timedelta(seconds=countdown),
-        updated_at=now,
         last_progress_at=now,  # AWS answered: the creation goes on
     ):
         return None

@@ -52,7 +52,7 @@ _ORIGIN_LABELS = dict(AccountOrigin.choices)
 
 
 def account_rows_html(
-    rows: Iterable[tuple[Any, ...]], *, account_url: UrlAround, request_url: UrlAround
+    rows: Iterable[Any], *, account_url: UrlAround, request_url: UrlAround
 ) -> SafeString:
     """The table's rows for `rows` read with `.values_list(*TABLE_COLUMNS)`; every value
     is escaped (`html.escape`, quotes included)."""
