@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "EnvironmentEnum": "vending.choices.Environment",
         "RequestStatusEnum": "vending.choices.RequestStatus",
         "AccountStatusEnum": "vending.choices.AccountStatus",
+        "RequestKindEnum": "vending.choices.RequestKind",
         "AuditActionEnum": "vending.choices.AuditAction",
         "ErrorCodeEnum": "vending.api.errors.ERROR_CODE_VALUES",
     },

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from vending.audit_payloads import (
     PAYLOAD_READERS,
     AccountAdoptedPayload,
+    AccountClassChangedPayload,
     AccountCreateRequestedPayload,
     AccountImportedPayload,
     AccountMovedPayload,
@@ -92,6 +93,8 @@ def request_submitted(*, actor: Actor, request: AccountRequest) -> AuditEvent:
             compliance_class=request.compliance_class,
             environments=tuple(request.environments),
             approvals_required=request.approvals_required,
+            kind=request.kind,
+            account_id=(request.target_account.account_id or "") if request.target_account else "",
         ),
     )
 
@@ -241,6 +244,24 @@ def account_team_assigned(
         message=f"Assigned to team {team.slug}" + (f" (was {previous.slug})." if previous else "."),
         payload=AccountTeamAssignedPayload(
             team=team.slug, previous=previous.slug if previous else ""
+        ),
+    )
+
+
+def account_class_changed(
+    *, account: VendedAccount, previous: str, request: AccountRequest
+) -> AuditEvent:
+    """The portal moved `account` into its new class's OU for a change_class request."""
+    return _record(
+        action=AuditAction.ACCOUNT_CLASS_CHANGED,
+        account=account,
+        request=request,
+        message=f"Class changed from {previous or 'none'} to {account.compliance_class}.",
+        payload=AccountClassChangedPayload(
+            previous=previous,
+            compliance_class=account.compliance_class,
+            ou_path=account.target_ou_path,
+            request_id=request.pk,
         ),
     )
 

@@ -30,8 +30,28 @@ class RequestStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class RequestKind(models.TextChoices):
+    """What a request asks for: new accounts, or a change to one that exists."""
+
+    CREATE = "create", "Create accounts"
+    INVITE = "invite", "Invite an existing account"
+    CHANGE_CLASS = "change_class", "Change class"
+    DECOMMISSION = "decommission", "Decommission"
+    EXTEND = "extend", "Extend the lease"
+
+
+# The kinds that act on an account the portal already knows (`target_account`).
+KINDS_ON_ACCOUNT = frozenset(
+    {RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION, RequestKind.EXTEND}
+)
+
 REQUEST_TERMINAL = frozenset(
     {RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.CANCELLED}
+)
+# A request still on its way: an account has at most one such request about it. (A
+# failed one is not: whoever owns the account may file another.)
+REQUEST_OPEN = frozenset(
+    {RequestStatus.PENDING_APPROVAL, RequestStatus.APPROVED, RequestStatus.PROVISIONING}
 )
 
 
@@ -83,6 +103,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_RETRIED = "account.retried", "Account retried"
     ACCOUNT_IMPORTED = "account.imported", "Existing account imported"
     ACCOUNT_TEAM_ASSIGNED = "account.team_assigned", "Account assigned to a team"
+    ACCOUNT_CLASS_CHANGED = "account.class_changed", "Account class changed"
     ORG_CHANGED = "org.changed", "Organization changed"
     ROLE_CHANGED = "role.changed", "Role changed"
     SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"

@@ -33,6 +33,11 @@ def enqueue_account_step(account_id: int, countdown: float | None = None) -> Non
     transaction.on_commit(lambda: _send("provision_account", account_id, countdown))
 
 
+def enqueue_lifecycle_step(request_id: int, countdown: float | None = None) -> None:
+    """The next step of a request about an existing account (change_class, ...)."""
+    transaction.on_commit(lambda: _send("lifecycle_request", request_id, countdown))
+
+
 def _kick_outbox() -> None:
     from vending import tasks
 

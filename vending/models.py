@@ -12,11 +12,13 @@ from django.db.models.functions import Lower
 from vending.account_ownership import OwnedAccount, owner_visible
 from vending.account_progress_columns import AccountProgressColumns
 from vending.choices import (
+    REQUEST_OPEN,
     AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
     DriftKind,
+    RequestKind,
     RequestStatus,
 )
 from vending.roles import User, is_approver
@@ -90,6 +92,11 @@ class AccountRequest(models.Model):
         max_length=24, choices=RequestStatus.choices, default=RequestStatus.PENDING_APPROVAL
     )
     approvals_required = models.PositiveSmallIntegerField(default=1)
+    kind = models.CharField(max_length=16, choices=RequestKind.choices, default=RequestKind.CREATE)
+    # The account a change_class, decommission or extend request is about.
+    target_account = models.ForeignKey(
+        "VendedAccount", models.PROTECT, "lifecycle_requests", null=True, blank=True
+    )
     decision_reason = models.TextField(blank=True, help_text="Why it was rejected or cancelled.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +106,14 @@ class AccountRequest(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            # One open request per account: two concurrent submissions, one succeeds.
+            models.UniqueConstraint(
+                fields=["target_account"],
+                condition=models.Q(status__in=sorted(REQUEST_OPEN)),
+                name="one_open_request_per_account",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.team_id} {self.compliance_class} {','.join(self.environments)}"

@@ -76,6 +76,8 @@ def test_request_submitted_is_written_by_the_service(users, team, request_):
     assert (event.actor, event.team, event.request) == (users["lead"], team, request_)
     assert event.to_status == RequestStatus.PENDING_APPROVAL
     assert event.data == {
+        "kind": "create",
+        "account_id": "",
         "compliance_class": "hipaa",
         "environments": ["prod"],
         "approvals_required": 2,

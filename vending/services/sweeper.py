@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from vending.choices import ACCOUNT_IN_FLIGHT, AccountStatus, RequestStatus
-from vending.dispatch import enqueue_account_step
+from vending.choices import ACCOUNT_IN_FLIGHT, KINDS_ON_ACCOUNT, AccountStatus, RequestStatus
+from vending.dispatch import enqueue_account_step, enqueue_lifecycle_step
 from vending.models import AccountRequest, VendedAccount
 from vending.services.creation_slots import creation_slots_reclaim
 from vending.services.provisioning import provisioning_request_settle
@@ -32,6 +32,7 @@ class SweepResult:
     requests_settled: list[int]
     requests_started: list[int]
     slots_reclaimed: int
+    lifecycle_requeued: list[int]
 
 
 def provisioning_sweep() -> SweepResult:
@@ -70,6 +71,19 @@ def provisioning_sweep() -> SweepResult:
             enqueue_account_step(pk)
         logger.warning("Sweeper re-enqueued %d stuck account(s): %s", len(stuck), stuck)
 
+    # A request about an existing account whose worker died (or whose task was lost).
+    lifecycle = list(
+        AccountRequest.objects.filter(
+            status=RequestStatus.PROVISIONING,
+            kind__in=KINDS_ON_ACCOUNT,
+            updated_at__lt=stale_before,
+        ).values_list("pk", flat=True)
+    )
+    if lifecycle:
+        AccountRequest.objects.filter(pk__in=lifecycle).update(updated_at=timezone.now())
+        for pk in lifecycle:
+            enqueue_lifecycle_step(pk)
+
     settled = []
     for request_id in (
         AccountRequest.objects.filter(status=RequestStatus.PROVISIONING)
@@ -85,4 +99,5 @@ def provisioning_sweep() -> SweepResult:
         requests_settled=settled,
         requests_started=started,
         slots_reclaimed=creation_slots_reclaim(),
+        lifecycle_requeued=lifecycle,
     )

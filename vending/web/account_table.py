@@ -52,6 +52,7 @@ def _row(row: tuple[Any, ...], account_url: UrlAround, request_url: UrlAround) -
     (name, email, account_id, team, cls, environment, ou_path, status, reason, request_id,
      origin, own_team, own_class) = row  # fmt: skip
     name = _e(name)
+    cls = own_class or cls  # its own class once it changed class after its request
     if account_id:
         title = (
             f'<a href="{_e(account_url.before)}{_e(account_id)}{_e(account_url.after)}">{name}</a>'

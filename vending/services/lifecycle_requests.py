@@ -1,0 +1,74 @@
+"""Submitting a request about an existing account (change_class, decommission, ...).
+
+The same machine as creation: it waits for approval (`services.requests`), its approval
+starts the work (`services.account_lifecycle`). The plan (`selectors.lifecycle_plans`)
+says what it would do and refuses what cannot be asked; an account has at most one open
+request (a unique constraint makes two concurrent submissions end in one).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+
+from vending.audit import request_submitted
+from vending.choices import RequestKind
+from vending.errors import DuplicateRequest, InvalidInput
+from vending.models import AccountRequest
+from vending.notifications import notify_approval_needed
+from vending.selectors.lifecycle_plans import LifecyclePlan, lifecycle_plan
+
+JUSTIFICATION_MAX = 4000
+# The kinds whose work after approval the portal carries out.
+KINDS_RUNNABLE = frozenset({RequestKind.CHANGE_CLASS})
+
+
+def account_change_request_create(
+    *,
+    requester: User,
+    kind: str,
+    account_id: str,
+    justification: str,
+    compliance_class: str = "",
+) -> AccountRequest:
+    """Submit a request about `account_id`; only its team's leads may. Every input error
+    is reported at once (the justification's beside the plan's)."""
+    errors: dict[str, list[str]] = {}
+    justification = justification.strip()
+    if not justification:
+        errors["justification"] = ["This field is required."]
+    elif len(justification) > JUSTIFICATION_MAX:
+        errors["justification"] = [f"At most {JUSTIFICATION_MAX} characters."]
+    if kind not in KINDS_RUNNABLE:
+        errors["kind"] = [f"Requests of kind '{kind}' are not available in this portal yet."]
+    plan: LifecyclePlan | None = None
+    try:
+        plan = lifecycle_plan(
+            user=requester, kind=kind, account_id=account_id, compliance_class=compliance_class
+        )
+    except InvalidInput as exc:
+        errors = {**exc.field_errors, **errors}
+    if errors or plan is None:
+        first = next(iter(errors.values()))[0]
+        raise InvalidInput(f"The request cannot be made: {first}", field_errors=errors)
+    try:
+        with transaction.atomic():
+            request = AccountRequest.objects.create(
+                kind=kind,
+                target_account=plan.account,
+                team=plan.account.owner_team,
+                requester=requester,
+                compliance_class=plan.compliance_class,
+                environments=plan.environments,
+                justification=justification,
+                approvals_required=plan.approvals_required,
+            )
+            request_submitted(actor=requester, request=request)
+            notify_approval_needed(request)
+    except IntegrityError as exc:
+        # Another request about the account was submitted between the check and here.
+        raise DuplicateRequest(
+            f"Account {account_id} already has an open request.",
+            field_errors={"account_id": ["Another request is still open for it."]},
+        ) from exc
+    return request
