@@ -91,7 +91,7 @@ class RequestPreviewInputSerializer(StrictInputSerializer):
         except serializers.ValidationError as exc:
             if not by_kind or not isinstance(exc.detail, Mapping):
                 raise
-            merged = dict(exc.detail)
+            merged: dict[str, Any] = dict(exc.detail)
             for name, messages in by_kind.items():
                 merged.setdefault(name, messages)
             raise serializers.ValidationError(merged) from exc

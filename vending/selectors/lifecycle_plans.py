@@ -82,6 +82,24 @@ def _refuse_open_request(account: VendedAccount) -> None:
 
 
 @dataclass(frozen=True)
+class AccountChanges:
+    """What the account page offers: the actions `user` may ask for, or the open
+    request that holds the account."""
+
+    allowed: bool
+    open_request: AccountRequest | None
+
+
+def account_changes_for(*, user: User, account: VendedAccount) -> AccountChanges:
+    team = account.owner_team
+    lead = team is not None and is_lead_of(user, team)
+    return AccountChanges(
+        allowed=lead and account.status == AccountStatus.READY and bool(account.account_id),
+        open_request=open_request_on(account),
+    )
+
+
+@dataclass(frozen=True)
 class LifecyclePlan:
     kind: str
     account: VendedAccount

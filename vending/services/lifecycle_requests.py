@@ -51,6 +51,7 @@ def account_change_request_create(
     if errors or plan is None:
         first = next(iter(errors.values()))[0]
         raise InvalidInput(f"The request cannot be made: {first}", field_errors=errors)
+    assert plan.account.owner_team is not None  # the plan refuses an account without one
     try:
         with transaction.atomic():
             request = AccountRequest.objects.create(
