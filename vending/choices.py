@@ -63,6 +63,11 @@ class AccountStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     # Its request was rejected or cancelled before the account was created.
     CANCELLED = "cancelled", "Cancelled"
+    # Decommissioning: in SuspendedOU (every action denied), waiting to be closed or removed.
+    SUSPENDED = "suspended", "Suspended (waiting to close)"
+    CLOSING = "closing", "Closing (PENDING_CLOSURE)"
+    CLOSED = "closed", "Closed (SUSPENDED in AWS)"
+    REMOVED = "removed", "Removed from the organization"
 
 
 class AccountOrigin(models.TextChoices):
@@ -73,7 +78,17 @@ class AccountOrigin(models.TextChoices):
     IMPORTED = "imported", "Imported from the organization"
 
 
-ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED, AccountStatus.CANCELLED})
+ACCOUNT_TERMINAL = frozenset(
+    {
+        AccountStatus.READY,
+        AccountStatus.FAILED,
+        AccountStatus.CANCELLED,
+        AccountStatus.SUSPENDED,
+        AccountStatus.CLOSING,
+        AccountStatus.CLOSED,
+        AccountStatus.REMOVED,
+    }
+)
 ACCOUNT_IN_FLIGHT = frozenset(
     {AccountStatus.PENDING, AccountStatus.CREATING, AccountStatus.PLACING}
 )

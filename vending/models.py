@@ -185,6 +185,10 @@ class VendedAccount(OwnedAccount, AccountProgressColumns):
     # Touched by every step, so the sweeper can tell live work from abandoned work.
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Decommissioning: the write-ahead marker of CloseAccount (also what the rolling
+    # 30-day close quota counts), and when a close held back by that quota is expected.
+    close_requested_at = models.DateTimeField(null=True, blank=True)
+    close_expected_on = models.DateField(null=True, blank=True)
 
     objects = VendedAccountQuerySet.as_manager()
 

@@ -39,7 +39,12 @@ ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
     A.CREATING: frozenset({A.PLACING, A.FAILED}),
     A.PLACING: frozenset({A.READY, A.FAILED}),
     A.FAILED: frozenset({A.PENDING}),
-    A.READY: frozenset(),
+    # Decommissioning (vending/services/decommission.py).
+    A.READY: frozenset({A.SUSPENDED}),
+    A.SUSPENDED: frozenset({A.CLOSING, A.REMOVED}),
+    A.CLOSING: frozenset({A.CLOSED}),
+    A.CLOSED: frozenset(),
+    A.REMOVED: frozenset(),
     A.CANCELLED: frozenset(),
 }
 

@@ -5,6 +5,7 @@ that follow the target, previews, and who may ask."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from tests.lifecycle.conftest import ready_account
 from vending.choices import RequestKind
@@ -172,3 +173,4 @@ def test_decommission_preview_names_account_team_age_and_ending(client_for, acco
     assert (preview["name"], preview["team"], preview["age_days"]) == (account.name, "checkout", 0)
     assert preview["ending"] == "closed" and preview["ou_path"] == "SuspendedOU"
     assert "90 days" in preview["reopen_note"]
+    assert preview["expected_on"] == str(timezone.localdate())  # within the close quota

@@ -218,3 +218,22 @@ def ready_account_emulated(users, team, task_queue):
     account = request.accounts.get()
     assert account.status == "ready", account.failure_reason
     return account
+
+
+def test_the_sweeper_requeues_a_request_whose_task_was_lost(
+    users, account, moto_gateway, task_queue, settings
+):
+    from django.utils import timezone
+
+    from vending.models import AccountRequest
+    from vending.services.sweeper import provisioning_sweep
+
+    request = change(users, account)
+    approve_all(request, users)
+    task_queue.messages.clear()  # the broker lost it
+    old = timezone.now() - timezone.timedelta(seconds=settings.VENDING_SWEEP_STALE_SECONDS + 5)
+    AccountRequest.objects.filter(pk=request.pk).update(updated_at=old)
+    assert provisioning_sweep().lifecycle_requeued == [request.pk]
+    task_queue.drain()
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED

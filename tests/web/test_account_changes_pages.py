@@ -69,6 +69,11 @@ def test_decommission_form_previews_the_ending(web_client_for, account):
     assert page.status_code == 200
     assert "SuspendedOU" in html and "closed (CloseAccount)" in html
     assert "reopened through AWS Support for 90 days" in html
+    answer = web_client_for("lead").post(
+        f"/accounts/{account.account_id}/decommission/", {"justification": "Project over"}
+    )
+    request = AccountRequest.objects.get(kind=RequestKind.DECOMMISSION)
+    assert answer.status_code == 302 and request.target_account == account
 
 
 def test_the_forms_are_csrf_protected(users, account):

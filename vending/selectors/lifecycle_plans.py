@@ -25,6 +25,7 @@ from vending.choices import (
 from vending.errors import DuplicateRequest, InvalidInput, PermissionDenied
 from vending.models import AccountRequest, VendedAccount
 from vending.roles import User, is_lead_of
+from vending.selectors.close_quota import close_quota_read
 from vending.selectors.request_plans import (
     PlacementPolicy,
     approvals_required_for,
@@ -130,7 +131,9 @@ def lifecycle_plan(
     account = lifecycle_account_for(user=user, account_id=account_id)
     errors: dict[str, list[str]] = {}
     current = account.class_value or ""
-    if account.status != AccountStatus.READY:
+    # A decommission whose removal AWS refused may be asked again once fixed.
+    retry = kind == RequestKind.DECOMMISSION and account.status == AccountStatus.SUSPENDED
+    if account.status != AccountStatus.READY and not retry:
         errors["account_id"] = [
             f"The account is {account.get_status_display().lower()}: only a ready account "
             "can change."
@@ -221,7 +224,16 @@ def lifecycle_preview_for(
         gained, lost = services_diff(before, after)
         note = before.note or after.note
         return LifecyclePreview(plan=plan, gained=gained, lost=lost, services_note=note)
-    return LifecyclePreview(plan=plan, reopen_note=REOPEN_NOTE if plan.ending == "closed" else "")
+    if plan.ending == "removed":
+        return LifecyclePreview(plan=plan, expected_on=timezone.localdate())
+    waiting = VendedAccount.objects.filter(
+        status=AccountStatus.SUSPENDED, close_requested_at__isnull=True
+    ).count()
+    return LifecyclePreview(
+        plan=plan,
+        reopen_note=REOPEN_NOTE,
+        expected_on=close_quota_read().expected_on(position=waiting),
+    )
 
 
 def services_diff(

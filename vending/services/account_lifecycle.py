@@ -1,5 +1,6 @@
 """Carrying out an approved request about an existing account, safe to repeat and to
-crash: change_class (MoveAccount into the new class's OU).
+crash: change_class (MoveAccount into the new class's OU) and decommission
+(`services.decommission`).
 
 `lifecycle_request_advance` works under the target account's lease (the one creation
 uses), so a second delivery of the task stops at once. Each step first looks at what is
@@ -18,12 +19,14 @@ from django.db import transaction
 from vending.audit import account_class_changed, account_moved
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
 from vending.blueprint.current import class_ou_path
-from vending.choices import RequestKind, RequestStatus
+from vending.choices import AccountStatus, RequestKind, RequestStatus
+from vending.dispatch import enqueue_lifecycle_step
 from vending.errors import InvalidTransition
 from vending.models import AccountRequest, VendedAccount
 from vending.notifications import notify_requester
 from vending.selectors.lifecycle_plans import SUSPENDED_OU_PATH
 from vending.services.account_placement import account_move, ou_id_required, parent_id_read
+from vending.services.decommission import decommission_step
 from vending.services.failure_reasons import AccountStepFailed
 from vending.services.org_units import org_units_kept
 from vending.services.provisioning import account_lease_release, account_lease_take
@@ -48,9 +51,12 @@ def lifecycle_request_advance(
     if lease is None:
         logger.info("Account %s is being worked on by another delivery", account.pk)
         return None
+    gw = get_gateway() if gateway is None else gateway
     try:
         if request.kind == RequestKind.CHANGE_CLASS:
-            class_change_step(request, account, get_gateway() if gateway is None else gateway)
+            class_change_step(request, account, gw)
+        elif request.kind == RequestKind.DECOMMISSION:
+            return decommission_step(request, account, gw)
     except InvalidTransition:
         logger.info("Request %s changed under us; nothing to do", request_id)
     except AccountStepFailed as exc:
@@ -129,3 +135,18 @@ def lifecycle_request_fail(request: AccountRequest, *, reason: str) -> None:
         )
     except InvalidTransition:
         return
+
+
+def decommissions_sync() -> list[int]:
+    """Periodic: look again at every decommission under way (closing accounts whose
+    state AWS moves on its own, closes waiting for the quota); returns the requests."""
+    under_way = list(
+        AccountRequest.objects.filter(
+            kind=RequestKind.DECOMMISSION,
+            status=RequestStatus.PROVISIONING,
+            target_account__status__in=[AccountStatus.SUSPENDED, AccountStatus.CLOSING],
+        ).values_list("pk", flat=True)
+    )
+    for pk in under_way:
+        enqueue_lifecycle_step(pk)
+    return under_way

@@ -20,7 +20,7 @@ from vending.selectors.lifecycle_plans import LifecyclePlan, lifecycle_plan
 
 JUSTIFICATION_MAX = 4000
 # The kinds whose work after approval the portal carries out.
-KINDS_RUNNABLE = frozenset({RequestKind.CHANGE_CLASS})
+KINDS_RUNNABLE = frozenset({RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION})
 
 
 def account_change_request_create(
