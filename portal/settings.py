@@ -326,16 +326,19 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The API's periodic task (the idempotency purge) lives outside vending/tasks.py.
 CELERY_IMPORTS = ("vending.api.tasks",)
 # Closing accounts (decommission): AWS's rolling 30-day quota, 10% of member accounts
-# between 10 and 1000, and how often a closing account's state is read.
+# between 10 and 1000.
 VENDING_CLOSE_QUOTA_PERCENT = env.float("VENDING_CLOSE_QUOTA_PERCENT", default=10.0)
 VENDING_CLOSE_QUOTA_MIN = env.int("VENDING_CLOSE_QUOTA_MIN", default=10)
 VENDING_CLOSE_QUOTA_MAX = env.int("VENDING_CLOSE_QUOTA_MAX", default=1000)
-VENDING_CLOSE_SYNC_SECONDS = env.int("VENDING_CLOSE_SYNC_SECONDS", default=300)
+# Invitations: AWS allows 20 a day (past that they wait in the portal's queue).
+VENDING_INVITES_PER_DAY = env.int("VENDING_INVITES_PER_DAY", default=20)
+# How often open handshakes and closing accounts are read again (a periodic task).
+VENDING_LIFECYCLE_SYNC_SECONDS = env.int("VENDING_LIFECYCLE_SYNC_SECONDS", default=300)
 
 CELERY_BEAT_SCHEDULE = {
-    "sync-decommissions": {
-        "task": "vending.decommissions_sync",
-        "schedule": float(VENDING_CLOSE_SYNC_SECONDS),
+    "sync-lifecycle": {
+        "task": "vending.lifecycle_sync",
+        "schedule": float(VENDING_LIFECYCLE_SYNC_SECONDS),
     },
     "sweep-stuck-provisioning": {
         "task": "vending.sweep",

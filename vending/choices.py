@@ -40,6 +40,11 @@ class RequestKind(models.TextChoices):
     EXTEND = "extend", "Extend the lease"
 
 
+# The kinds carried out by `services.account_lifecycle` (one account, `target_account`);
+# creation is `services.provisioning`'s.
+KINDS_LIFECYCLE = frozenset(
+    {RequestKind.INVITE, RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION, RequestKind.EXTEND}
+)
 # The kinds that act on an account the portal already knows (`target_account`).
 KINDS_ON_ACCOUNT = frozenset(
     {RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION, RequestKind.EXTEND}
@@ -63,6 +68,8 @@ class AccountStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     # Its request was rejected or cancelled before the account was created.
     CANCELLED = "cancelled", "Cancelled"
+    # Invited: the handshake is open, the account's owner has not answered yet.
+    INVITED = "invited", "Invited (handshake open)"
     # Decommissioning: in SuspendedOU (every action denied), waiting to be closed or removed.
     SUSPENDED = "suspended", "Suspended (waiting to close)"
     CLOSING = "closing", "Closing (PENDING_CLOSURE)"

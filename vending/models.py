@@ -189,6 +189,13 @@ class VendedAccount(OwnedAccount, AccountProgressColumns):
     # 30-day close quota counts), and when a close held back by that quota is expected.
     close_requested_at = models.DateTimeField(null=True, blank=True)
     close_expected_on = models.DateField(null=True, blank=True)
+    # Invitations: the write-ahead marker of InviteAccountToOrganization (also what the
+    # daily limit counts), the handshake, and when a queued invitation is expected out.
+    invite_requested_at = models.DateTimeField(null=True, blank=True)
+    invite_expected_at = models.DateTimeField(null=True, blank=True)
+    handshake_id = models.CharField(max_length=64, blank=True)
+    handshake_state = models.CharField(max_length=16, blank=True)
+    handshake_expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = VendedAccountQuerySet.as_manager()
 

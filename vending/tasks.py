@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 
 from vending.aws import TransientAwsError
-from vending.services.account_lifecycle import decommissions_sync, lifecycle_request_advance
+from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
@@ -56,10 +56,11 @@ def lifecycle_request(self: ProvisioningTask, request_id: int) -> float | None:
     return countdown
 
 
-@shared_task(name="vending.decommissions_sync", acks_late=True, reject_on_worker_lost=True)
-def decommissions_sync_task() -> list[int]:
-    """Periodic (beat): enqueue the next step of every decommission under way."""
-    return decommissions_sync()
+@shared_task(name="vending.lifecycle_sync", acks_late=True, reject_on_worker_lost=True)
+def lifecycle_sync_task() -> list[int]:
+    """Periodic (beat): the next step of every invitation and decommission under way
+    (handshakes answered, accounts closed, queued invitations and closes now due)."""
+    return lifecycle_sync()
 
 
 @shared_task(name="vending.sweep", acks_late=True, reject_on_worker_lost=True)

@@ -174,3 +174,28 @@ def test_decommission_preview_names_account_team_age_and_ending(client_for, acco
     assert preview["ending"] == "closed" and preview["ou_path"] == "SuspendedOU"
     assert "90 days" in preview["reopen_note"]
     assert preview["expected_on"] == str(timezone.localdate())  # within the close quota
+
+
+def test_invite_preview_and_submit(client_for, team, account):
+    lead = client_for("lead")
+    body = {
+        "kind": "invite",
+        "team": team.slug,
+        "compliance_class": "pci",
+        "environment": "prod",
+        "account_id": "210987654321",
+    }
+    preview = lead.post(f"{URL}preview/", body, format="json")
+    assert preview.status_code == 200, preview.json()
+    assert preview.json()["ou_path"] == "PciOU" and preview.json()["approvals_required"] == 2
+    assert preview.json()["expected_send_at"]
+    created = lead.post(URL, {**body, "justification": "Legacy"}, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["kind"] == "invite"
+    assert created.json()["accounts"][0]["status"] == "pending"
+    # Already in the organization: refused before any AWS call.
+    again = lead.post(
+        URL, {**body, "account_id": account.account_id, "justification": "x"}, format="json"
+    )
+    assert again.status_code == 409
+    assert "already in the organization" in again.json()["error"]["message"]

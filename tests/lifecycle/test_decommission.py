@@ -54,7 +54,7 @@ def parent(gateway, account_id: str) -> str:
 def run_until_settled(request, task_queue, *, duplicate=False, rounds=100) -> None:
     for _ in range(rounds):
         task_queue.messages.clear()
-        account_lifecycle.decommissions_sync()
+        account_lifecycle.lifecycle_sync()
         task_queue.drain(duplicate=duplicate)
         request.refresh_from_db()
         if request.status != RequestStatus.PROVISIONING:

@@ -33,6 +33,11 @@ ACCOUNT_ROW_FIELDS = (
     "request_id",
     "created_at",
     "completed_at",
+    "handshake_id",
+    "handshake_state",
+    "handshake_expires_at",
+    "invite_expected_at",
+    "close_expected_on",
     *(f for f in PROGRESS_ROW_FIELDS if f not in ("status", "account_id")),
 )
 
@@ -60,6 +65,13 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "request": row["request_id"],
         "created_at": _iso(row["created_at"], zone),
         "completed_at": None if completed_at is None else _iso(completed_at, zone),
+        "handshake_id": row["handshake_id"],
+        "handshake_state": row["handshake_state"],
+        "handshake_expires_at": _iso_or_none(row["handshake_expires_at"], zone),
+        "invite_expected_at": _iso_or_none(row["invite_expected_at"], zone),
+        "close_expected_on": None
+        if row["close_expected_on"] is None
+        else row["close_expected_on"].isoformat(),
         "attempts": progress.attempts,
         "last_error": None
         if error is None
@@ -73,6 +85,10 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "stalled": progress.stalled,
         "stalled_reason": progress.stalled_reason,
     }
+
+
+def _iso_or_none(value: datetime | None, zone: tzinfo) -> str | None:
+    return None if value is None else _iso(value, zone)
 
 
 def _iso(value: datetime, zone: tzinfo) -> str:

@@ -160,3 +160,18 @@ class LifecyclePreviewSerializer(serializers.Serializer):
     expected_on = serializers.DateField(
         allow_null=True, help_text="decommission: when the account is expected to close."
     )
+
+
+class InvitePreviewSerializer(serializers.Serializer):
+    """What an invitation would do, and when it can be sent (20 a day)."""
+
+    team = serializers.CharField()
+    compliance_class = serializers.CharField()
+    environment = serializers.CharField()
+    account_id = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    ou_path = serializers.CharField(help_text="Where the account goes once it accepts.")
+    approvals_required = serializers.IntegerField()
+    expected_send_at = serializers.DateTimeField(
+        help_text="Now, or when the day's invitations leave room for it."
+    )

@@ -244,6 +244,15 @@ class AccountSerializer(AccountProgressSerializer):
     )
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+    handshake_id = serializers.CharField(help_text="Invited accounts: the invitation.")
+    handshake_state = serializers.CharField(help_text="OPEN, ACCEPTED, DECLINED, ...")
+    handshake_expires_at = serializers.DateTimeField(allow_null=True)
+    invite_expected_at = serializers.DateTimeField(
+        allow_null=True, help_text="A queued invitation (20 a day): when it is expected out."
+    )
+    close_expected_on = serializers.DateField(
+        allow_null=True, help_text="A decommission past the close quota: the expected date."
+    )
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_failure_reason(self, account: Any) -> str | None:

@@ -28,6 +28,7 @@ from vending.selectors.lifecycle_plans import SUSPENDED_OU_PATH
 from vending.services.account_placement import account_move, ou_id_required, parent_id_read
 from vending.services.decommission import decommission_step
 from vending.services.failure_reasons import AccountStepFailed
+from vending.services.invitations import invitation_step
 from vending.services.org_units import org_units_kept
 from vending.services.provisioning import account_lease_release, account_lease_take
 from vending.transitions import transition
@@ -57,6 +58,8 @@ def lifecycle_request_advance(
             class_change_step(request, account, gw)
         elif request.kind == RequestKind.DECOMMISSION:
             return decommission_step(request, account, gw)
+        elif request.kind == RequestKind.INVITE:
+            return invitation_step(request, account, gw)
     except InvalidTransition:
         logger.info("Request %s changed under us; nothing to do", request_id)
     except AccountStepFailed as exc:
@@ -125,26 +128,44 @@ def _class_change_complete(
 
 
 def lifecycle_request_fail(request: AccountRequest, *, reason: str) -> None:
-    """The request ends failed, with why in words (shown on its page and in the API)."""
+    """The request ends failed, with why in words (shown on its page and in the API); an
+    invitation not sent or not answered ends with it (its account id free again)."""
+    account = request.target_account
     try:
-        transition(
-            request,
-            to=RequestStatus.FAILED,
-            message=reason,
-            fields={"decision_reason": reason},
-        )
+        with transaction.atomic():
+            transition(
+                request,
+                to=RequestStatus.FAILED,
+                message=reason,
+                fields={"decision_reason": reason},
+            )
+            invited = (AccountStatus.PENDING, AccountStatus.INVITED)
+            if request.kind == RequestKind.INVITE and account and account.status in invited:
+                transition(
+                    account,
+                    to=AccountStatus.CANCELLED,
+                    message=reason,
+                    fields={"failure_reason": reason, "is_active": False, "account_id": None},
+                )
     except InvalidTransition:
         return
 
 
-def decommissions_sync() -> list[int]:
-    """Periodic: look again at every decommission under way (closing accounts whose
-    state AWS moves on its own, closes waiting for the quota); returns the requests."""
+def lifecycle_sync() -> list[int]:
+    """Periodic: look again at every invitation and decommission under way (handshakes
+    answered, accounts AWS closed, queued invitations and closes now due); returns the
+    requests."""
+    waiting = [
+        AccountStatus.PENDING,
+        AccountStatus.INVITED,
+        AccountStatus.SUSPENDED,
+        AccountStatus.CLOSING,
+    ]
     under_way = list(
         AccountRequest.objects.filter(
-            kind=RequestKind.DECOMMISSION,
+            kind__in=[RequestKind.DECOMMISSION, RequestKind.INVITE],
             status=RequestStatus.PROVISIONING,
-            target_account__status__in=[AccountStatus.SUSPENDED, AccountStatus.CLOSING],
+            target_account__status__in=waiting,
         ).values_list("pk", flat=True)
     )
     for pk in under_way:

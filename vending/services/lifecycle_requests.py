@@ -12,15 +12,17 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from vending.audit import request_submitted
-from vending.choices import RequestKind
+from vending.choices import AccountOrigin, RequestKind
 from vending.errors import DuplicateRequest, InvalidInput
-from vending.models import AccountRequest
+from vending.models import AccountRequest, Team, VendedAccount
 from vending.notifications import notify_approval_needed
+from vending.selectors.invite_plans import invite_plan
 from vending.selectors.lifecycle_plans import LifecyclePlan, lifecycle_plan
 
 JUSTIFICATION_MAX = 4000
 # The kinds whose work after approval the portal carries out.
 KINDS_RUNNABLE = frozenset({RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION})
+# (Invitations have their own submit below: `account_invite_request_create`.)
 
 
 def account_change_request_create(
@@ -71,5 +73,64 @@ def account_change_request_create(
         raise DuplicateRequest(
             f"Account {account_id} already has an open request.",
             field_errors={"account_id": ["Another request is still open for it."]},
+        ) from exc
+    return request
+
+
+def account_invite_request_create(
+    *,
+    requester: User,
+    team: Team,
+    compliance_class: str,
+    environment: str,
+    justification: str,
+    account_id: str = "",
+    email: str = "",
+) -> AccountRequest:
+    """Ask to invite an existing AWS account (by id or root e-mail) into the organization
+    for `team`; refused at once when the organization already holds it."""
+    justification = justification.strip()
+    if not justification:
+        raise InvalidInput(
+            "Say why the account is needed.",
+            field_errors={"justification": ["This field is required."]},
+        )
+    plan = invite_plan(
+        user=requester,
+        team=team,
+        compliance_class=compliance_class,
+        environment=environment,
+        account_id=account_id,
+        email=email,
+    )
+    try:
+        with transaction.atomic():
+            request = AccountRequest.objects.create(
+                kind=RequestKind.INVITE,
+                team=team,
+                requester=requester,
+                compliance_class=compliance_class,
+                environments=[environment],
+                justification=justification[:JUSTIFICATION_MAX],
+                approvals_required=plan.approvals_required,
+            )
+            account = VendedAccount.objects.create(
+                request=request,
+                origin=AccountOrigin.INVITED,
+                environment=environment,
+                # Until it joins, the portal knows it by what the invitation names.
+                name=f"invited {account_id or email}"[:50],
+                email=email or account_id,
+                account_id=account_id or None,
+                target_ou_path=plan.ou_path,
+            )
+            AccountRequest.objects.filter(pk=request.pk).update(target_account=account)
+            request.target_account = account
+            request_submitted(actor=requester, request=request)
+            notify_approval_needed(request)
+    except IntegrityError as exc:
+        raise DuplicateRequest(
+            f"{account_id or email} is already asked for by another request.",
+            field_errors={"account_id" if account_id else "email": ["Already asked for."]},
         ) from exc
     return request

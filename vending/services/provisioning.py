@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from vending.audit import Actor, account_retried
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
-from vending.choices import ACCOUNT_TERMINAL, KINDS_ON_ACCOUNT, AccountStatus, RequestStatus
+from vending.choices import ACCOUNT_TERMINAL, KINDS_LIFECYCLE, AccountStatus, RequestStatus
 from vending.dispatch import enqueue_account_step, enqueue_lifecycle_step
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, VendedAccount
@@ -61,7 +61,7 @@ def provisioning_request_start(*, request_id: int) -> list[int]:
     request = AccountRequest.objects.get(pk=request_id)
     if request.status != RequestStatus.PROVISIONING:
         return []
-    if request.kind in KINDS_ON_ACCOUNT:
+    if request.kind in KINDS_LIFECYCLE:
         enqueue_lifecycle_step(request_id)  # vending/services/account_lifecycle.py
         return []
     pending = list(
@@ -127,6 +127,8 @@ def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
     request = account.request
     if request is None or request.status != RequestStatus.PROVISIONING:
         return None  # only accounts created for a request are provisioned
+    if request.kind in KINDS_LIFECYCLE:
+        return None  # an invited account is never created (services.account_lifecycle)
     try:
         if account.status == AccountStatus.PENDING:
             # It becomes creating in the transaction that claims its creation slot.

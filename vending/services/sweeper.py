@@ -16,7 +16,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from vending.choices import ACCOUNT_IN_FLIGHT, KINDS_ON_ACCOUNT, AccountStatus, RequestStatus
+from vending.choices import (
+    ACCOUNT_IN_FLIGHT,
+    KINDS_LIFECYCLE,
+    AccountStatus,
+    RequestKind,
+    RequestStatus,
+)
 from vending.dispatch import enqueue_account_step, enqueue_lifecycle_step
 from vending.models import AccountRequest, VendedAccount
 from vending.services.creation_slots import creation_slots_reclaim
@@ -49,6 +55,7 @@ def provisioning_sweep() -> SweepResult:
     stuck = list(
         VendedAccount.objects.filter(
             request__status=RequestStatus.PROVISIONING,
+            request__kind=RequestKind.CREATE,
             status__in=ACCOUNT_IN_FLIGHT,
             updated_at__lt=stale_before,
         )
@@ -75,7 +82,7 @@ def provisioning_sweep() -> SweepResult:
     lifecycle = list(
         AccountRequest.objects.filter(
             status=RequestStatus.PROVISIONING,
-            kind__in=KINDS_ON_ACCOUNT,
+            kind__in=KINDS_LIFECYCLE,
             updated_at__lt=stale_before,
         ).values_list("pk", flat=True)
     )
@@ -86,7 +93,7 @@ def provisioning_sweep() -> SweepResult:
 
     settled = []
     for request_id in (
-        AccountRequest.objects.filter(status=RequestStatus.PROVISIONING)
+        AccountRequest.objects.filter(status=RequestStatus.PROVISIONING, kind=RequestKind.CREATE)
         .exclude(accounts__status__in=ACCOUNT_IN_FLIGHT)
         .values_list("pk", flat=True)
     ):

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from vending.api.idempotency import idempotency_key_read, idempotent
 from vending.api.pagination import ApiPagination
 from vending.api.request_kinds import (
+    InvitePreviewSerializer,
     LifecyclePreviewSerializer,
     RequestCreateInputSerializer,
     RequestPreviewInputSerializer,
@@ -44,6 +45,7 @@ from vending.api.serializers import (
 from vending.api.views.common import current_user, paginated, parse_body, parse_id, parse_query
 from vending.choices import Environment, RequestKind
 from vending.models import AccountRequest
+from vending.selectors.invite_plans import invite_plan
 from vending.selectors.lifecycle_plans import lifecycle_preview_for
 from vending.selectors.request_plans import account_request_preview_for
 from vending.selectors.requests import (
@@ -51,7 +53,10 @@ from vending.selectors.requests import (
     account_request_get_for,
     account_request_list_for,
 )
-from vending.services.lifecycle_requests import account_change_request_create
+from vending.services.lifecycle_requests import (
+    account_change_request_create,
+    account_invite_request_create,
+)
 from vending.services.provisioning import provisioning_account_retry
 from vending.services.requests import (
     account_request_approve,
@@ -129,6 +134,16 @@ class RequestListCreateApi(APIView):
                     environments=data["environments"],
                     justification=data["justification"],
                 )
+            elif data["kind"] == RequestKind.INVITE:
+                created = account_invite_request_create(
+                    requester=user,
+                    team=data["team"],
+                    compliance_class=data["compliance_class"],
+                    environment=data["environment"],
+                    account_id=data.get("account_id", ""),
+                    email=data.get("email", ""),
+                    justification=data["justification"],
+                )
             else:
                 created = account_change_request_create(
                     requester=user,
@@ -180,6 +195,16 @@ class RequestPreviewApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = parse_body(RequestPreviewInputSerializer, request)
+        if data["kind"] == RequestKind.INVITE:
+            plan = invite_plan(
+                user=current_user(request),
+                team=data["team"],
+                compliance_class=data["compliance_class"],
+                environment=data["environment"],
+                account_id=data.get("account_id", ""),
+                email=data.get("email", ""),
+            )
+            return Response(InvitePreviewSerializer(plan).data)
         if data["kind"] != RequestKind.CREATE:
             change = lifecycle_preview_for(
                 user=current_user(request),
