@@ -36,8 +36,7 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Content-Security-Policy, Permissions-Policy, password sign-in throttling, the client
-# address behind proxies, API token lifetimes (docs/security.md).
+# CSP, Permissions-Policy, sign-in throttling, proxies, API token lifetimes (docs/security.md).
 from portal.settings_security import *  # noqa: E402, F403
 
 if not DEBUG:
@@ -302,7 +301,6 @@ SPECTACULAR_SETTINGS = {
         "EnvironmentEnum": "vending.choices.Environment",
         "RequestStatusEnum": "vending.choices.RequestStatus",
         "AccountStatusEnum": "vending.choices.AccountStatus",
-        "RequestKindEnum": "vending.choices.RequestKind",
         "AuditActionEnum": "vending.choices.AuditAction",
         "ErrorCodeEnum": "vending.api.errors.ERROR_CODE_VALUES",
     },
@@ -325,21 +323,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The API's periodic task (the idempotency purge) lives outside vending/tasks.py.
 CELERY_IMPORTS = ("vending.api.tasks",)
-# Closing accounts (decommission): AWS's rolling 30-day quota, 10% of member accounts
-# between 10 and 1000.
-VENDING_CLOSE_QUOTA_PERCENT = env.float("VENDING_CLOSE_QUOTA_PERCENT", default=10.0)
-VENDING_CLOSE_QUOTA_MIN = env.int("VENDING_CLOSE_QUOTA_MIN", default=10)
-VENDING_CLOSE_QUOTA_MAX = env.int("VENDING_CLOSE_QUOTA_MAX", default=1000)
-# Invitations: AWS allows 20 a day (past that they wait in the portal's queue).
-VENDING_INVITES_PER_DAY = env.int("VENDING_INVITES_PER_DAY", default=20)
-# How often open handshakes and closing accounts are read again (a periodic task).
-VENDING_LIFECYCLE_SYNC_SECONDS = env.int("VENDING_LIFECYCLE_SYNC_SECONDS", default=300)
-
 CELERY_BEAT_SCHEDULE = {
-    "sync-lifecycle": {
-        "task": "vending.lifecycle_sync",
-        "schedule": float(VENDING_LIFECYCLE_SYNC_SECONDS),
-    },
     "sweep-stuck-provisioning": {
         "task": "vending.sweep",
         "schedule": float(VENDING_SWEEP_INTERVAL_SECONDS),
@@ -413,3 +397,4 @@ if VENDING_OIDC_ENABLED:
     OIDC_USE_PKCE = True
     OIDC_TIMEOUT = env.int("VENDING_OIDC_TIMEOUT_SECONDS", default=10)
     LOGIN_REDIRECT_URL_FAILURE = "login"
+from portal.settings_lifecycle import *  # noqa: E402, F403  (invite, close, leases)

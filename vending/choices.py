@@ -158,6 +158,7 @@ class NotificationKind(models.TextChoices):
     REQUEST_REJECTED = "request_rejected", "Request rejected"
     REQUEST_COMPLETED = "request_completed", "Request completed"
     ACCOUNT_FAILED = "account_failed", "Account failed"
+    LEASE_ENDING = "lease_ending", "Lease ending"
 
 
 class NotificationStatus(models.TextChoices):

@@ -93,6 +93,8 @@ class AccountRequest(models.Model):
     )
     approvals_required = models.PositiveSmallIntegerField(default=1)
     kind = models.CharField(max_length=16, choices=RequestKind.choices, default=RequestKind.CREATE)
+    # create: when the accounts' lease ends (none: they stay); extend: the lease's new end.
+    expires_on = models.DateField(null=True, blank=True)
     # The account a change_class, decommission or extend request is about.
     target_account = models.ForeignKey(
         "VendedAccount", models.PROTECT, "lifecycle_requests", null=True, blank=True
@@ -196,6 +198,10 @@ class VendedAccount(OwnedAccount, AccountProgressColumns):
     handshake_id = models.CharField(max_length=64, blank=True)
     handshake_state = models.CharField(max_length=16, blank=True)
     handshake_expires_at = models.DateTimeField(null=True, blank=True)
+    # Its lease: decommissioned by the portal on this day unless extended; and the last
+    # reminder sent to its team's leads (7 or 1 days before; 0: none yet).
+    expires_on = models.DateField(null=True, blank=True)
+    expiry_reminded_days = models.PositiveSmallIntegerField(default=0)
 
     objects = VendedAccountQuerySet.as_manager()
 

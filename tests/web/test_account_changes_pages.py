@@ -85,3 +85,26 @@ def test_the_forms_are_csrf_protected(users, account):
     )
     assert answer.status_code == 403
     assert not AccountRequest.objects.filter(kind=RequestKind.CHANGE_CLASS).exists()
+
+
+def test_extend_form_for_a_leased_account(web_client_for, account):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vending.models import VendedAccount
+
+    lead = web_client_for("lead")
+    assert "extend/" not in lead.get(f"/accounts/{account.account_id}/").content.decode()
+    end = timezone.localdate() + timedelta(days=5)
+    VendedAccount.objects.filter(pk=account.pk).update(expires_on=end)
+    assert "extend/" in lead.get(f"/accounts/{account.account_id}/").content.decode()
+    new = end + timedelta(days=10)
+    preview = lead.get(f"/accounts/{account.account_id}/extend/", {"expires_on": str(new)})
+    assert f"{end} &rarr; {new}" in preview.content.decode()
+    answer = lead.post(
+        f"/accounts/{account.account_id}/extend/",
+        {"expires_on": str(new), "justification": "More time"},
+    )
+    assert answer.status_code == 302
+    assert AccountRequest.objects.get(kind=RequestKind.EXTEND).expires_on == new

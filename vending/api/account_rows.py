@@ -38,6 +38,7 @@ ACCOUNT_ROW_FIELDS = (
     "handshake_expires_at",
     "invite_expected_at",
     "close_expected_on",
+    "expires_on",
     *(f for f in PROGRESS_ROW_FIELDS if f not in ("status", "account_id")),
 )
 
@@ -65,6 +66,7 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "request": row["request_id"],
         "created_at": _iso(row["created_at"], zone),
         "completed_at": None if completed_at is None else _iso(completed_at, zone),
+        "expires_on": None if row["expires_on"] is None else row["expires_on"].isoformat(),
         "handshake_id": row["handshake_id"],
         "handshake_state": row["handshake_state"],
         "handshake_expires_at": _iso_or_none(row["handshake_expires_at"], zone),

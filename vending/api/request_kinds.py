@@ -160,6 +160,12 @@ class LifecyclePreviewSerializer(serializers.Serializer):
     expected_on = serializers.DateField(
         allow_null=True, help_text="decommission: when the account is expected to close."
     )
+    expires_on = serializers.DateField(
+        source="plan.account.expires_on", allow_null=True, help_text="The lease's end now."
+    )
+    new_expires_on = serializers.DateField(
+        source="plan.expires_on", allow_null=True, help_text="extend: the lease's new end."
+    )
 
 
 class InvitePreviewSerializer(serializers.Serializer):

@@ -244,6 +244,7 @@ class AccountSerializer(AccountProgressSerializer):
     )
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
+    expires_on = serializers.DateField(allow_null=True, help_text="Its lease's end, if any.")
     handshake_id = serializers.CharField(help_text="Invited accounts: the invitation.")
     handshake_state = serializers.CharField(help_text="OPEN, ACCEPTED, DECLINED, ...")
     handshake_expires_at = serializers.DateTimeField(allow_null=True)

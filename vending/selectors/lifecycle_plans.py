@@ -26,6 +26,7 @@ from vending.errors import DuplicateRequest, InvalidInput, PermissionDenied
 from vending.models import AccountRequest, VendedAccount
 from vending.roles import User, is_lead_of
 from vending.selectors.close_quota import close_quota_read
+from vending.selectors.leases import lease_end_errors
 from vending.selectors.request_plans import (
     PlacementPolicy,
     approvals_required_for,
@@ -36,7 +37,7 @@ SUSPENDED_OU_PATH = "SuspendedOU"
 # Decommissioning a production account takes two people, whatever its class.
 DECOMMISSION_PROD_APPROVALS = 2
 # The kinds about an existing account this module plans.
-PLANNED_KINDS = frozenset({RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION})
+PLANNED_KINDS = frozenset({RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION, RequestKind.EXTEND})
 _RANK = {"denied": 0, "partial": 1, "allowed": 2}
 
 
@@ -110,6 +111,7 @@ class LifecyclePlan:
     approvals_required: int
     # decommission: "closed" (CloseAccount) or "removed" (RemoveAccountFromOrganization)
     ending: str = ""
+    expires_on: date | None = None  # extend: the lease's new end
 
     @property
     def age_days(self) -> int:
@@ -121,7 +123,12 @@ class LifecyclePlan:
 
 
 def lifecycle_plan(
-    *, user: User, kind: str, account_id: str, compliance_class: str = ""
+    *,
+    user: User,
+    kind: str,
+    account_id: str,
+    compliance_class: str = "",
+    expires_on: date | None = None,
 ) -> LifecyclePlan:
     """What a `kind` request about `account_id` would do, or the refusal (every field's
     error at once where they are independent)."""
@@ -129,22 +136,8 @@ def lifecycle_plan(
         message = f"Requests of kind '{kind}' are not available in this portal yet."
         raise InvalidInput(message, field_errors={"kind": [message]})
     account = lifecycle_account_for(user=user, account_id=account_id)
-    errors: dict[str, list[str]] = {}
     current = account.class_value or ""
-    # A decommission whose removal AWS refused may be asked again once fixed.
-    retry = kind == RequestKind.DECOMMISSION and account.status == AccountStatus.SUSPENDED
-    if account.status != AccountStatus.READY and not retry:
-        errors["account_id"] = [
-            f"The account is {account.get_status_display().lower()}: only a ready account "
-            "can change."
-        ]
-    if kind == RequestKind.CHANGE_CLASS:
-        if compliance_class not in ComplianceClass.values:
-            errors["compliance_class"] = [f"'{compliance_class}' is not a valid class."]
-        elif compliance_class == current:
-            errors["compliance_class"] = [f"The account is already of class {current}."]
-        if account.target_ou_path == SUSPENDED_OU_PATH:
-            errors["account_id"] = ["The account is in SuspendedOU: it cannot change class."]
+    errors = _plan_errors(kind, account, compliance_class=compliance_class, expires_on=expires_on)
     if errors:
         raise InvalidInput("The request cannot be made: " + _first(errors), field_errors=errors)
     _refuse_open_request(account)
@@ -173,7 +166,55 @@ def lifecycle_plan(
             approvals_required=DECOMMISSION_PROD_APPROVALS if prod else 1,
             ending="removed" if account.origin == AccountOrigin.INVITED else "closed",
         )
+    if kind == RequestKind.EXTEND:
+        return LifecyclePlan(
+            kind=kind,
+            account=account,
+            team=team.slug,
+            compliance_class=current,
+            ou_path=account.target_ou_path,
+            approvals_required=1,
+            expires_on=expires_on,
+        )
     raise AssertionError(kind)  # PLANNED_KINDS holds no other
+
+
+def _plan_errors(
+    kind: str, account: VendedAccount, *, compliance_class: str, expires_on: date | None
+) -> dict[str, list[str]]:
+    """Every reason the account cannot get a `kind` request, per field."""
+    errors: dict[str, list[str]] = {}
+    current = account.class_value or ""
+    # A decommission whose removal AWS refused may be asked again once fixed.
+    retry = kind == RequestKind.DECOMMISSION and account.status == AccountStatus.SUSPENDED
+    if account.status != AccountStatus.READY and not retry:
+        errors["account_id"] = [
+            f"The account is {account.get_status_display().lower()}: only a ready account "
+            "can change."
+        ]
+    if kind == RequestKind.CHANGE_CLASS:
+        if compliance_class not in ComplianceClass.values:
+            errors["compliance_class"] = [f"'{compliance_class}' is not a valid class."]
+        elif compliance_class == current:
+            errors["compliance_class"] = [f"The account is already of class {current}."]
+        if account.target_ou_path == SUSPENDED_OU_PATH:
+            errors["account_id"] = ["The account is in SuspendedOU: it cannot change class."]
+    if kind == RequestKind.EXTEND:
+        if account.expires_on is None:
+            errors["account_id"] = ["The account has no lease: there is nothing to extend."]
+        elif expires_on is None:
+            errors["expires_on"] = ["Give the lease's new end."]
+        elif expires_on <= account.expires_on:
+            errors["expires_on"] = [f"The lease already runs until {account.expires_on}."]
+        else:
+            lease = lease_end_errors(
+                expires_on=expires_on,
+                compliance_class=current,
+                environments=[account.environment] if account.environment else [],
+            )
+            if lease:
+                errors["expires_on"] = lease
+    return errors
 
 
 def _first(errors: dict[str, list[str]]) -> str:
@@ -209,13 +250,20 @@ def lifecycle_preview_for(
     kind: str,
     account_id: str,
     compliance_class: str = "",
+    expires_on: date | None = None,
     gateway: OrganizationsGateway | None = None,
 ) -> LifecyclePreview:
     """The plan and what it changes: for change_class the services gained and lost (the
     simulator on both OUs), for decommission the ending and the reopening window."""
     plan = lifecycle_plan(
-        user=user, kind=kind, account_id=account_id, compliance_class=compliance_class
+        user=user,
+        kind=kind,
+        account_id=account_id,
+        compliance_class=compliance_class,
+        expires_on=expires_on,
     )
+    if kind == RequestKind.EXTEND:
+        return LifecyclePreview(plan=plan)
     if kind == RequestKind.CHANGE_CLASS:
         before = placement_policy_read(
             ou_path=plan.account.target_ou_path, gateway=gateway, reuse=True

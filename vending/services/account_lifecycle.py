@@ -29,6 +29,7 @@ from vending.services.account_placement import account_move, ou_id_required, par
 from vending.services.decommission import decommission_step
 from vending.services.failure_reasons import AccountStepFailed
 from vending.services.invitations import invitation_step
+from vending.services.leases import lease_extend_step, leases_sweep
 from vending.services.org_units import org_units_kept
 from vending.services.provisioning import account_lease_release, account_lease_take
 from vending.transitions import transition
@@ -60,6 +61,8 @@ def lifecycle_request_advance(
             return decommission_step(request, account, gw)
         elif request.kind == RequestKind.INVITE:
             return invitation_step(request, account, gw)
+        elif request.kind == RequestKind.EXTEND:
+            lease_extend_step(request, account)
     except InvalidTransition:
         logger.info("Request %s changed under us; nothing to do", request_id)
     except AccountStepFailed as exc:
@@ -152,9 +155,10 @@ def lifecycle_request_fail(request: AccountRequest, *, reason: str) -> None:
 
 
 def lifecycle_sync() -> list[int]:
-    """Periodic: look again at every invitation and decommission under way (handshakes
-    answered, accounts AWS closed, queued invitations and closes now due); returns the
-    requests."""
+    """Periodic: remind and expire leases (`services.leases`), then look again at every
+    invitation and decommission under way (handshakes answered, accounts AWS closed,
+    queued invitations and closes now due); returns the requests looked at."""
+    leases_sweep()
     waiting = [
         AccountStatus.PENDING,
         AccountStatus.INVITED,

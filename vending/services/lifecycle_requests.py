@@ -8,6 +8,8 @@ request (a unique constraint makes two concurrent submissions end in one).
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
@@ -21,7 +23,7 @@ from vending.selectors.lifecycle_plans import LifecyclePlan, lifecycle_plan
 
 JUSTIFICATION_MAX = 4000
 # The kinds whose work after approval the portal carries out.
-KINDS_RUNNABLE = frozenset({RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION})
+KINDS_RUNNABLE = frozenset({RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION, RequestKind.EXTEND})
 # (Invitations have their own submit below: `account_invite_request_create`.)
 
 
@@ -32,6 +34,7 @@ def account_change_request_create(
     account_id: str,
     justification: str,
     compliance_class: str = "",
+    expires_on: date | None = None,
 ) -> AccountRequest:
     """Submit a request about `account_id`; only its team's leads may. Every input error
     is reported at once (the justification's beside the plan's)."""
@@ -46,7 +49,11 @@ def account_change_request_create(
     plan: LifecyclePlan | None = None
     try:
         plan = lifecycle_plan(
-            user=requester, kind=kind, account_id=account_id, compliance_class=compliance_class
+            user=requester,
+            kind=kind,
+            account_id=account_id,
+            compliance_class=compliance_class,
+            expires_on=expires_on,
         )
     except InvalidInput as exc:
         errors = {**exc.field_errors, **errors}
@@ -65,6 +72,7 @@ def account_change_request_create(
                 environments=plan.environments,
                 justification=justification,
                 approvals_required=plan.approvals_required,
+                expires_on=expires_on if kind == RequestKind.EXTEND else None,
             )
             request_submitted(actor=requester, request=request)
             notify_approval_needed(request)

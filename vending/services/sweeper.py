@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -78,18 +78,7 @@ def provisioning_sweep() -> SweepResult:
             enqueue_account_step(pk)
         logger.warning("Sweeper re-enqueued %d stuck account(s): %s", len(stuck), stuck)
 
-    # A request about an existing account whose worker died (or whose task was lost).
-    lifecycle = list(
-        AccountRequest.objects.filter(
-            status=RequestStatus.PROVISIONING,
-            kind__in=KINDS_LIFECYCLE,
-            updated_at__lt=stale_before,
-        ).values_list("pk", flat=True)
-    )
-    if lifecycle:
-        AccountRequest.objects.filter(pk__in=lifecycle).update(updated_at=timezone.now())
-        for pk in lifecycle:
-            enqueue_lifecycle_step(pk)
+    lifecycle = _lifecycle_requeue(stale_before)
 
     settled = []
     for request_id in (
@@ -108,3 +97,19 @@ def provisioning_sweep() -> SweepResult:
         slots_reclaimed=creation_slots_reclaim(),
         lifecycle_requeued=lifecycle,
     )
+
+
+def _lifecycle_requeue(stale_before: datetime) -> list[int]:
+    """A request about an existing account whose worker died (or whose task was lost)."""
+    lifecycle = list(
+        AccountRequest.objects.filter(
+            status=RequestStatus.PROVISIONING,
+            kind__in=KINDS_LIFECYCLE,
+            updated_at__lt=stale_before,
+        ).values_list("pk", flat=True)
+    )
+    if lifecycle:
+        AccountRequest.objects.filter(pk__in=lifecycle).update(updated_at=timezone.now())
+        for pk in lifecycle:
+            enqueue_lifecycle_step(pk)
+    return lifecycle

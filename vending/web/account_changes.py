@@ -37,20 +37,27 @@ def account_change(request: HttpRequest, account_id: str, kind: str) -> HttpResp
         "classes": ComplianceClass.choices,
     }
     chosen = form.data.get("compliance_class", "") if form.is_bound else ""
-    if kind == RequestKind.DECOMMISSION or chosen:
+    valid = form.is_valid() if form.is_bound else False
+    new_end = form.cleaned_data.get("expires_on") if valid else None
+    if kind == RequestKind.DECOMMISSION or chosen or new_end:
         try:
             context["preview"] = lifecycle_preview_for(
-                user=request.user, kind=kind, account_id=account_id, compliance_class=chosen
+                user=request.user,
+                kind=kind,
+                account_id=account_id,
+                compliance_class=chosen,
+                expires_on=new_end,
             )
         except DomainError as exc:
             context["refusal"] = exc
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and valid:
         try:
             created = account_change_request_create(
                 requester=signed_in_user(request),
                 kind=kind,
                 account_id=account_id,
                 compliance_class=form.cleaned_data.get("compliance_class") or "",
+                expires_on=new_end,
                 justification=form.cleaned_data.get("justification") or "",
             )
         except DomainError as exc:

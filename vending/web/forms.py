@@ -327,6 +327,11 @@ class AccountChangeForm(forms.Form):
         required=False,
         label="New compliance class",
     )
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="The lease's new end",
+    )
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=JUSTIFICATION_MAX,

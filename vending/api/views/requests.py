@@ -133,6 +133,7 @@ class RequestListCreateApi(APIView):
                     compliance_class=data["compliance_class"],
                     environments=data["environments"],
                     justification=data["justification"],
+                    expires_on=data.get("expires_on"),
                 )
             elif data["kind"] == RequestKind.INVITE:
                 created = account_invite_request_create(
@@ -151,6 +152,7 @@ class RequestListCreateApi(APIView):
                     account_id=data.get("account_id", ""),
                     compliance_class=data.get("compliance_class", ""),
                     justification=data["justification"],
+                    expires_on=data.get("expires_on"),
                 )
             return status.HTTP_201_CREATED, _render(user, created.pk)
 
@@ -211,6 +213,7 @@ class RequestPreviewApi(APIView):
                 kind=data["kind"],
                 account_id=data.get("account_id", ""),
                 compliance_class=data.get("compliance_class", ""),
+                expires_on=data.get("expires_on"),
             )
             return Response(LifecyclePreviewSerializer(change).data)
         preview = account_request_preview_for(
