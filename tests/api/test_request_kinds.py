@@ -199,3 +199,22 @@ def test_invite_preview_and_submit(client_for, team, account):
     )
     assert again.status_code == 409
     assert "already in the organization" in again.json()["error"]["message"]
+
+
+def test_a_rejected_invitation_can_be_asked_again(client_for, team, users):
+    lead = client_for("lead")
+    body = {
+        "kind": "invite",
+        "team": team.slug,
+        "compliance_class": "general",
+        "environment": "dev",
+        "account_id": "123412341234",
+        "justification": "Legacy",
+    }
+    first = lead.post(URL, body, format="json").json()["id"]
+    rejected = client_for("approver1").post(
+        f"{URL}{first}/reject/", {"reason": "Not yet"}, format="json"
+    )
+    assert rejected.status_code == 200
+    again = lead.post(URL, body, format="json")
+    assert again.status_code == 201, again.json()

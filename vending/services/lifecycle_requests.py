@@ -113,6 +113,10 @@ def account_invite_request_create(
     )
     try:
         with transaction.atomic():
+            if account_id:  # an earlier invitation that never happened frees the id
+                VendedAccount.objects.filter(account_id=account_id, is_active=False).update(
+                    account_id=None
+                )
             request = AccountRequest.objects.create(
                 kind=RequestKind.INVITE,
                 team=team,
