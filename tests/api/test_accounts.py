@@ -9,7 +9,7 @@ from tests.api.conftest import ROLES
 from tests.api.helpers import error_of
 from vending.account_ownership import accounts_with_owner
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
-from vending.api.serializers import AccountSerializer
+from vending.api.account_serializers import AccountSerializer
 from vending.aws import PermanentAwsError, TransientAwsError
 from vending.choices import AccountStatus
 from vending.models import VendedAccount

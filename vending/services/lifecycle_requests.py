@@ -95,8 +95,10 @@ def account_invite_request_create(
     account_id: str = "",
     email: str = "",
 ) -> AccountRequest:
-    """Ask to invite an existing AWS account (by id or root e-mail) into the organization
-    for `team`; refused at once when the organization already holds it."""
+    """Invite an existing account (by id or root e-mail) for `team`; refused at once
+    when the organization already holds it.
+    Long because it writes the request, its account, the audit row and the e-mail in
+    one transaction, as creation does."""
     justification = justification.strip()
     if not justification:
         raise InvalidInput(

@@ -12,11 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
+from vending.api.account_serializers import AccountSerializer
 from vending.api.pagination import ApiPagination, Columns
 from vending.api.schema import errors
 from vending.api.serializers import (
     AccountListFilterSerializer,
-    AccountSerializer,
     ActionDecisionSerializer,
     EffectivePolicyQuerySerializer,
     ServiceSummarySerializer,
