@@ -46,6 +46,9 @@ def test_each_kind_reports_every_missing_and_foreign_field_at_once(client_for):
     assert {"team", "compliance_class", "environment", "account_id"} <= set(fields)
     answer = lead.post(URL, {"kind": "rename", "justification": "x"}, format="json")
     assert set(answer.json()["error"]["fields"]) == {"kind"}
+    for odd in ({}, [], 3, None):  # not a string: a 400 naming the field, never a 500
+        answer = lead.post(URL, {"kind": odd, "justification": "x"}, format="json")
+        assert answer.status_code == 400 and "kind" in answer.json()["error"]["fields"]
 
 
 def test_create_stays_the_default_kind(client_for, team):

@@ -101,7 +101,7 @@ class RequestPreviewInputSerializer(StrictInputSerializer):
 
     def _kind_errors(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
         kind = data.get("kind", RequestKind.CREATE)
-        if kind not in KIND_FIELDS:
+        if not isinstance(kind, str) or kind not in KIND_FIELDS:
             return {}  # the kind field itself says so
         required, optional = KIND_FIELDS[kind]
         errors = {
