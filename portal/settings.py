@@ -36,8 +36,7 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Content-Security-Policy, Permissions-Policy, password sign-in throttling, the client
-# address behind proxies, API token lifetimes (docs/security.md).
+# CSP, Permissions-Policy, sign-in throttling, proxies, API token lifetimes (docs/security.md).
 from portal.settings_security import *  # noqa: E402, F403
 
 if not DEBUG:
@@ -398,3 +397,4 @@ if VENDING_OIDC_ENABLED:
     OIDC_USE_PKCE = True
     OIDC_TIMEOUT = env.int("VENDING_OIDC_TIMEOUT_SECONDS", default=10)
     LOGIN_REDIRECT_URL_FAILURE = "login"
+from portal.settings_lifecycle import *  # noqa: E402, F403  (invite, close, leases)

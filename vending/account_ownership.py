@@ -40,8 +40,9 @@ def accounts_with_owner(qs: _QS) -> _QS:
     when that OU maps to no class)."""
     return qs.annotate(
         team_slug=Coalesce(F("request__team__slug"), F("team__slug")),
+        # The account's own class first: set when it changed class after its request.
         account_class=Coalesce(
-            F("request__compliance_class"), NullIf(F("compliance_class"), Value(""))
+            NullIf(F("compliance_class"), Value("")), F("request__compliance_class")
         ),
     )
 
@@ -61,12 +62,14 @@ class OwnedAccount:
 
     @property
     def class_value(self) -> str | None:
-        """The request's class, else the class of the account's OU (None if none)."""
+        """The account's own class (imported: its OU's; or the class it changed to), else
+        its request's (None if none)."""
         annotated = getattr(self, "account_class", None)
         if annotated is not None:
             return str(annotated)
-        value = self.request.compliance_class if self.request else self.compliance_class
-        return value or None
+        if self.compliance_class:  # its own: imported, or changed class since its request
+            return self.compliance_class
+        return (self.request.compliance_class if self.request else "") or None
 
     @property
     def class_label(self) -> str:

@@ -1,9 +1,9 @@
-"""The append-only audit trail: one writer per kind of event, and their typed reader.
+"""The append-only audit trail: one writer per kind of event (reading: audit_reading.py).
 
 Each writer takes keyword-only typed arguments and writes one `AuditEvent` row. What a
 kind of event keeps in `data` is a frozen dataclass (`...Payload`, in
 vending/audit_payloads.py) that knows its stored keys, so a reader calls
-`audit_event_payload(event)` instead of guessing keys. The keys
+`audit_reading.audit_event_payload(event)` instead of guessing keys. The keys
 are public (the REST API returns `data` as stored); a key missing from an older row
 reads back as its field's default.
 """
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from django.contrib.auth.models import AnonymousUser, User
 
 from vending.audit_payloads import (
-    PAYLOAD_READERS,
     AccountAdoptedPayload,
+    AccountClassChangedPayload,
     AccountCreateRequestedPayload,
     AccountImportedPayload,
     AccountMovedPayload,
@@ -93,6 +93,8 @@ def request_submitted(*, actor: Actor, request: AccountRequest) -> AuditEvent:
             compliance_class=request.compliance_class,
             environments=tuple(request.environments),
             approvals_required=request.approvals_required,
+            kind=request.kind,
+            account_id=(request.target_account.account_id or "") if request.target_account else "",
         ),
     )
 
@@ -246,6 +248,24 @@ def account_team_assigned(
     )
 
 
+def account_class_changed(
+    *, account: VendedAccount, previous: str, request: AccountRequest
+) -> AuditEvent:
+    """The portal moved `account` into its new class's OU for a change_class request."""
+    return _record(
+        action=AuditAction.ACCOUNT_CLASS_CHANGED,
+        account=account,
+        request=request,
+        message=f"Class changed from {previous or 'none'} to {account.compliance_class}.",
+        payload=AccountClassChangedPayload(
+            previous=previous,
+            compliance_class=account.compliance_class,
+            ou_path=account.target_ou_path,
+            request_id=request.pk,
+        ),
+    )
+
+
 def org_changed(*, actor: Actor, change: Change) -> AuditEvent:
     return _record(
         action=AuditAction.ORG_CHANGED,
@@ -308,77 +328,3 @@ def signin_locked_out(*, username: str, ip_address: str, failures: int) -> Audit
         f"from {ip_address or 'an unknown address'}.",
         payload=SigninLockedOutPayload(username=username, ip_address=ip_address, failures=failures),
     )
-
-
-# -- reading ----------------------------------------------------------------------------
-
-
-def audit_event_payload(event: AuditEvent) -> AuditPayload | None:
-    """What `event` keeps in `data`, typed; None for status changes (nothing kept)."""
-    reader = PAYLOAD_READERS.get(event.action)
-    if reader is None:
-        return None
-    return reader(event.data if isinstance(event.data, Mapping) else {})
-
-
-def _status_label(choices: type[RequestStatus] | type[AccountStatus], value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value or "none"
-
-
-def audit_event_summary(event: AuditEvent) -> str:
-    """The event in a few words, as the request timeline shows it."""
-    account = event.account.name if event.account is not None else ""
-    if event.action == AuditAction.REQUEST_STATUS_CHANGED:
-        return (
-            f"Request: {_status_label(RequestStatus, event.from_status)} "
-            f"\u2192 {_status_label(RequestStatus, event.to_status)}"
-        )
-    if event.action == AuditAction.ACCOUNT_STATUS_CHANGED:
-        return (
-            f"{account}: {_status_label(AccountStatus, event.from_status)} "
-            f"\u2192 {_status_label(AccountStatus, event.to_status)}"
-        )
-    match audit_event_payload(event):
-        case RequestSubmittedPayload(approvals_required=int() as needed) if needed:
-            return f"Submitted the request (needs {needed} approval{'' if needed == 1 else 's'})"
-        case RequestSubmittedPayload():
-            return "Submitted the request"
-        case RequestApprovalAddedPayload(approvals=int() as given, required=int() as required):
-            return f"Approved ({given} of {required})"
-        case RequestApprovalAddedPayload():
-            return "Approved"
-        case AccountCreateRequestedPayload(create_request_id=car, recovered=True):
-            return f"{account}: creation found in progress" + (f" ({car})" if car else "")
-        case AccountCreateRequestedPayload(create_request_id=car):
-            return f"{account}: CreateAccount requested" + (f" ({car})" if car else "")
-        case RoleChangedPayload(username=username, group=group, added=added) if username and group:
-            return f"Added {username} to {group}" if added else f"Removed {username} from {group}"
-    label = str(event.get_action_display())
-    return f"{account}: {label}" if account else label
-
-
-def audit_event_target(event: AuditEvent) -> str:
-    """What the event is about, by name: the account, the OU path and SCP changed, the
-    drift finding's target, the person whose role changed ("" when the row's team and
-    request say it all)."""
-    if event.account is not None:
-        return f"account {event.account.name}" + (
-            f" ({event.account.account_id})" if event.account.account_id else ""
-        )
-    match audit_event_payload(event):
-        case OrgChangedPayload(account_id=str() as account_id) if account_id:
-            return f"account {account_id}"
-        case OrgChangedPayload(ou_path=path, policy=policy, target=target):
-            # Older rows keep only `target`: the OU path, or "policies" / "accounts".
-            where = path or {"policies": "", "accounts": ""}.get(target, target or "Root")
-            return " · ".join(part for part in (where, f"SCP {policy}" if policy else "") if part)
-        case DriftRepairedPayload(target=target):
-            return target or "Root"
-        case RoleChangedPayload(username=username, group=group) if username:
-            return f"{username} in {group}"
-        case SigninLockedOutPayload(username=username, ip_address=ip):
-            return f"sign-in {username or '-'} from {ip or 'unknown address'}"
-    return ""

@@ -50,6 +50,8 @@ class RequestSubmittedPayload(_Payload):
     compliance_class: str = ""
     environments: tuple[str, ...] = ()
     approvals_required: int | None = None
+    kind: str = "create"  # a RequestKind
+    account_id: str = ""  # the AWS account a request of another kind is about
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,14 @@ class AccountTeamAssignedPayload(_Payload):
 
 
 @dataclass(frozen=True)
+class AccountClassChangedPayload(_Payload):
+    previous: str = ""  # the class it had
+    compliance_class: str = ""  # the class it has now
+    ou_path: str = ""  # where it is now
+    request_id: int | None = None  # the change_class request
+
+
+@dataclass(frozen=True)
 class OrgChangedPayload(_Payload):
     change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
     target: str = ""
@@ -160,6 +170,7 @@ AuditPayload = (
     | AccountRetriedPayload
     | AccountImportedPayload
     | AccountTeamAssignedPayload
+    | AccountClassChangedPayload
     | OrgChangedPayload
     | DriftRepairedPayload
     | RoleChangedPayload
@@ -178,6 +189,7 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.ACCOUNT_RETRIED: AccountRetriedPayload.from_data,
     AuditAction.ACCOUNT_IMPORTED: AccountImportedPayload.from_data,
     AuditAction.ACCOUNT_TEAM_ASSIGNED: AccountTeamAssignedPayload.from_data,
+    AuditAction.ACCOUNT_CLASS_CHANGED: AccountClassChangedPayload.from_data,
     AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
     AuditAction.DRIFT_REPAIRED: DriftRepairedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,

@@ -30,8 +30,33 @@ class RequestStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class RequestKind(models.TextChoices):
+    """What a request asks for: new accounts, or a change to one that exists."""
+
+    CREATE = "create", "Create accounts"
+    INVITE = "invite", "Invite an existing account"
+    CHANGE_CLASS = "change_class", "Change class"
+    DECOMMISSION = "decommission", "Decommission"
+    EXTEND = "extend", "Extend the lease"
+
+
+# The kinds carried out by `services.account_lifecycle` (one account, `target_account`);
+# creation is `services.provisioning`'s.
+KINDS_LIFECYCLE = frozenset(
+    {RequestKind.INVITE, RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION, RequestKind.EXTEND}
+)
+# The kinds that act on an account the portal already knows (`target_account`).
+KINDS_ON_ACCOUNT = frozenset(
+    {RequestKind.CHANGE_CLASS, RequestKind.DECOMMISSION, RequestKind.EXTEND}
+)
+
 REQUEST_TERMINAL = frozenset(
     {RequestStatus.COMPLETED, RequestStatus.REJECTED, RequestStatus.CANCELLED}
+)
+# A request still on its way: an account has at most one such request about it. (A
+# failed one is not: whoever owns the account may file another.)
+REQUEST_OPEN = frozenset(
+    {RequestStatus.PENDING_APPROVAL, RequestStatus.APPROVED, RequestStatus.PROVISIONING}
 )
 
 
@@ -43,6 +68,13 @@ class AccountStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     # Its request was rejected or cancelled before the account was created.
     CANCELLED = "cancelled", "Cancelled"
+    # Invited: the handshake is open, the account's owner has not answered yet.
+    INVITED = "invited", "Invited (handshake open)"
+    # Decommissioning: in SuspendedOU (every action denied), waiting to be closed or removed.
+    SUSPENDED = "suspended", "Suspended (waiting to close)"
+    CLOSING = "closing", "Closing (PENDING_CLOSURE)"
+    CLOSED = "closed", "Closed (SUSPENDED in AWS)"
+    REMOVED = "removed", "Removed from the organization"
 
 
 class AccountOrigin(models.TextChoices):
@@ -53,7 +85,17 @@ class AccountOrigin(models.TextChoices):
     IMPORTED = "imported", "Imported from the organization"
 
 
-ACCOUNT_TERMINAL = frozenset({AccountStatus.READY, AccountStatus.FAILED, AccountStatus.CANCELLED})
+ACCOUNT_TERMINAL = frozenset(
+    {
+        AccountStatus.READY,
+        AccountStatus.FAILED,
+        AccountStatus.CANCELLED,
+        AccountStatus.SUSPENDED,
+        AccountStatus.CLOSING,
+        AccountStatus.CLOSED,
+        AccountStatus.REMOVED,
+    }
+)
 ACCOUNT_IN_FLIGHT = frozenset(
     {AccountStatus.PENDING, AccountStatus.CREATING, AccountStatus.PLACING}
 )
@@ -92,6 +134,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_RETRIED = "account.retried", "Account retried"
     ACCOUNT_IMPORTED = "account.imported", "Existing account imported"
     ACCOUNT_TEAM_ASSIGNED = "account.team_assigned", "Account assigned to a team"
+    ACCOUNT_CLASS_CHANGED = "account.class_changed", "Account class changed"
     ORG_CHANGED = "org.changed", "Organization changed"
     DRIFT_SCAN_REQUESTED = "drift.scan_requested", "Drift scan requested"
     DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
@@ -127,6 +170,7 @@ class NotificationKind(models.TextChoices):
     REQUEST_REJECTED = "request_rejected", "Request rejected"
     REQUEST_COMPLETED = "request_completed", "Request completed"
     ACCOUNT_FAILED = "account_failed", "Account failed"
+    LEASE_ENDING = "lease_ending", "Lease ending"
 
 
 class NotificationStatus(models.TextChoices):

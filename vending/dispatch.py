@@ -48,6 +48,11 @@ def enqueue_drift_scan() -> None:
     transaction.on_commit(send)
 
 
+def enqueue_lifecycle_step(request_id: int, countdown: float | None = None) -> None:
+    """The next step of a request about an existing account (change_class, ...)."""
+    transaction.on_commit(lambda: _send("lifecycle_request", request_id, countdown))
+
+
 def _kick_outbox() -> None:
     from vending import tasks
 

@@ -9,14 +9,17 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from vending.account_lifecycle_columns import AccountLifecycleColumns
 from vending.account_ownership import OwnedAccount, owner_visible
 from vending.account_progress_columns import AccountProgressColumns
 from vending.choices import (
+    REQUEST_OPEN,
     AccountOrigin,
     AccountStatus,
     AuditAction,
     ComplianceClass,
     DriftKind,
+    RequestKind,
     RequestStatus,
 )
 from vending.roles import User, is_approver
@@ -90,6 +93,13 @@ class AccountRequest(models.Model):
         max_length=24, choices=RequestStatus.choices, default=RequestStatus.PENDING_APPROVAL
     )
     approvals_required = models.PositiveSmallIntegerField(default=1)
+    kind = models.CharField(max_length=16, choices=RequestKind.choices, default=RequestKind.CREATE)
+    # create: when the accounts' lease ends (none: they stay); extend: the lease's new end.
+    expires_on = models.DateField(null=True, blank=True)
+    # The account a change_class, decommission or extend request is about.
+    target_account = models.ForeignKey(
+        "VendedAccount", models.PROTECT, "lifecycle_requests", null=True, blank=True
+    )
     decision_reason = models.TextField(blank=True, help_text="Why it was rejected or cancelled.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +109,14 @@ class AccountRequest(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            # One open request per account: two concurrent submissions, one succeeds.
+            models.UniqueConstraint(
+                fields=["target_account"],
+                condition=models.Q(status__in=sorted(REQUEST_OPEN)),
+                name="one_open_request_per_account",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Request #{self.pk} ({self.team}, {self.get_compliance_class_display()})"
@@ -130,7 +148,7 @@ class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
         return owner_visible(self, user)
 
 
-class VendedAccount(OwnedAccount, AccountProgressColumns):
+class VendedAccount(OwnedAccount, AccountProgressColumns, AccountLifecycleColumns):
     """One AWS account of a request (one per requested environment), or an account that
     was in the organization before the portal (`origin` imported: no request). Its
     failed tries, last error and last progress: AccountProgressColumns."""
@@ -175,7 +193,6 @@ class VendedAccount(OwnedAccount, AccountProgressColumns):
     live_ou_path = models.CharField(max_length=512, blank=True)
     live_seen_at = models.DateTimeField(null=True, blank=True)
     missing_in_aws_since = models.DateTimeField(null=True, blank=True)
-
     objects = VendedAccountQuerySet.as_manager()
 
     class Meta:

@@ -86,6 +86,6 @@ def account_tags(account: VendedAccount) -> dict[str, str]:
     return {
         f"{TAG_PREFIX}team": request.team.slug,
         f"{TAG_PREFIX}environment": account.environment,
-        f"{TAG_PREFIX}compliance-class": request.compliance_class,
+        f"{TAG_PREFIX}compliance-class": account.class_value or request.compliance_class,
         f"{TAG_PREFIX}request-id": str(request.pk),
     }

@@ -112,6 +112,26 @@ def notify_requester(request: AccountRequest, status: RequestStatus) -> None:
     )
 
 
+def notify_lease_ending(account: VendedAccount, *, days: int) -> None:
+    """The leads of the account's team, `days` before its lease ends; out of date once
+    the account is no longer ready (decommissioned, or ...)."""
+    request = account.request
+    if request is None:
+        return
+    _write(
+        NotificationKind.LEASE_ENDING,
+        _who_may_see(request.team.leads.all(), request),
+        request=request,
+        account=account,
+        state={"account_status": [AccountStatus.READY]},
+        context={
+            "account": account,
+            "days": days,
+            "account_url": portal_url("account_detail", account.account_id),
+        },
+    )
+
+
 def notify_account_failed(account: VendedAccount) -> None:
     """The requester; out of date once an admin has retried the account."""
     if account.request is None:

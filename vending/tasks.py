@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 
 from vending.aws import TransientAwsError
+from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
@@ -46,6 +47,22 @@ def provision_account(self: ProvisioningTask, account_id: int) -> float | None:
     return countdown
 
 
+@shared_task(base=ProvisioningTask, bind=True, name="vending.lifecycle_request")
+def lifecycle_request(self: ProvisioningTask, request_id: int) -> float | None:
+    """The next step of a request about an existing account (change_class, ...)."""
+    countdown = lifecycle_request_advance(request_id=request_id)
+    if countdown is not None:
+        self.apply_async(args=(request_id,), countdown=countdown)
+    return countdown
+
+
+@shared_task(name="vending.lifecycle_sync", acks_late=True, reject_on_worker_lost=True)
+def lifecycle_sync_task() -> list[int]:
+    """Periodic (beat): the next step of every invitation and decommission under way
+    (handshakes answered, accounts closed, queued invitations and closes now due)."""
+    return lifecycle_sync()
+
+
 @shared_task(name="vending.sweep", acks_late=True, reject_on_worker_lost=True)
 def sweep() -> dict[str, Any]:
     result = provisioning_sweep()
@@ -54,6 +71,7 @@ def sweep() -> dict[str, Any]:
         "requests_settled": result.requests_settled,
         "requests_started": result.requests_started,
         "slots_reclaimed": result.slots_reclaimed,
+        "lifecycle_requeued": result.lifecycle_requeued,
     }
 
 

@@ -35,11 +35,18 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 ACCOUNT_TRANSITIONS: dict[str, frozenset[str]] = {
-    A.PENDING: frozenset({A.CREATING, A.FAILED, A.CANCELLED}),
+    A.PENDING: frozenset({A.CREATING, A.FAILED, A.CANCELLED, A.INVITED}),
+    # An invitation: accepted (placed into its OU), or declined, canceled or expired.
+    A.INVITED: frozenset({A.PLACING, A.CANCELLED}),
     A.CREATING: frozenset({A.PLACING, A.FAILED}),
     A.PLACING: frozenset({A.READY, A.FAILED}),
     A.FAILED: frozenset({A.PENDING}),
-    A.READY: frozenset(),
+    # Decommissioning (vending/services/decommission.py).
+    A.READY: frozenset({A.SUSPENDED}),
+    A.SUSPENDED: frozenset({A.CLOSING, A.REMOVED}),
+    A.CLOSING: frozenset({A.CLOSED}),
+    A.CLOSED: frozenset(),
+    A.REMOVED: frozenset(),
     A.CANCELLED: frozenset(),
 }
 

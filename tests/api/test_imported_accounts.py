@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from tests.web.helpers import AwsDown
-from vending.audit import AccountTeamAssignedPayload, audit_event_payload
+from vending.audit import AccountTeamAssignedPayload
+from vending.audit_reading import audit_event_payload
 from vending.choices import AccountOrigin, AccountStatus, AuditAction
 from vending.errors import InvalidTransition, PermissionDenied
 from vending.models import AuditEvent, VendedAccount

@@ -80,6 +80,12 @@ def test_accounts_by_status_counts_live_requests_only(scraper, users, team):
         "ready": 2,
         "failed": 1,
         "cancelled": 0,  # a closed request's accounts are not live
+        # An account's life after creation (invitations, decommissioning): none here.
+        "invited": 0,
+        "suspended": 0,
+        "closing": 0,
+        "closed": 0,
+        "removed": 0,
     }
 
 

@@ -68,6 +68,7 @@ def someone_elses(users, team):
         "account_pk": account.pk,
         "account_id": ACCOUNT_ID,
         "environment": "dev",
+        "kind": "change_class",  # an account's action (vending/web/account_changes.py)
         "token_pk": api_token_create(user=users["lead"], name="visibility").token.pk,
         "finding_pk": DriftFinding.objects.create(
             key="attach:HipaaOU:vending-class-hipaa",

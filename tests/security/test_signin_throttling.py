@@ -16,7 +16,8 @@ from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from tests.api.helpers import error_of
-from vending.audit import SigninLockedOutPayload, audit_event_payload
+from vending.audit import SigninLockedOutPayload
+from vending.audit_reading import audit_event_payload
 from vending.choices import AuditAction
 from vending.models import AuditEvent
 from vending.services.api_tokens import api_token_create

@@ -20,10 +20,8 @@ from vending.audit import (
     RequestSubmittedPayload,
     RoleChangedPayload,
     TeamCreatedPayload,
-    audit_event_payload,
-    audit_event_summary,
-    audit_event_target,
 )
+from vending.audit_reading import audit_event_payload, audit_event_summary, audit_event_target
 from vending.blueprint.plan import Action, Change
 from vending.choices import AccountStatus, AuditAction, RequestStatus, RoleChangeSource
 from vending.errors import InvalidInput, PermissionDenied
@@ -77,6 +75,8 @@ def test_request_submitted_is_written_by_the_service(users, team, request_):
     assert (event.actor, event.team, event.request) == (users["lead"], team, request_)
     assert event.to_status == RequestStatus.PENDING_APPROVAL
     assert event.data == {
+        "kind": "create",
+        "account_id": "",
         "compliance_class": "hipaa",
         "environments": ["prod"],
         "approvals_required": 2,

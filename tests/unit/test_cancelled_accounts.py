@@ -15,8 +15,8 @@ from vending.services.requests import (
     account_request_reject,
 )
 
-BEFORE = ("vending", "0030_account_progress")
-AFTER = ("vending", "0030_cancelled_accounts")
+BEFORE = ("vending", "0008_account_progress")
+AFTER = ("vending", "0009_cancelled_accounts")
 
 
 def submit(users, team, envs=("dev", "prod")):

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
-from vending.audit import RoleChangedPayload, audit_event_payload
+from vending.audit import RoleChangedPayload
+from vending.audit_reading import audit_event_payload
 from vending.choices import AuditAction
 from vending.models import AuditEvent
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP

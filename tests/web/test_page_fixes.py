@@ -10,7 +10,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from vending.audit import audit_event_target
+from vending.audit_reading import audit_event_target
 from vending.choices import AuditAction
 from vending.models import AuditEvent
 

@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from vending.api.serializers import AccountSerializer
+from vending.api.account_serializers import AccountSerializer
 from vending.choices import AccountLiveState
 from vending.selectors.accounts import account_live_state_of
 

@@ -39,6 +39,12 @@ ACCOUNT_ROW_FIELDS = (
     "live_ou_path",
     "live_seen_at",
     "missing_in_aws_since",
+    "handshake_id",
+    "handshake_state",
+    "handshake_expires_at",
+    "invite_expected_at",
+    "close_expected_on",
+    "expires_on",
     *(f for f in PROGRESS_ROW_FIELDS if f not in ("status", "account_id")),
 )
 
@@ -78,6 +84,12 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "live_ou_path": row["live_ou_path"] if state in SEEN else None,
         "live_seen_at": _iso_or_none(row["live_seen_at"], zone) if state in SEEN else None,
         "missing_in_aws_since": _iso_or_none(row["missing_in_aws_since"], zone),
+        "expires_on": _date_or_none(row["expires_on"]),
+        "handshake_id": row["handshake_id"],
+        "handshake_state": row["handshake_state"],
+        "handshake_expires_at": _iso_or_none(row["handshake_expires_at"], zone),
+        "invite_expected_at": _iso_or_none(row["invite_expected_at"], zone),
+        "close_expected_on": _date_or_none(row["close_expected_on"]),
         "attempts": progress.attempts,
         "last_error": None
         if error is None
@@ -130,3 +142,7 @@ class AccountRowSerializer(serializers.BaseSerializer):
 
     def to_representation(self, row: Any) -> dict[str, Any]:
         return account_row(row, timezone.get_current_timezone(), timezone.now())
+
+
+def _date_or_none(value: Any) -> str | None:
+    return None if value is None else value.isoformat()

@@ -22,11 +22,9 @@ from vending.choices import (
     AuditAction,
     ComplianceClass,
     Environment,
+    RequestKind,
     RequestStatus,
 )
-from vending.models import Team
-from vending.selectors.teams import team_get
-from vending.services.requests import JUSTIFICATION_MAX
 
 TEXT_MAX = 4000
 USERNAME_MAX = 150
@@ -120,38 +118,6 @@ class TeamCreateInputSerializer(StrictInputSerializer):
 # -- requests ----------------------------------------------------------------------------
 
 
-class RequestPreviewInputSerializer(StrictInputSerializer):
-    """What a request would ask for."""
-
-    team = serializers.RegexField(
-        SLUG_PATTERN,
-        max_length=32,
-        error_messages={"invalid": "Not a team slug. " + SLUG_MESSAGE},
-        help_text="The team's slug.",
-    )
-    compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices)
-    environments = serializers.ListField(
-        child=serializers.ChoiceField(choices=Environment.choices),
-        min_length=1,
-        max_length=len(Environment.values),
-    )
-
-    def validate_team(self, value: str) -> Team:
-        # Here, not in the view, so an unknown team is named beside the other fields' errors.
-        team = team_get(slug=value)
-        if team is None:
-            raise serializers.ValidationError(f"There is no team '{value}'.")
-        return team
-
-
-class RequestCreateInputSerializer(RequestPreviewInputSerializer):
-    """A new request for accounts, one per environment."""
-
-    justification = serializers.RegexField(
-        NOT_BLANK, max_length=JUSTIFICATION_MAX, help_text="Why the accounts are needed."
-    )
-
-
 class RequestApproveInputSerializer(StrictInputSerializer):
     """An approval, with an optional comment."""
 
@@ -201,6 +167,10 @@ class RequestAccountSerializer(AccountProgressSerializer):
 
 class AccountRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=RequestKind.choices)
+    account_id = serializers.CharField(
+        source="target_account.account_id", allow_null=True, help_text="Kinds on an account."
+    )
     team = serializers.CharField(source="team.slug")
     requester = serializers.CharField(source="requester.username")
     compliance_class = serializers.ChoiceField(choices=ComplianceClass.choices)
@@ -247,37 +217,6 @@ class RequestPreviewSerializer(serializers.Serializer):
 
 
 # -- accounts ----------------------------------------------------------------------------
-
-
-class AccountSerializer(AccountProgressSerializer):
-    account_id = serializers.CharField(allow_null=True)
-    name = serializers.CharField()
-    email = serializers.CharField()
-    environment = serializers.ChoiceField(
-        choices=Environment.choices, allow_blank=True, help_text="'' for an imported account."
-    )
-    status = serializers.ChoiceField(choices=AccountStatus.choices)
-    failure_reason = serializers.SerializerMethodField()
-    ou_path = serializers.CharField(source="target_ou_path")
-    team = serializers.CharField(
-        source="owner_team.slug", allow_null=True, help_text="Null: imported, not yet assigned."
-    )
-    compliance_class = serializers.ChoiceField(
-        source="class_value",
-        choices=ComplianceClass.choices,
-        allow_null=True,
-        help_text="Null: imported from an OU that maps to no class.",
-    )
-    origin = serializers.ChoiceField(choices=AccountOrigin.choices)
-    request = serializers.IntegerField(
-        source="request_id", allow_null=True, help_text="The request's id; null if imported."
-    )
-    created_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(allow_null=True)
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_failure_reason(self, account: Any) -> str | None:
-        return account.failure_reason or None
 
 
 class AccountListFilterSerializer(StrictInputSerializer):

@@ -29,7 +29,7 @@ from django.db.models import (
     When,
 )
 
-from vending.audit import audit_event_summary
+from vending.audit_reading import audit_event_summary
 from vending.choices import REQUEST_TERMINAL, RequestStatus
 from vending.models import AccountRequest, Approval, AuditEvent, Team, VendedAccount
 from vending.roles import User, approval_refusal, approver_users, is_admin, is_approver
@@ -41,7 +41,7 @@ def account_request_list_for(*, user: User) -> QuerySet[AccountRequest]:
     their pages and serializers render joined or prefetched."""
     return (
         AccountRequest.objects.visible_to(user)
-        .select_related("team", "requester")
+        .select_related("team", "requester", "target_account")
         .prefetch_related(
             Prefetch("accounts", queryset=VendedAccount.objects.order_by("id")),
             Prefetch("approvals", queryset=Approval.objects.select_related("approver")),
@@ -175,7 +175,7 @@ def approval_queue_for(*, user: User) -> QuerySet[AccountRequest]:
         .exclude(requester_id=user.pk)
         .exclude(team__in=Team.objects.led_by(user).values("pk"))
         .exclude(approvals__approver_id=user.pk)
-        .select_related("team", "requester")
+        .select_related("team", "requester", "target_account")
         .order_by("created_at", "id")
     )
 

@@ -55,33 +55,13 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
         source = _parent_id(account, gw)
     else:
         source = kept.get(ROOT_PATH) or org_root_id(gateway=gw)
-    moved_from: str | None = None
-    for _ in range(MAX_MOVES):
-        if source == target:
-            break
-        try:
-            gw.move_account(
-                account_id=account.account_id,
-                source_parent_id=source,
-                destination_parent_id=target,
-            )
-        except PermanentAwsError as exc:
-            if exc.code in SOURCE_WRONG:
-                source = _parent_id(account, gw)
-            elif exc.code in DESTINATION_MISSING:
-                target = _target_id(account, gw, refresh=True)
-            else:
-                raise
-            continue
-        moved_from = source
-        break
-    else:
-        # Moved by someone else at every turn: the task's retry starts the step again.
-        raise TransientAwsError(
-            f"{account.account_id} kept moving while being placed",
-            code="AccountKeptMoving",
-            operation="MoveAccount",
-        )
+    moved_from, target = account_move(
+        account_id=account.account_id,
+        source=source,
+        target=target,
+        ou_path=account.target_ou_path,
+        gw=gw,
+    )
     with transaction.atomic():  # the move's event and the status change: one commit
         if moved_from is not None:
             account_moved(account=account, from_parent_id=moved_from, to_parent_id=target)
@@ -93,18 +73,58 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
         )
 
 
+def account_move(
+    *, account_id: str, source: str, target: str, ou_path: str, gw: OrganizationsGateway
+) -> tuple[str | None, str]:
+    """MoveAccount `account_id` from `source` into `target` (the OU at `ou_path`): one
+    call when the ids are right. A wrong source is looked up (ListParents), an account
+    already in the target counts as moved, a target id that no longer exists is resolved
+    again. Returns the parent it was moved from (None: it was there already) and the
+    target's id."""
+    for _ in range(MAX_MOVES):
+        if source == target:
+            return None, target
+        try:
+            gw.move_account(
+                account_id=account_id, source_parent_id=source, destination_parent_id=target
+            )
+        except PermanentAwsError as exc:
+            if exc.code in SOURCE_WRONG:
+                source = parent_id_read(account_id=account_id, gw=gw)
+            elif exc.code in DESTINATION_MISSING:
+                target = ou_id_required(ou_path, gw, refresh=True)
+            else:
+                raise
+            continue
+        return source, target
+    # Moved by someone else at every turn: the task's retry starts the step again.
+    raise TransientAwsError(
+        f"{account_id} kept moving while being placed",
+        code="AccountKeptMoving",
+        operation="MoveAccount",
+    )
+
+
 def _target_id(account: VendedAccount, gw: OrganizationsGateway, *, refresh: bool) -> str:
-    ou_id = org_unit_id(gateway=gw, path=account.target_ou_path, refresh=refresh)
+    return ou_id_required(account.target_ou_path, gw, refresh=refresh)
+
+
+def ou_id_required(ou_path: str, gw: OrganizationsGateway, *, refresh: bool = False) -> str:
+    """The id of the OU at `ou_path`; AccountStepFailed when the organization has none."""
+    ou_id = org_unit_id(gateway=gw, path=ou_path, refresh=refresh)
     if ou_id is None:
-        raise AccountStepFailed(
-            "OU_NOT_FOUND", failure_message("OU_NOT_FOUND", ou_path=account.target_ou_path)
-        )
+        raise AccountStepFailed("OU_NOT_FOUND", failure_message("OU_NOT_FOUND", ou_path=ou_path))
     return ou_id
 
 
 def _parent_id(account: VendedAccount, gw: OrganizationsGateway) -> str:
     assert account.account_id is not None
-    parents = gw.list_parents(child_id=account.account_id)
+    return parent_id_read(account_id=account.account_id, gw=gw)
+
+
+def parent_id_read(*, account_id: str, gw: OrganizationsGateway) -> str:
+    """Where the account is now (ListParents); "" when AWS names no parent."""
+    parents = gw.list_parents(child_id=account_id)
     if not parents:
         return ""
     if parents[0].type == ParentType.ROOT:

@@ -31,8 +31,8 @@ from django.utils import timezone
 
 from vending.audit import Actor, account_retried
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
-from vending.choices import ACCOUNT_TERMINAL, AccountStatus, RequestStatus
-from vending.dispatch import enqueue_account_step
+from vending.choices import ACCOUNT_TERMINAL, KINDS_LIFECYCLE, AccountStatus, RequestStatus
+from vending.dispatch import enqueue_account_step, enqueue_lifecycle_step
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AccountRequest, VendedAccount
 from vending.naming import AccountIdentity, account_identity_validate
@@ -61,6 +61,9 @@ def provisioning_request_start(*, request_id: int) -> list[int]:
     request = AccountRequest.objects.get(pk=request_id)
     if request.status != RequestStatus.PROVISIONING:
         return []
+    if request.kind in KINDS_LIFECYCLE:
+        enqueue_lifecycle_step(request_id)  # vending/services/account_lifecycle.py
+        return []
     pending = list(
         request.accounts.exclude(status__in=ACCOUNT_TERMINAL).values_list("pk", flat=True)
     )
@@ -80,7 +83,7 @@ def provisioning_advance(
     expires after VENDING_CREATE_LEASE_SECONDS, and the sweeper enqueues the account.
     """
     gw = gateway or get_gateway()
-    lease = _lease_take(account_id)
+    lease = account_lease_take(account_id)
     if lease is None:
         logger.info("Account %s is being worked on by another delivery", account_id)
         return None
@@ -99,12 +102,18 @@ def provisioning_advance(
         error = account_error_fields_of(exc)
         raise
     finally:
-        VendedAccount.objects.filter(pk=account_id, lease_until=lease).update(
-            lease_until=None, **error
-        )
+        account_lease_release(account_id, lease, **error)
 
 
-def _lease_take(account_id: int) -> datetime | None:
+def account_lease_release(account_id: int, lease: datetime, **fields: object) -> None:
+    VendedAccount.objects.filter(pk=account_id, lease_until=lease).update(
+        lease_until=None, **fields
+    )
+
+
+def account_lease_take(account_id: int) -> datetime | None:
+    """Take the account's lease (None: another delivery holds it); released by
+    `account_lease_release`."""
     now = timezone.now()
     until = now + timedelta(seconds=settings.VENDING_CREATE_LEASE_SECONDS)
     taken = VendedAccount.objects.filter(
@@ -118,6 +127,8 @@ def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
     request = account.request
     if request is None or request.status != RequestStatus.PROVISIONING:
         return None  # only accounts created for a request are provisioned
+    if request.kind in KINDS_LIFECYCLE:
+        return None  # an invited account is never created (services.account_lifecycle)
     try:
         if account.status == AccountStatus.PENDING:
             # It becomes creating in the transaction that claims its creation slot.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from vending.errors import DuplicateRequest, InvalidInput, InvalidTransition, Pe
 from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.notifications import notify_approval_needed, notify_requester
 from vending.roles import approval_refusal, is_admin, is_approver, is_lead_of
+from vending.selectors.leases import lease_end_errors
 from vending.selectors.request_plans import PlannedAccount, account_request_plan
 from vending.selectors.requests import approvals_counted
 from vending.transitions import transition
@@ -30,8 +32,9 @@ def account_request_create(
     compliance_class: str,
     environments: Iterable[str],
     justification: str,
+    expires_on: date | None = None,
 ) -> AccountRequest:
-    """Submit a request; it waits for approval. Only the team's leads may submit."""
+    """Submit a request (the team's leads); `expires_on`: the accounts' lease."""
     if not is_lead_of(requester, team):
         raise PermissionDenied(f"Only leads of team '{team.slug}' can request accounts for it.")
     justification = justification.strip()
@@ -48,6 +51,7 @@ def account_request_create(
     plan = account_request_plan(
         team=team, compliance_class=compliance_class, environments=environments
     )
+    _refuse_lease(expires_on, compliance_class=compliance_class, environments=plan.environments)
     if plan.conflicts:
         raise _duplicate(plan.conflicts)
     try:
@@ -59,10 +63,12 @@ def account_request_create(
                 environments=plan.environments,
                 justification=justification,
                 approvals_required=plan.approvals_required,
+                expires_on=expires_on,
             )
             VendedAccount.objects.bulk_create(
                 VendedAccount(
                     request=request,
+                    expires_on=expires_on,
                     environment=a.environment,
                     name=a.name,
                     email=a.email,
@@ -79,6 +85,18 @@ def account_request_create(
         )
         raise _duplicate(fresh.conflicts) from exc
     return request
+
+
+def _refuse_lease(
+    expires_on: date | None, *, compliance_class: str, environments: list[str]
+) -> None:
+    if expires_on is None:
+        return
+    lease = lease_end_errors(
+        expires_on=expires_on, compliance_class=compliance_class, environments=environments
+    )
+    if lease:
+        raise InvalidInput(lease[0], field_errors={"expires_on": lease})
 
 
 def _duplicate(conflicts: list[PlannedAccount]) -> DuplicateRequest:

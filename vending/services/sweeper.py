@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from vending.choices import ACCOUNT_IN_FLIGHT, AccountStatus, RequestStatus
-from vending.dispatch import enqueue_account_step
+from vending.choices import (
+    ACCOUNT_IN_FLIGHT,
+    KINDS_LIFECYCLE,
+    AccountStatus,
+    RequestKind,
+    RequestStatus,
+)
+from vending.dispatch import enqueue_account_step, enqueue_lifecycle_step
 from vending.models import AccountRequest, VendedAccount
 from vending.services.creation_slots import creation_slots_reclaim
 from vending.services.provisioning import provisioning_request_settle
@@ -32,6 +38,7 @@ class SweepResult:
     requests_settled: list[int]
     requests_started: list[int]
     slots_reclaimed: int
+    lifecycle_requeued: list[int]
 
 
 def provisioning_sweep() -> SweepResult:
@@ -48,6 +55,7 @@ def provisioning_sweep() -> SweepResult:
     stuck = list(
         VendedAccount.objects.filter(
             request__status=RequestStatus.PROVISIONING,
+            request__kind=RequestKind.CREATE,
             status__in=ACCOUNT_IN_FLIGHT,
             updated_at__lt=stale_before,
         )
@@ -70,9 +78,11 @@ def provisioning_sweep() -> SweepResult:
             enqueue_account_step(pk)
         logger.warning("Sweeper re-enqueued %d stuck account(s): %s", len(stuck), stuck)
 
+    lifecycle = _lifecycle_requeue(stale_before)
+
     settled = []
     for request_id in (
-        AccountRequest.objects.filter(status=RequestStatus.PROVISIONING)
+        AccountRequest.objects.filter(status=RequestStatus.PROVISIONING, kind=RequestKind.CREATE)
         .exclude(accounts__status__in=ACCOUNT_IN_FLIGHT)
         .values_list("pk", flat=True)
     ):
@@ -85,4 +95,21 @@ def provisioning_sweep() -> SweepResult:
         requests_settled=settled,
         requests_started=started,
         slots_reclaimed=creation_slots_reclaim(),
+        lifecycle_requeued=lifecycle,
     )
+
+
+def _lifecycle_requeue(stale_before: datetime) -> list[int]:
+    """A request about an existing account whose worker died (or whose task was lost)."""
+    lifecycle = list(
+        AccountRequest.objects.filter(
+            status=RequestStatus.PROVISIONING,
+            kind__in=KINDS_LIFECYCLE,
+            updated_at__lt=stale_before,
+        ).values_list("pk", flat=True)
+    )
+    if lifecycle:
+        AccountRequest.objects.filter(pk__in=lifecycle).update(updated_at=timezone.now())
+        for pk in lifecycle:
+            enqueue_lifecycle_step(pk)
+    return lifecycle

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
-from vending.audit import audit_event_target
+from vending.audit_reading import audit_event_target
 from vending.models import AuditEvent
 
 register = template.Library()

@@ -72,6 +72,7 @@ def _row(row: tuple[Any, ...], account_url: UrlAround, request_url: UrlAround) -
         missing_in_aws_since=missing_since,
     )
     name = _e(name)
+    cls = own_class or cls  # its own class once it changed class after its request
     if account_id:
         title = (
             f'<a href="{_e(account_url.before)}{_e(account_id)}{_e(account_url.after)}">{name}</a>'

@@ -22,6 +22,7 @@ from vending.selectors.accounts import (
     account_live_state_of,
     account_tags_read,
 )
+from vending.selectors.lifecycle_plans import account_changes_for
 from vending.selectors.policies import (
     EffectivePolicy,
     NotInOrganization,
@@ -127,6 +128,7 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     context["tags"] = account_tags_read(gateway=gateway, account=account, live=notice is None)
     context["p"] = account_progress(account)
     context["may_retry"] = is_admin(request.user) and account.request_id is not None
+    context["changes"] = account_changes_for(user=request.user, account=account)
     return render(request, "vending/accounts/detail.html", context)
 
 

@@ -316,3 +316,37 @@ class ApiTokenForm(forms.Form):
                 self.add_error(name, message)
         if not fields:
             self.add_error(None, error.message)
+
+
+class AccountChangeForm(forms.Form):
+    """A request about an existing account: its new class (change_class) and why."""
+
+    compliance_class = forms.ChoiceField(
+        choices=ComplianceClass.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        label="New compliance class",
+    )
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="The lease's new end",
+    )
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=JUSTIFICATION_MAX,
+        strip=True,
+        required=False,
+        help_text="Approvers read this.",
+    )
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """A service's field errors next to their fields; the rest above the form."""
+        placed = False
+        for name, messages in error.field_errors.items():
+            if name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from vending.web import accounts, approvals, audit, home, org, requests, tokens
+from vending.web import account_changes, accounts, approvals, audit, home, org, requests, tokens
 
 
 class AwsAccountIdConverter:
@@ -50,6 +50,11 @@ urlpatterns = [
         "accounts/<aws_account_id:account_id>/team/",
         accounts.account_assign_team,
         name="account_assign_team",
+    ),
+    path(
+        "accounts/<aws_account_id:account_id>/<str:kind>/",
+        account_changes.account_change,
+        name="account_change",
     ),
     # The organization (leads, approvers, admins; drift for approvers and admins).
     path("org/", org.org_tree, name="org_tree"),

@@ -19,6 +19,12 @@ from rest_framework.views import APIView
 
 from vending.api.idempotency import idempotency_key_read, idempotent
 from vending.api.pagination import ApiPagination
+from vending.api.request_kinds import (
+    InvitePreviewSerializer,
+    LifecyclePreviewSerializer,
+    RequestCreateInputSerializer,
+    RequestPreviewInputSerializer,
+)
 from vending.api.schema import (
     IDEMPOTENCY_KEY,
     PREVIEW_EXAMPLE,
@@ -32,20 +38,24 @@ from vending.api.serializers import (
     AccountRequestSerializer,
     RequestApproveInputSerializer,
     RequestCancelInputSerializer,
-    RequestCreateInputSerializer,
     RequestListFilterSerializer,
-    RequestPreviewInputSerializer,
     RequestPreviewSerializer,
     RequestRejectInputSerializer,
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_id, parse_query
-from vending.choices import Environment
+from vending.choices import Environment, RequestKind
 from vending.models import AccountRequest
+from vending.selectors.invite_plans import invite_plan
+from vending.selectors.lifecycle_plans import lifecycle_preview_for
 from vending.selectors.request_plans import account_request_preview_for
 from vending.selectors.requests import (
     account_request_filter,
     account_request_get_for,
     account_request_list_for,
+)
+from vending.services.lifecycle_requests import (
+    account_change_request_create,
+    account_invite_request_create,
 )
 from vending.services.provisioning import provisioning_account_retry
 from vending.services.requests import (
@@ -116,13 +126,34 @@ class RequestListCreateApi(APIView):
         data = parse_body(RequestCreateInputSerializer, request)
 
         def submit() -> tuple[int, Any]:
-            created = account_request_create(
-                requester=user,
-                team=data["team"],
-                compliance_class=data["compliance_class"],
-                environments=data["environments"],
-                justification=data["justification"],
-            )
+            if data["kind"] == RequestKind.CREATE:
+                created = account_request_create(
+                    requester=user,
+                    team=data["team"],
+                    compliance_class=data["compliance_class"],
+                    environments=data["environments"],
+                    justification=data["justification"],
+                    expires_on=data.get("expires_on"),
+                )
+            elif data["kind"] == RequestKind.INVITE:
+                created = account_invite_request_create(
+                    requester=user,
+                    team=data["team"],
+                    compliance_class=data["compliance_class"],
+                    environment=data["environment"],
+                    account_id=data.get("account_id", ""),
+                    email=data.get("email", ""),
+                    justification=data["justification"],
+                )
+            else:
+                created = account_change_request_create(
+                    requester=user,
+                    kind=data["kind"],
+                    account_id=data.get("account_id", ""),
+                    compliance_class=data.get("compliance_class", ""),
+                    justification=data["justification"],
+                    expires_on=data.get("expires_on"),
+                )
             return status.HTTP_201_CREATED, _render(user, created.pk)
 
         headers = {}
@@ -156,13 +187,35 @@ class RequestPreviewApi(APIView):
     @extend_schema(
         operation_id="requests_preview",
         summary="What a request would create, without creating it (the team's leads)",
+        description="For `kind` create (the default): the accounts it would create. For a "
+        "kind about an existing account: the account, what it becomes, the services it gains "
+        "and loses (change_class), whether it is closed or removed (decommission).",
         request=RequestPreviewInputSerializer,
         examples=[PREVIEW_EXAMPLE],
-        responses={200: RequestPreviewSerializer, **errors(400, 403)},
+        responses={200: RequestPreviewSerializer, **errors(400, 403, 409)},
         tags=TAG,
     )
     def post(self, request: Request) -> Response:
         data = parse_body(RequestPreviewInputSerializer, request)
+        if data["kind"] == RequestKind.INVITE:
+            plan = invite_plan(
+                user=current_user(request),
+                team=data["team"],
+                compliance_class=data["compliance_class"],
+                environment=data["environment"],
+                account_id=data.get("account_id", ""),
+                email=data.get("email", ""),
+            )
+            return Response(InvitePreviewSerializer(plan).data)
+        if data["kind"] != RequestKind.CREATE:
+            change = lifecycle_preview_for(
+                user=current_user(request),
+                kind=data["kind"],
+                account_id=data.get("account_id", ""),
+                compliance_class=data.get("compliance_class", ""),
+                expires_on=data.get("expires_on"),
+            )
+            return Response(LifecyclePreviewSerializer(change).data)
         preview = account_request_preview_for(
             user=current_user(request),
             team=data["team"],

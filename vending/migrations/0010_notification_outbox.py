@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vending', '0030_cancelled_accounts'),
+        ('vending', '0009_cancelled_accounts'),
     ]
 
     operations = [

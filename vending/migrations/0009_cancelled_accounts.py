@@ -34,6 +34,6 @@ def back_to_pending(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("vending", "0030_account_progress")]
+    dependencies = [("vending", "0008_account_progress")]
 
     operations = [migrations.RunPython(cancel_accounts_of_closed_requests, back_to_pending)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vending', '0030_notification_outbox'),
+        ('vending', '0010_notification_outbox'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vending', '0080_merge_origin_outbox'),
+        ('vending', '0011_account_origin'),
     ]
 
     operations = [

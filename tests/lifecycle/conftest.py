@@ -1,0 +1,39 @@
+"""Fixtures of the account-lifecycle tests: a ready account to act on (moto in-process)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vending.models import VendedAccount
+from vending.services.requests import account_request_approve, account_request_create
+
+
+def ready_account(users, team, task_queue, *, env="dev", cls="general") -> VendedAccount:
+    """An account created and placed through the portal's own provisioning."""
+    request = account_request_create(
+        requester=users["lead"],
+        team=team,
+        compliance_class=cls,
+        environments=[env],
+        justification="Launch",
+    )
+    outcome = account_request_approve(request=request, approver=users["approver1"])
+    if not outcome.provisioning_started:
+        account_request_approve(request=request, approver=users["approver2"])
+    task_queue.drain()
+    account = request.accounts.get()
+    assert account.status == "ready", account.failure_reason
+    return account
+
+
+def approve_all(request, users) -> None:
+    for approver in ("approver1", "approver2"):
+        request.refresh_from_db()
+        if request.status != "pending_approval":
+            return
+        account_request_approve(request=request, approver=users[approver])
+
+
+@pytest.fixture
+def account(users, team, moto_gateway, task_queue) -> VendedAccount:
+    return ready_account(users, team, task_queue)
