@@ -79,9 +79,9 @@ def test_four_accounts_land_in_the_right_ou_with_tags(make_portal):
 
 
 def test_worker_killed_mid_creation_loses_and_duplicates_nothing(make_portal):
-    # Creations outlast the few seconds a `manage.py request_status` takes on a busy
-    # machine, so the kill lands while they are in flight.
-    portal, emulator = make_portal(create_delay=8)
+    # Creations last an hour of the emulator's clock, so the kill lands while they are in
+    # flight however busy the machine; the clock is moved on once the worker is back.
+    portal, emulator = make_portal(create_delay=3600)
     portal.start_worker()
     request_id = portal.submit(team="checkout", cls="pci", envs=ENVS)
     portal.manage("request_approve", str(request_id), "--as", "approver1")
@@ -96,6 +96,7 @@ def test_worker_killed_mid_creation_loses_and_duplicates_nothing(make_portal):
     portal.kill_workers()  # SIGKILL: no cleanup, no acknowledgement
     assert portal.status(request_id)["status"] == "provisioning"
     portal.start_worker()
+    emulator.control("/_emulator/clock", {"advance_seconds": 3601})
     status = portal.wait_finished(request_id)
     assert_vended_once(emulator.client(), status, ou_path="PciOU", cls="pci")
 
