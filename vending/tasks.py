@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 
 from vending.aws import TransientAwsError
+from vending.dispatch import dispatch_pending_send
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
@@ -30,6 +31,11 @@ class ProvisioningTask(Task):
     max_retries = 8
     acks_late = True
     reject_on_worker_lost = True
+    # A run is a few AWS calls. Its hard limit stays below the account's lease
+    # (VENDING_CREATE_LEASE_SECONDS), so a lease outlives any run holding it, and a
+    # dead worker's lease lapses soon for the sweeper to hand the account on.
+    soft_time_limit = 30
+    time_limit = 40
 
 
 @shared_task(base=ProvisioningTask, name="vending.provision_request")
@@ -48,8 +54,11 @@ def provision_account(self: ProvisioningTask, account_id: int) -> float | None:
 
 @shared_task(name="vending.sweep", acks_late=True, reject_on_worker_lost=True)
 def sweep() -> dict[str, Any]:
+    # First what the broker refused: the first sweep it takes sends it all again.
+    dispatched = dispatch_pending_send()
     result = provisioning_sweep()
     return {
+        "dispatched": dispatched,
         "accounts_requeued": result.accounts_requeued,
         "requests_settled": result.requests_settled,
         "requests_started": result.requests_started,
