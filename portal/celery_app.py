@@ -58,6 +58,8 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_time_limit=TASK_TIME_LIMIT,
+    # Portals sharing one broker (e.g. a RabbitMQ vhost) keep their work apart by name.
+    task_default_queue=os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"),
     task_soft_time_limit=240,
     task_track_started=False,
     broker_connection_retry_on_startup=True,
