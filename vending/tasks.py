@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 
 from vending.aws import TransientAwsError
-from vending.dispatch import dispatch_pending_send
+from vending.dispatch import dispatch_pending_send, enqueue_account_step
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
@@ -47,8 +47,9 @@ def provision_request(request_id: int) -> list[int]:
 def provision_account(self: ProvisioningTask, account_id: int) -> float | None:
     countdown = provisioning_advance(account_id=account_id)
     if countdown is not None:
-        # Poll by re-queueing, never by sleeping in the worker.
-        self.apply_async(args=(account_id,), countdown=countdown)
+        # Poll by re-queueing, never by sleeping in the worker; a message the broker
+        # refuses is kept and sent by the first sweep once it answers (vending/dispatch.py).
+        enqueue_account_step(account_id, countdown)
     return countdown
 
 

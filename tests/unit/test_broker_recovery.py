@@ -114,3 +114,18 @@ def test_time_limits_fit_the_lease_and_the_visibility_timeout(settings):
     vending = [t for name, t in app.tasks.items() if name.startswith("vending.")]
     assert all((t.time_limit or TASK_TIME_LIMIT) < visibility for t in vending)
     assert app.conf.task_time_limit == TASK_TIME_LIMIT
+
+
+def test_a_poll_the_broker_refused_is_kept(
+    users, team, moto_gateway, task_queue, broker, monkeypatch
+):
+    # The broker went away while the run worked: its next read could not be queued.
+    from vending import tasks
+
+    account = _provisioning_account(users, team, task_queue)
+    monkeypatch.setattr(tasks, "provisioning_advance", lambda account_id: 5.0)
+    broker["down"] = True
+    assert task_queue.run_one("vending.provision_account", (account.pk,)) == 5.0
+    assert list(PendingDispatch.objects.values_list("task", "object_id")) == [
+        ("provision_account", account.pk)
+    ]
