@@ -21,6 +21,9 @@ redis_channel_close_patch()
 # Without it a worker can read a half-written message and exit (portal/broker_filesystem.py).
 filesystem_put_patch()
 
+# The hard time limit of any task (seconds); a task may declare a shorter one.
+TASK_TIME_LIMIT = 300
+
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
@@ -30,8 +33,10 @@ def _broker_transport_options() -> dict[str, object]:
 
     if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
         # Redis: a message not acknowledged within this time is delivered again. It must
-        # exceed the longest task so healthy work is not run twice.
-        return {"visibility_timeout": 3600}
+        # exceed the longest task (the hard time limit) so healthy work is not run twice;
+        # a dead worker's provisioning is handed on sooner by the sweeper (its lease).
+        # RabbitMQ ignores it: a dead worker's messages come back when its connection drops.
+        return {"visibility_timeout": TASK_TIME_LIMIT + 60}
     folder = settings.CELERY_BROKER_FILESYSTEM_DIR
     for sub in ("out", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -52,7 +57,9 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    task_time_limit=300,
+    task_time_limit=TASK_TIME_LIMIT,
+    # Portals sharing one broker (e.g. a RabbitMQ vhost) keep their work apart by name.
+    task_default_queue=os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"),
     task_soft_time_limit=240,
     task_track_started=False,
     broker_connection_retry_on_startup=True,

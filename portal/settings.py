@@ -227,7 +227,7 @@ VENDING_SCP_MAX_PER_TARGET = env.int("VENDING_SCP_MAX_PER_TARGET", default=5)
 # --- Portal rules: provisioning ------------------------------------------------------------
 # AWS allows 5 CreateAccount requests in progress per organization.
 VENDING_MAX_CONCURRENT_CREATES = env.int("VENDING_MAX_CONCURRENT_CREATES", default=5)
-VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=120)
+VENDING_CREATE_LEASE_SECONDS = env.int("VENDING_CREATE_LEASE_SECONDS", default=45)
 # Automatic re-creations after AWS's retryable CreateAccount failures
 # (INTERNAL_FAILURE, CONCURRENT_ACCOUNT_MODIFICATION) before a human is asked.
 VENDING_CREATE_MAX_ATTEMPTS = env.int("VENDING_CREATE_MAX_ATTEMPTS", default=3)
@@ -242,8 +242,8 @@ VENDING_POLL_MAX_COUNTDOWN = env.int("VENDING_POLL_MAX_COUNTDOWN", default=30)
 # Creations still IN_PROGRESS after this long are failed for a human to look at.
 VENDING_CREATE_TIMEOUT_SECONDS = env.int("VENDING_CREATE_TIMEOUT_SECONDS", default=3600)
 # Work in a non-terminal state untouched for this long is re-enqueued by the sweeper.
-VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=120)
-VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=60)
+VENDING_SWEEP_STALE_SECONDS = env.int("VENDING_SWEEP_STALE_SECONDS", default=45)
+VENDING_SWEEP_INTERVAL_SECONDS = env.int("VENDING_SWEEP_INTERVAL_SECONDS", default=5)
 # An unfinished account with no progress for this long is shown as stalled, with the reason.
 VENDING_STALLED_AFTER_SECONDS = env.int("VENDING_STALLED_AFTER_SECONDS", default=300)
 

@@ -1,8 +1,10 @@
 """Enqueue Celery work once the surrounding transaction has committed.
 
 If the broker cannot be reached at that moment the committed state is not lost: the
-periodic sweeper finds the work waiting and enqueues it again, and the outbox's
-periodic run sends the e-mails waiting in it.
+message is written to `PendingDispatch` and the periodic `sweep` task (beat, every
+VENDING_SWEEP_INTERVAL_SECONDS) sends it first thing as soon as the broker answers
+again; the sweeper's staleness rule remains the last resort, and the outbox's periodic
+run sends the e-mails waiting in it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,41 @@ def _send(task_name: str, pk: int, countdown: float | None = None) -> None:
     try:
         getattr(tasks, task_name).apply_async(args=(pk,), countdown=countdown)
     except Exception:
-        # The row is committed and the sweeper re-enqueues it; failing the caller's
-        # page because the broker blinked would help no one.
-        logger.exception("Could not enqueue %s(%s); the sweeper will retry", task_name, pk)
+        # The row is committed; failing the caller's page because the broker blinked
+        # would help no one. The message is kept to be sent once the broker is back.
+        logger.exception("Could not enqueue %s(%s); it is kept to be sent again", task_name, pk)
+        _keep(task_name, pk)
+
+
+def _keep(task_name: str, pk: int) -> None:
+    from vending.dispatch_models import PendingDispatch
+
+    try:
+        PendingDispatch.objects.get_or_create(task=task_name, object_id=pk)
+    except Exception:
+        # The database is gone too: the sweeper finds the work once it is stale.
+        logger.exception("Could not keep %s(%s); the sweeper will retry", task_name, pk)
+
+
+def dispatch_pending_send() -> int:
+    """Send the messages the broker did not take, oldest first; returns how many went.
+
+    Stops at the first failure (the broker is still away) and keeps the rest. A message
+    sent twice does no harm: every step is idempotent.
+    """
+    from vending import tasks
+    from vending.dispatch_models import PendingDispatch
+
+    sent = 0
+    for pending in PendingDispatch.objects.order_by("pk"):
+        try:
+            getattr(tasks, pending.task).apply_async(args=(pending.object_id,))
+        except Exception:
+            logger.warning("The broker still refuses %s; kept for the next run", pending)
+            break
+        pending.delete()
+        sent += 1
+    return sent
 
 
 def enqueue_request_provisioning(request_id: int) -> None:

@@ -382,4 +382,5 @@ class IdempotencyKey(models.Model):
 
 
 from vending.api_token_models import ApiToken  # noqa: E402, F401
+from vending.dispatch_models import PendingDispatch  # noqa: E402, F401  (enqueues to retry)
 from vending.outbox_models import Notification  # noqa: E402, F401  (registers the outbox)

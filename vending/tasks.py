@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 
 from vending.aws import TransientAwsError
+from vending.dispatch import dispatch_pending_send, enqueue_account_step
 from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
@@ -31,6 +32,11 @@ class ProvisioningTask(Task):
     max_retries = 8
     acks_late = True
     reject_on_worker_lost = True
+    # A run is a few AWS calls. Its hard limit stays below the account's lease
+    # (VENDING_CREATE_LEASE_SECONDS), so a lease outlives any run holding it, and a
+    # dead worker's lease lapses soon for the sweeper to hand the account on.
+    soft_time_limit = 30
+    time_limit = 40
 
 
 @shared_task(base=ProvisioningTask, name="vending.provision_request")
@@ -42,8 +48,9 @@ def provision_request(request_id: int) -> list[int]:
 def provision_account(self: ProvisioningTask, account_id: int) -> float | None:
     countdown = provisioning_advance(account_id=account_id)
     if countdown is not None:
-        # Poll by re-queueing, never by sleeping in the worker.
-        self.apply_async(args=(account_id,), countdown=countdown)
+        # Poll by re-queueing, never by sleeping in the worker; a message the broker
+        # refuses is kept and sent by the first sweep once it answers (vending/dispatch.py).
+        enqueue_account_step(account_id, countdown)
     return countdown
 
 
@@ -65,8 +72,11 @@ def lifecycle_sync_task() -> list[int]:
 
 @shared_task(name="vending.sweep", acks_late=True, reject_on_worker_lost=True)
 def sweep() -> dict[str, Any]:
+    # First what the broker refused: the first sweep it takes sends it all again.
+    dispatched = dispatch_pending_send()
     result = provisioning_sweep()
     return {
+        "dispatched": dispatched,
         "accounts_requeued": result.accounts_requeued,
         "requests_settled": result.requests_settled,
         "requests_started": result.requests_started,

@@ -6,24 +6,36 @@ from pathlib import Path
 
 import pytest
 
-from tests.system.harness import Portal, emulator_process, postgres_database, redis_broker
+from tests.system.harness import Portal, broker, emulator_process, postgres_database
 
 
 @pytest.fixture
-def make_portal(tmp_path: Path) -> Iterator[Callable[..., tuple[Portal, object]]]:
+def broker_kind(request: pytest.FixtureRequest) -> str:
+    """Redis, unless a test is parametrized over BROKERS (`indirect=True`)."""
+    return str(getattr(request, "param", "redis"))
+
+
+@pytest.fixture
+def make_portal(tmp_path: Path, broker_kind: str) -> Iterator[Callable[..., tuple[Portal, object]]]:
     """Start an emulator (with the given options) and configure a portal around it."""
     with ExitStack() as stack:
 
         def make(
             faults: dict[str, object] | None = None,
             broker_url: str | None = None,
+            queue: str = "celery",
             **emulator_options: object,
         ) -> tuple[Portal, object]:
             database_url = stack.enter_context(postgres_database())
-            broker_url = broker_url or stack.enter_context(redis_broker())
+            if broker_url is None:
+                broker_url, queue = stack.enter_context(broker(broker_kind))
             emulator = stack.enter_context(emulator_process(tmp_path, **emulator_options))
             portal = Portal(
-                tmp_path, database_url=database_url, broker_url=broker_url, aws_url=emulator.url
+                tmp_path,
+                database_url=database_url,
+                broker_url=broker_url,
+                aws_url=emulator.url,
+                queue=queue,
             )
             stack.callback(portal.stop)
             portal.manage("portal_init")  # migrate, demo org in the emulator, demo users

@@ -5,6 +5,7 @@ Everything listens on 127.0.0.1 and is stopped by the fixtures that start it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -83,6 +84,41 @@ def redis_broker() -> Iterator[str]:
         yield url
 
 
+# The brokers the kill and outage tests run on (`broker_kind`, tests/system/conftest.py).
+BROKERS = ["redis", "rabbitmq"]
+RABBITMQ_URL = os.environ.get("VENDING_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+@contextmanager
+def rabbitmq_broker() -> Iterator[tuple[str, str]]:
+    """The shared RabbitMQ's default vhost (its management API is not assumed) and a queue
+    name of this use alone: (broker URL, queue). The queue is deleted afterwards."""
+    from kombu import Connection
+
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    queue = f"vending-sys-{uuid.uuid4().hex[:10]}"
+    try:
+        yield RABBITMQ_URL, queue
+    finally:
+        with Connection(RABBITMQ_URL, connect_timeout=5) as conn:
+            channel = conn.channel()
+            with contextlib.suppress(Exception):
+                channel.queue_delete(queue)
+            with contextlib.suppress(Exception):
+                conn.channel().exchange_delete(queue)
+
+
+@contextmanager
+def broker(kind: str) -> Iterator[tuple[str, str]]:
+    """A broker of the given kind ("redis", "rabbitmq") for one test: (URL, queue)."""
+    if kind == "rabbitmq":
+        with rabbitmq_broker() as found:
+            yield found
+    else:
+        with redis_broker() as url:
+            yield url, "celery"
+
+
 class Emulator:
     def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
         self.port = port
@@ -158,7 +194,15 @@ def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 class Portal:
     """The portal's processes configured for one test: database, broker, emulator."""
 
-    def __init__(self, tmp_path: Path, *, database_url: str, broker_url: str, aws_url: str):
+    def __init__(
+        self,
+        tmp_path: Path,
+        *,
+        database_url: str,
+        broker_url: str,
+        aws_url: str,
+        queue: str = "celery",
+    ):
         self.tmp_path = tmp_path
         self.workers: list[subprocess.Popen[bytes]] = []
         self.env = {
@@ -167,6 +211,7 @@ class Portal:
             "DJANGO_DEBUG": "true",
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": broker_url,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
             "VENDING_VAR_DIR": str(tmp_path / "var"),
             "AWS_ENDPOINT_URL": aws_url,
             "AWS_ACCESS_KEY_ID": "testing",

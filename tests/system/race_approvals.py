@@ -23,18 +23,39 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from portal.celery_app import app as celery_app  # noqa: E402
 from vending.errors import DomainError  # noqa: E402
 from vending.models import AuditEvent, Team  # noqa: E402
 from vending.services.requests import account_request_approve, account_request_create  # noqa: E402
 
 
+def _amqp_task_names(broker: str, queue: str) -> list[str]:
+    """The tasks of the messages waiting in `queue`, left there (read, never acknowledged:
+    closing the connection gives them back)."""
+    from amqp.exceptions import NotFound
+    from kombu import Connection
+
+    names = []
+    with Connection(broker) as conn:
+        channel = conn.channel()
+        try:
+            while (message := channel.basic_get(queue, no_ack=False)) is not None:
+                names.append(message.headers["task"])
+        except NotFound:
+            pass  # nothing was ever sent to it
+    return names
+
+
 def queued_messages(task: str = "vending.provision_request") -> int:
     """How many messages for `task` wait in the broker (no worker runs here)."""
     broker = settings.CELERY_BROKER_URL
+    queue = celery_app.conf.task_default_queue
+    if broker.startswith("amqp://"):
+        return sum(name == task for name in _amqp_task_names(broker, queue))
     if broker.startswith("redis://"):
         import redis
 
-        raw = redis.Redis.from_url(broker).lrange("celery", 0, -1)
+        raw = redis.Redis.from_url(broker).lrange(queue, 0, -1)
     else:
         folder = settings.CELERY_BROKER_FILESYSTEM_DIR / "out"
         raw = [p.read_bytes() for p in folder.glob("*")] if folder.exists() else []

@@ -8,12 +8,13 @@ import subprocess
 import pytest
 
 from tests.system.harness import (
+    BROKERS,
     PYTHON,
     ROOT,
     Portal,
+    broker,
     emulator_process,
     postgres_database,
-    redis_broker,
 )
 
 pytestmark = [pytest.mark.slow]
@@ -51,9 +52,10 @@ def check(summary: dict) -> None:
 
 
 @pytest.mark.services
-def test_postgresql(tmp_path):
-    with postgres_database() as db, redis_broker() as broker, emulator_process(tmp_path) as emu:
-        portal = Portal(tmp_path, database_url=db, broker_url=broker, aws_url=emu.url)
+@pytest.mark.parametrize("kind", BROKERS)
+def test_postgresql(tmp_path, kind):
+    with postgres_database() as db, broker(kind) as (url, queue), emulator_process(tmp_path) as emu:
+        portal = Portal(tmp_path, database_url=db, broker_url=url, aws_url=emu.url, queue=queue)
         portal.manage("portal_init")
         check(run_race(portal))
 

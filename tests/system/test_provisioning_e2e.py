@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.system.harness import wait_for
+from tests.system.harness import BROKERS, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -78,6 +78,7 @@ def test_four_accounts_land_in_the_right_ou_with_tags(make_portal):
     assert stats["max_in_progress_creations"] <= 5
 
 
+@pytest.mark.parametrize("broker_kind", BROKERS, indirect=True)
 def test_worker_killed_mid_creation_loses_and_duplicates_nothing(make_portal):
     # Creations last an hour of the emulator's clock, so the kill lands while they are in
     # flight however busy the machine; the clock is moved on once the worker is back.

@@ -1,9 +1,10 @@
 """The periodic sweeper: finds work left behind and puts it back in the queue.
 
 Work is left behind when a worker dies mid-task (its message may only come back after
-the broker's visibility timeout, or never with the filesystem broker) or when the
-broker was unreachable as an approval committed. Every step is idempotent, so
-enqueueing something that is in fact still alive does no harm.
+the broker's visibility timeout, or never with the filesystem broker): an account whose
+lease lapsed unreleased is handed on at the next sweep, other work once it is stale. Work
+the broker refused is sent again sooner by vending/dispatch.py's `dispatch_pending_send`.
+Every step is idempotent, so enqueueing something that is in fact still alive does no harm.
 """
 
 from __future__ import annotations
@@ -52,15 +53,21 @@ def provisioning_sweep() -> SweepResult:
         transition(request, to=RequestStatus.PROVISIONING, message="Started by the sweeper.")
         started.append(request.pk)
 
+    now = timezone.now()
+    # A lease that lapsed unreleased: the run holding it died with its worker, its work is
+    # handed on at once. Otherwise an account untouched for the staleness period is. A
+    # creation whose status read is due later is not stuck, it waits for AWS.
+    lapsed = Q(lease_until__lt=now) & (Q(check_due_at__isnull=True) | Q(check_due_at__lt=now))
+    idle = Q(lease_until__isnull=True, updated_at__lt=stale_before) & (
+        Q(check_due_at__isnull=True) | Q(check_due_at__lt=stale_before)
+    )
     stuck = list(
         VendedAccount.objects.filter(
             request__status=RequestStatus.PROVISIONING,
             request__kind=RequestKind.CREATE,
             status__in=ACCOUNT_IN_FLIGHT,
-            updated_at__lt=stale_before,
         )
-        # A creation whose status read is due later is not stuck, it waits for AWS.
-        .filter(Q(check_due_at__isnull=True) | Q(check_due_at__lt=stale_before))
+        .filter(lapsed | idle)
         # Nor is an account waiting for a creation slot: creation_slots_reclaim below
         # wakes as many of them as slots are free.
         .exclude(
@@ -72,8 +79,10 @@ def provisioning_sweep() -> SweepResult:
         .values_list("pk", flat=True)
     )
     if stuck:
-        # Touch them so the next sweep waits a full period before trying again.
-        VendedAccount.objects.filter(pk__in=stuck).update(updated_at=timezone.now())
+        # Touch them so the next sweep waits a full period before trying again; a lapsed
+        # lease is dropped (a live run's lease is in the future and not matched).
+        VendedAccount.objects.filter(pk__in=stuck, lease_until__lt=now).update(lease_until=None)
+        VendedAccount.objects.filter(pk__in=stuck).update(updated_at=now)
         for pk in stuck:
             enqueue_account_step(pk)
         logger.warning("Sweeper re-enqueued %d stuck account(s): %s", len(stuck), stuck)
