@@ -53,40 +53,7 @@ def provisioning_sweep() -> SweepResult:
         transition(request, to=RequestStatus.PROVISIONING, message="Started by the sweeper.")
         started.append(request.pk)
 
-    now = timezone.now()
-    # A lease that lapsed unreleased: the run holding it died with its worker, its work is
-    # handed on at once. Otherwise an account untouched for the staleness period is. A
-    # creation whose status read is due later is not stuck, it waits for AWS.
-    lapsed = Q(lease_until__lt=now) & (Q(check_due_at__isnull=True) | Q(check_due_at__lt=now))
-    idle = Q(lease_until__isnull=True, updated_at__lt=stale_before) & (
-        Q(check_due_at__isnull=True) | Q(check_due_at__lt=stale_before)
-    )
-    stuck = list(
-        VendedAccount.objects.filter(
-            request__status=RequestStatus.PROVISIONING,
-            request__kind=RequestKind.CREATE,
-            status__in=ACCOUNT_IN_FLIGHT,
-        )
-        .filter(lapsed | idle)
-        # Nor is an account waiting for a creation slot: creation_slots_reclaim below
-        # wakes as many of them as slots are free.
-        .exclude(
-            status=AccountStatus.CREATING,
-            create_request_id__isnull=True,
-            account_id__isnull=True,
-            slot__isnull=True,
-        )
-        .values_list("pk", flat=True)
-    )
-    if stuck:
-        # Touch them so the next sweep waits a full period before trying again; a lapsed
-        # lease is dropped (a live run's lease is in the future and not matched).
-        VendedAccount.objects.filter(pk__in=stuck, lease_until__lt=now).update(lease_until=None)
-        VendedAccount.objects.filter(pk__in=stuck).update(updated_at=now)
-        for pk in stuck:
-            enqueue_account_step(pk)
-        logger.warning("Sweeper re-enqueued %d stuck account(s): %s", len(stuck), stuck)
-
+    stuck = _accounts_requeue(stale_before)
     lifecycle = _lifecycle_requeue(stale_before)
 
     settled = []
@@ -122,3 +89,42 @@ def _lifecycle_requeue(stale_before: datetime) -> list[int]:
         for pk in lifecycle:
             enqueue_lifecycle_step(pk)
     return lifecycle
+
+
+def _accounts_requeue(stale_before: datetime) -> list[int]:
+    """Accounts in flight whose worker died (a lapsed lease) or that nothing touched for
+    the staleness period: each is queued again."""
+    now = timezone.now()
+    # A lease that lapsed unreleased: the run holding it died with its worker, its work is
+    # handed on at once. Otherwise an account untouched for the staleness period is. A
+    # creation whose status read is due later is not stuck, it waits for AWS.
+    lapsed = Q(lease_until__lt=now) & (Q(check_due_at__isnull=True) | Q(check_due_at__lt=now))
+    idle = Q(lease_until__isnull=True, updated_at__lt=stale_before) & (
+        Q(check_due_at__isnull=True) | Q(check_due_at__lt=stale_before)
+    )
+    stuck = list(
+        VendedAccount.objects.filter(
+            request__status=RequestStatus.PROVISIONING,
+            request__kind=RequestKind.CREATE,
+            status__in=ACCOUNT_IN_FLIGHT,
+        )
+        .filter(lapsed | idle)
+        # Nor is an account waiting for a creation slot: creation_slots_reclaim below
+        # wakes as many of them as slots are free.
+        .exclude(
+            status=AccountStatus.CREATING,
+            create_request_id__isnull=True,
+            account_id__isnull=True,
+            slot__isnull=True,
+        )
+        .values_list("pk", flat=True)
+    )
+    if stuck:
+        # Touch them so the next sweep waits a full period before trying again; a lapsed
+        # lease is dropped (a live run's lease is in the future and not matched).
+        VendedAccount.objects.filter(pk__in=stuck, lease_until__lt=now).update(lease_until=None)
+        VendedAccount.objects.filter(pk__in=stuck).update(updated_at=now)
+        for pk in stuck:
+            enqueue_account_step(pk)
+        logger.warning("Sweeper re-enqueued %d stuck account(s): %s", len(stuck), stuck)
+    return stuck
