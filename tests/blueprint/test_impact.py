@@ -17,6 +17,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
+from tests.blueprint.test_plan_apply import tree as ou_tree
 from vending.blueprint.loader import DEFAULT_BLUEPRINT, load_blueprint
 from vending.services.org_blueprint import org_blueprint_apply, org_blueprint_plan
 
@@ -45,20 +46,8 @@ def blueprint_file(tmp_path: Path, name: str, team_actions: list[str]) -> Path:
     return path
 
 
-def ou_ids(c) -> dict[str, str]:
-    root = c.list_roots()["Roots"][0]["Id"]
-    paths, pending = {"": root}, [("", root)]
-    while pending:
-        parent_path, parent_id = pending.pop()
-        for ou in c.list_organizational_units_for_parent(ParentId=parent_id)["OrganizationalUnits"]:
-            path = f"{parent_path}/{ou['Name']}".lstrip("/")
-            paths[path] = ou["Id"]
-            pending.append((path, ou["Id"]))
-    return paths
-
-
 def make_accounts(c, path: str, count: int, prefix: str) -> list[str]:
-    paths = ou_ids(c)
+    paths = ou_tree(c)
     ids = []
     for i in range(count):
         status = c.create_account(AccountName=f"{prefix}-{i}", Email=f"{prefix}-{i}@example.com")

@@ -9,6 +9,7 @@ The e-mail outbox's backlog (rows not yet sent) is computed the same way.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -56,13 +57,10 @@ class ProvisioningCollector(Collector):
             "Accounts of provisioning requests whose CreateAccount has not been answered yet.",
             value=waiting.count,
         )
-        age = 0.0
-        if waiting.oldest_since is not None:
-            age = max(0.0, (timezone.now() - waiting.oldest_since).total_seconds())
         yield GaugeMetricFamily(
             "vending_oldest_waiting_account_age_seconds",
             "Seconds the account waiting longest for its CreateAccount has waited (0: none).",
-            value=age,
+            value=_age_seconds(waiting.oldest_since),
         )
         backlog = outbox_backlog()
         yield GaugeMetricFamily(
@@ -70,13 +68,10 @@ class ProvisioningCollector(Collector):
             "E-mails in the outbox not sent yet (waiting for their first try or a retry).",
             value=backlog.count,
         )
-        oldest = 0.0
-        if backlog.oldest_since is not None:
-            oldest = max(0.0, (timezone.now() - backlog.oldest_since).total_seconds())
         yield GaugeMetricFamily(
             "vending_outbox_oldest_age_seconds",
             "Seconds the oldest e-mail not sent yet has waited in the outbox (0: none).",
-            value=oldest,
+            value=_age_seconds(backlog.oldest_since),
         )
 
 
@@ -108,3 +103,8 @@ def metrics_registry() -> CollectorRegistry:
     registry.register(ProvisioningCollector())
     registry.register(QueueDepthCollector())
     return registry
+
+
+def _age_seconds(since: datetime | None) -> float:
+    """Seconds since `since` (0 when nothing is waiting)."""
+    return 0.0 if since is None else max(0.0, (timezone.now() - since).total_seconds())
