@@ -22,7 +22,7 @@ from vending.roles import is_admin
 class WebhookEndpointQuerySet(models.QuerySet["WebhookEndpoint"]):
     def visible_to(self, user: User | AnonymousUser) -> Self:
         """Portal admins see every endpoint; nobody else sees any."""
-        return self if is_admin(user) else self.none()  # type: ignore[arg-type]
+        return self if is_admin(user) else self.none()
 
 
 class WebhookEndpoint(models.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
@@ -26,9 +27,10 @@ class EndpointWithSecret:
     secret: str  # show it once: the portal can derive it again but never displays it
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor is None or not is_admin(actor):  # type: ignore[arg-type]
+def _require_admin(actor: Actor) -> User:
+    if not isinstance(actor, User) or not is_admin(actor):
         raise PermissionDenied(ADMINS_ONLY)
+    return actor
 
 
 def _clean(*, name: str, url: str, events: list[str]) -> tuple[str, str, list[str]]:
@@ -52,11 +54,11 @@ def _clean(*, name: str, url: str, events: list[str]) -> tuple[str, str, list[st
 def webhook_endpoint_create(
     *, actor: Actor, name: str, url: str, events: list[str]
 ) -> EndpointWithSecret:
-    _require_admin(actor)
+    admin = _require_admin(actor)
     name, url, events = _clean(name=name, url=url, events=events)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(
-            name=name, url=url, events=events, created_by=actor
+            name=name, url=url, events=events, created_by=admin
         )
         webhook_changed(actor=actor, endpoint=endpoint, change="created")
     return EndpointWithSecret(endpoint, endpoint_secret(endpoint))

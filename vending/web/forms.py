@@ -42,7 +42,21 @@ class _TeamChoice(forms.ModelChoiceField):
         return f"{obj.name} ({obj.slug})" if obj.name and obj.name != obj.slug else obj.slug
 
 
-class RequestPreviewForm(forms.Form):
+class DomainErrorForm(forms.Form):
+    """A form whose service errors land next to their fields (the rest above it)."""
+
+    def add_domain_error(self, error: DomainError) -> None:
+        placed = False
+        for name, messages in error.field_errors.items():
+            if name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class RequestPreviewForm(DomainErrorForm):
     """What the preview needs: everything but the justification."""
 
     team = _TeamChoice(queryset=Team.objects.none(), to_field_name="slug", empty_label=None)
@@ -66,17 +80,6 @@ class RequestPreviewForm(forms.Form):
         first = teams.first()
         if first is not None and not self.is_bound:
             self.initial.setdefault("team", first.slug)
-
-    def add_domain_error(self, error: DomainError) -> None:
-        """Put a service's field errors next to their fields; the rest above the form."""
-        placed = False
-        for name, messages in error.field_errors.items():
-            if name in self.fields:
-                for message in messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
 
 
 class AccountRequestForm(RequestPreviewForm):
@@ -319,7 +322,7 @@ class ApiTokenForm(forms.Form):
             self.add_error(None, error.message)
 
 
-class AccountChangeForm(forms.Form):
+class AccountChangeForm(DomainErrorForm):
     """A request about an existing account: its new class (change_class) and why."""
 
     compliance_class = forms.ChoiceField(
@@ -341,10 +344,8 @@ class AccountChangeForm(forms.Form):
         help_text="Approvers read this.",
     )
 
-    add_domain_error = RequestPreviewForm.add_domain_error
 
-
-class WebhookEndpointForm(forms.Form):
+class WebhookEndpointForm(DomainErrorForm):
     """A webhook endpoint: where, and which events (the service checks the URL)."""
 
     name = forms.CharField(
@@ -367,5 +368,3 @@ class WebhookEndpointForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one event."},
     )
-
-    add_domain_error = RequestPreviewForm.add_domain_error
