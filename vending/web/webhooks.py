@@ -5,6 +5,8 @@ it is derived from the master key, never stored, never put in the session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -41,11 +43,23 @@ def _refused(request: HttpRequest) -> HttpResponse:
     return forbidden(request, title=TITLE, explanation=ADMINS_ONLY)
 
 
-def _endpoint_or_404(request: HttpRequest, pk: int) -> WebhookEndpoint:
-    found = webhook_endpoint_get(user=request.user, pk=pk)
-    if found is None:
-        raise Http404(f"There is no webhook endpoint {pk}.")
-    return found
+EndpointView = Callable[[HttpRequest, WebhookEndpoint], HttpResponse]
+
+
+def _admins_endpoint(view: EndpointView) -> Callable[[HttpRequest, int], HttpResponse]:
+    """Refuse non-admins (403) before any lookup, then hand the view the endpoint
+    `endpoint_pk` (404 when there is none)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
+        if not is_admin(request.user):
+            return _refused(request)
+        found = webhook_endpoint_get(user=request.user, pk=endpoint_pk)
+        if found is None:
+            raise Http404(f"There is no webhook endpoint {endpoint_pk}.")
+        return view(request, found)
+
+    return wrapped
 
 
 @signin_required
@@ -100,11 +114,9 @@ def _detail(
 @signin_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def webhook_detail(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
+@_admins_endpoint
+def webhook_detail(request: HttpRequest, endpoint: WebhookEndpoint) -> HttpResponse:
     """GET: the endpoint, its edit form and its delivery log; POST: save the edit."""
-    if not is_admin(request.user):
-        return _refused(request)
-    endpoint = _endpoint_or_404(request, endpoint_pk)
     if request.method != "POST":
         return _detail(request, endpoint)
     form = WebhookEndpointForm(request.POST)
@@ -124,11 +136,9 @@ def webhook_detail(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
 
 @signin_required
 @require_POST
-def webhook_enabled(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
+@_admins_endpoint
+def webhook_enabled(request: HttpRequest, endpoint: WebhookEndpoint) -> HttpResponse:
     """POST `enabled=true|false`."""
-    if not is_admin(request.user):
-        return _refused(request)
-    endpoint = _endpoint_or_404(request, endpoint_pk)
     enabled = request.POST.get("enabled") == "true"
     webhook_endpoint_set_enabled(actor=signed_in_user(request), endpoint=endpoint, enabled=enabled)
     state = "enabled" if enabled else "disabled: nothing more is sent to it"
@@ -139,20 +149,16 @@ def webhook_enabled(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
 @signin_required
 @never_cache
 @require_POST
-def webhook_rotate(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
-    if not is_admin(request.user):
-        return _refused(request)
-    endpoint = _endpoint_or_404(request, endpoint_pk)
+@_admins_endpoint
+def webhook_rotate(request: HttpRequest, endpoint: WebhookEndpoint) -> HttpResponse:
     rotated = webhook_endpoint_rotate_secret(actor=signed_in_user(request), endpoint=endpoint)
     return _detail(request, rotated.endpoint, rotated=rotated)
 
 
 @signin_required
 @require_POST
-def webhook_test(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
-    if not is_admin(request.user):
-        return _refused(request)
-    endpoint = _endpoint_or_404(request, endpoint_pk)
+@_admins_endpoint
+def webhook_test(request: HttpRequest, endpoint: WebhookEndpoint) -> HttpResponse:
     try:
         webhook_endpoint_test(actor=signed_in_user(request), endpoint=endpoint)
     except DomainError as exc:
@@ -164,10 +170,8 @@ def webhook_test(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
 
 @signin_required
 @require_POST
-def webhook_delete(request: HttpRequest, endpoint_pk: int) -> HttpResponse:
-    if not is_admin(request.user):
-        return _refused(request)
-    endpoint = _endpoint_or_404(request, endpoint_pk)
+@_admins_endpoint
+def webhook_delete(request: HttpRequest, endpoint: WebhookEndpoint) -> HttpResponse:
     name = endpoint.name
     webhook_endpoint_delete(actor=signed_in_user(request), endpoint=endpoint)
     messages.success(request, f"Webhook endpoint {name!r} deleted, with its delivery log.")
