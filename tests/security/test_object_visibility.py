@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNT_ID = "111122223333"
 # Routes only a role may use: someone without it is refused (403) before any lookup.
-ROLE_GATED = ("approvals/", "org/drift/", "webhooks/")
+ROLE_GATED = ("approvals/", "org/drift/", "webhooks/", "api/v1/webhooks/")
 # Django's own admin guards itself (staff sign-in); it is not a portal page.
 SKIPPED_PREFIXES = ("admin/",)
 
