@@ -176,6 +176,30 @@ def test_the_scan_finds_the_gateway_calls():
     assert calls[("sts", "AssumeRole")] == {"build_session.refresh"}
 
 
+def test_no_operation_name_escapes_the_scan():
+    """A call made some other way (a helper of another name, `getattr(client, name)`)
+    would be missed by the scan: every string in vending/aws/ that names an operation of a
+    service the package makes a client for must be one the scan found."""
+    scanner = _Scanner()
+    literals: set[str] = set()
+    for path in sorted(AWS_PACKAGE.glob("*.py")):
+        if path.name != "permissions.py":
+            tree = ast.parse(path.read_text())
+            scanner.visit(tree)
+            literals |= {
+                n.value
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            }
+    found = {xform_name(operation) for _service, operation in scanned_calls()}
+    session = botocore.session.get_session()
+    for service in set(scanner.class_service.values()) | {s for *_, s, _op in scanner.found if s}:
+        operations = {
+            xform_name(name) for name in session.get_service_model(service).operation_names
+        }
+        assert literals & operations <= found, (service, sorted((literals & operations) - found))
+
+
 def test_every_gateway_call_is_in_the_table_with_the_methods_that_make_it():
     assert declared_uses() == expected_uses()
 

@@ -4,7 +4,11 @@ grouped by capability.
 `manage.py iam_policy` renders a policy from this table; `tests/unit/test_permissions.py`
 reads the gateway's source and fails when a call is missing here or an action here is
 called by nothing. Add a gateway call, add its action to the capability it serves (with
-the method that calls it).
+the method that calls it). A gateway module for another service (a class that builds
+`session.client("sso-admin")` and calls `self._call("create_account_assignment", ...)`)
+needs, besides its capability here, its client name -> IAM prefix in the test's
+`IAM_PREFIX` (sso-admin -> sso) and, where AWS authorizes an operation under another
+name, an entry in the test's `AUTHORIZED_AS` (budgets' CreateBudget -> ModifyBudget).
 
 Roles are the identities the policy is for:
 
