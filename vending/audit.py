@@ -31,10 +31,18 @@ from vending.audit_payloads import (
     RoleChangedPayload,
     SigninLockedOutPayload,
     TeamCreatedPayload,
+    WebhookChangedPayload,
 )
 from vending.blueprint.plan import Change
 from vending.choices import AccountStatus, AuditAction, RequestStatus, RoleChangeSource
-from vending.models import AccountRequest, AuditEvent, DriftFinding, Team, VendedAccount
+from vending.models import (
+    AccountRequest,
+    AuditEvent,
+    DriftFinding,
+    Team,
+    VendedAccount,
+    WebhookEndpoint,
+)
 
 Actor = User | AnonymousUser | None
 
@@ -327,4 +335,21 @@ def signin_locked_out(*, username: str, ip_address: str, failures: int) -> Audit
         message=f"Sign-in locked out after {failures} failures: user {username or '-'!r} "
         f"from {ip_address or 'an unknown address'}.",
         payload=SigninLockedOutPayload(username=username, ip_address=ip_address, failures=failures),
+    )
+
+
+def webhook_changed(*, actor: Actor, endpoint: WebhookEndpoint, change: str) -> AuditEvent:
+    """An admin made, changed, rotated, tested or deleted a webhook endpoint (never its
+    secret: that is derived, and shown only to them)."""
+    return _record(
+        action=AuditAction.WEBHOOK_CHANGED,
+        actor=actor,
+        message=f"Webhook endpoint {endpoint.name!r} ({endpoint.url}) {change}.",
+        payload=WebhookChangedPayload(
+            endpoint_id=endpoint.pk,
+            name=endpoint.name,
+            url=endpoint.url,
+            change=change,
+            events=tuple(endpoint.events),
+        ),
     )

@@ -144,6 +144,15 @@ class DriftRepairedPayload(_Payload):
 
 
 @dataclass(frozen=True)
+class WebhookChangedPayload(_Payload):
+    endpoint_id: int | None = None
+    name: str = ""
+    url: str = ""
+    change: str = ""  # created, updated, enabled, disabled, deleted, rotated, tested
+    events: tuple[str, ...] = ()  # NotificationKind values
+
+
+@dataclass(frozen=True)
 class RoleChangedPayload(_Payload):
     username: str = field(default="", metadata={"key": "user"})  # whose role changed
     user_id: int | None = None
@@ -175,6 +184,7 @@ AuditPayload = (
     | DriftRepairedPayload
     | RoleChangedPayload
     | SigninLockedOutPayload
+    | WebhookChangedPayload
 )
 
 # Status changes keep nothing in `data`: their row's from_status/to_status say it all.
@@ -194,4 +204,5 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.DRIFT_REPAIRED: DriftRepairedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
     AuditAction.SIGNIN_LOCKED_OUT: SigninLockedOutPayload.from_data,
+    AuditAction.WEBHOOK_CHANGED: WebhookChangedPayload.from_data,
 }

@@ -140,6 +140,7 @@ class AuditAction(models.TextChoices):
     DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
     ROLE_CHANGED = "role.changed", "Role changed"
     SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
 
 
 class RoleChangeSource(models.TextChoices):
@@ -171,6 +172,15 @@ class NotificationKind(models.TextChoices):
     REQUEST_COMPLETED = "request_completed", "Request completed"
     ACCOUNT_FAILED = "account_failed", "Account failed"
     LEASE_ENDING = "lease_ending", "Lease ending"
+    # Sent only to one webhook endpoint, by an admin checking it (no e-mail).
+    WEBHOOK_TEST = "webhook_test", "Webhook test"
+
+
+class NotificationChannel(models.TextChoices):
+    """How a notification of the outbox goes out."""
+
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
 
 
 class NotificationStatus(models.TextChoices):

@@ -21,10 +21,11 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from vending.choices import AccountStatus, NotificationKind, RequestStatus
+from vending.choices import AccountStatus, NotificationChannel, NotificationKind, RequestStatus
 from vending.dispatch import enqueue_outbox_send
 from vending.models import AccountRequest, Notification, VendedAccount
 from vending.selectors.requests import approvals_counted, eligible_approvers
+from vending.webhooks import webhook_notifications_write
 
 
 def portal_url(name: str, *args: object) -> str:
@@ -41,25 +42,31 @@ def _write(
     state: dict[str, Any],
     context: dict[str, Any],
 ) -> Notification | None:
-    """The outbox row, in the caller's transaction; the send is kicked once it commits."""
+    """The outbox rows, in the caller's transaction: the e-mail (when someone may read
+    it) and a webhook per subscribed endpoint; the send is kicked once it commits."""
     to = sorted({r for r in recipients if r})
-    if not to:
-        return None
     context = {
         "request": request,
         "url": portal_url("request_detail", request.pk),
         **context,
     }
-    notification = Notification.objects.create(
-        kind=kind,
-        request=request,
-        account=account,
-        state=state,
-        recipients=to,
-        subject=render_to_string(f"emails/{kind}.subject.txt", context).strip()[:300],
-        body=render_to_string(f"emails/{kind}.txt", context),
+    subject = render_to_string(f"emails/{kind}.subject.txt", context).strip()[:300]
+    notification = None
+    if to:
+        notification = Notification.objects.create(
+            kind=kind,
+            request=request,
+            account=account,
+            state=state,
+            recipients=to,
+            subject=subject,
+            body=render_to_string(f"emails/{kind}.txt", context),
+        )
+    hooks = webhook_notifications_write(
+        kind=kind, text=subject, url=context["url"], request=request, account=account, state=state
     )
-    enqueue_outbox_send()
+    if notification is not None or hooks:
+        enqueue_outbox_send()
     return notification
 
 
@@ -148,7 +155,11 @@ def notify_account_failed(account: VendedAccount) -> None:
 
 def notification_obsolete_reason(notification: Notification) -> str | None:
     """Why what `notification` says no longer holds (None: it does, send it). Reads the
-    request and account it names as they are now."""
+    request and account it names as they are now, and a webhook's endpoint."""
+    if notification.channel == NotificationChannel.WEBHOOK:
+        endpoint = notification.endpoint
+        if endpoint is None or not endpoint.enabled:
+            return "Its webhook endpoint is disabled."
     state = notification.state if isinstance(notification.state, dict) else {}
     request = notification.request
     if request is not None and "request_status" in state:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from vending.choices import NotificationKind, NotificationStatus
+from vending.choices import NotificationChannel, NotificationKind, NotificationStatus
 
 
 class Notification(models.Model):
@@ -19,6 +19,17 @@ class Notification(models.Model):
     """
 
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    # An e-mail to `recipients`, or a webhook POST of `body` (JSON) to `endpoint`.
+    channel = models.CharField(
+        max_length=8, choices=NotificationChannel.choices, default=NotificationChannel.EMAIL
+    )
+    endpoint = models.ForeignKey(
+        "vending.WebhookEndpoint",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
     request = models.ForeignKey(
         "vending.AccountRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

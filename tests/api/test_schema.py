@@ -35,6 +35,13 @@ OPERATIONS = {
     ("/api/v1/org/", "get"),
     ("/api/v1/org/plan/", "get"),
     ("/api/v1/audit-events/", "get"),
+    ("/api/v1/webhooks/", "get"),
+    ("/api/v1/webhooks/", "post"),
+    ("/api/v1/webhooks/{id}/", "get"),
+    ("/api/v1/webhooks/{id}/", "patch"),
+    ("/api/v1/webhooks/{id}/", "delete"),
+    ("/api/v1/webhooks/{id}/rotate/", "post"),
+    ("/api/v1/webhooks/{id}/test/", "post"),
 }
 
 

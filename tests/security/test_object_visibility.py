@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from vending.choices import DriftKind
-from vending.models import DriftFinding, VendedAccount
+from vending.models import DriftFinding, VendedAccount, WebhookEndpoint
 from vending.services.api_tokens import api_token_create
 from vending.services.requests import account_request_create
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNT_ID = "111122223333"
 # Routes only a role may use: someone without it is refused (403) before any lookup.
-ROLE_GATED = ("approvals/", "org/drift/")
+ROLE_GATED = ("approvals/", "org/drift/", "webhooks/", "api/v1/webhooks/")
 # Django's own admin guards itself (staff sign-in); it is not a portal page.
 SKIPPED_PREFIXES = ("admin/",)
 
@@ -70,6 +70,7 @@ def someone_elses(users, team):
         "environment": "dev",
         "kind": "change_class",  # an account's action (vending/web/account_changes.py)
         "token_pk": api_token_create(user=users["lead"], name="visibility").token.pk,
+        "endpoint_pk": WebhookEndpoint.objects.create(name="hook", url="https://x.test/").pk,
         "finding_pk": DriftFinding.objects.create(
             key="attach:HipaaOU:vending-class-hipaa",
             kind=DriftKind.ATTACHMENT_MISSING,

@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
-from vending.roles import is_approver
+from vending.roles import is_admin, is_approver
 
 
 class IsApproverOrAdmin(IsAuthenticated):
@@ -16,3 +16,10 @@ class IsApproverOrAdmin(IsAuthenticated):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return super().has_permission(request, view) and is_approver(request.user)
+
+
+class IsAdmin(IsAuthenticated):
+    message = "Only portal admins can manage webhooks."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return super().has_permission(request, view) and is_admin(request.user)

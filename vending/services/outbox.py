@@ -27,9 +27,10 @@ from django.core.mail import send_mail
 from django.db.models import F, Q
 from django.utils import timezone
 
-from vending.choices import NotificationStatus
-from vending.models import Notification
+from vending.choices import NotificationChannel, NotificationStatus
+from vending.models import Notification, WebhookAttempt
 from vending.notifications import notification_obsolete_reason
+from vending.webhook_delivery import webhook_post
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +75,15 @@ def _finish(pk: int, **fields: object) -> None:
 
 
 def _send_one(pk: int, run: OutboxRun) -> None:
-    notification = Notification.objects.select_related("request", "account").get(pk=pk)
+    notification = Notification.objects.select_related("request", "account", "endpoint").get(pk=pk)
     obsolete = notification_obsolete_reason(notification)
     if obsolete is not None:
         logger.info("Notification %s dropped: %s", pk, obsolete)
         _finish(pk, status=NotificationStatus.OBSOLETE, outcome=obsolete)
         run.obsolete.append(pk)
+        return
+    if notification.channel == NotificationChannel.WEBHOOK:
+        _post_webhook(notification, run)
         return
     try:
         send_mail(notification.subject, notification.body, None, notification.recipients)
@@ -102,6 +106,38 @@ def _send_one(pk: int, run: OutboxRun) -> None:
         return
     _finish(pk, status=NotificationStatus.SENT, attempts=F("attempts") + 1, sent_at=timezone.now())
     run.sent.append(pk)
+
+
+def _post_webhook(notification: Notification, run: OutboxRun) -> None:
+    """One try, logged; a receiver that did not answer 2xx is tried again after the
+    backoff, until VENDING_WEBHOOK_MAX_ATTEMPTS tries have failed."""
+    pk = notification.pk
+    delivery = webhook_post(notification)
+    WebhookAttempt.objects.create(
+        notification_id=pk,
+        status_code=delivery.status_code,
+        error=delivery.error,
+        milliseconds=delivery.milliseconds,
+    )
+    attempts = notification.attempts + 1
+    if delivery.ok:
+        _finish(pk, status=NotificationStatus.SENT, attempts=attempts, sent_at=timezone.now())
+        run.sent.append(pk)
+    elif delivery.permanent or attempts >= settings.VENDING_WEBHOOK_MAX_ATTEMPTS:
+        logger.error("Webhook %s not delivered after %d tries: %s", pk, attempts, delivery.error)
+        outcome = f"Gave up after {attempts} tries: {delivery.error}"
+        _finish(pk, status=NotificationStatus.FAILED, attempts=attempts, outcome=outcome)
+        run.failed.append(pk)
+    else:
+        wait = _backoff(notification.attempts)
+        logger.warning("Webhook %s not delivered (%s); again in %d s", pk, delivery.error, wait)
+        _finish(
+            pk,
+            attempts=attempts,
+            last_error=delivery.error,
+            next_attempt_at=timezone.now() + timedelta(seconds=wait),
+        )
+        run.retried.append(pk)
 
 
 def _backoff(attempts: int) -> int:

@@ -24,6 +24,7 @@ from vending.errors import DomainError
 from vending.models import Team
 from vending.services.requests import JUSTIFICATION_MAX
 from vending.web.widgets import DirectSelect, DirectTextInput
+from vending.webhooks import SUBSCRIBABLE
 
 # One line per class, shown beside its radio button.
 CLASS_HELP: dict[str, str] = {
@@ -41,7 +42,21 @@ class _TeamChoice(forms.ModelChoiceField):
         return f"{obj.name} ({obj.slug})" if obj.name and obj.name != obj.slug else obj.slug
 
 
-class RequestPreviewForm(forms.Form):
+class DomainErrorForm(forms.Form):
+    """A form whose service errors land next to their fields (the rest above it)."""
+
+    def add_domain_error(self, error: DomainError) -> None:
+        placed = False
+        for name, messages in error.field_errors.items():
+            if name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+class RequestPreviewForm(DomainErrorForm):
     """What the preview needs: everything but the justification."""
 
     team = _TeamChoice(queryset=Team.objects.none(), to_field_name="slug", empty_label=None)
@@ -65,17 +80,6 @@ class RequestPreviewForm(forms.Form):
         first = teams.first()
         if first is not None and not self.is_bound:
             self.initial.setdefault("team", first.slug)
-
-    def add_domain_error(self, error: DomainError) -> None:
-        """Put a service's field errors next to their fields; the rest above the form."""
-        placed = False
-        for name, messages in error.field_errors.items():
-            if name in self.fields:
-                for message in messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
 
 
 class AccountRequestForm(RequestPreviewForm):
@@ -318,7 +322,7 @@ class ApiTokenForm(forms.Form):
             self.add_error(None, error.message)
 
 
-class AccountChangeForm(forms.Form):
+class AccountChangeForm(DomainErrorForm):
     """A request about an existing account: its new class (change_class) and why."""
 
     compliance_class = forms.ChoiceField(
@@ -340,13 +344,27 @@ class AccountChangeForm(forms.Form):
         help_text="Approvers read this.",
     )
 
-    def add_domain_error(self, error: DomainError) -> None:
-        """A service's field errors next to their fields; the rest above the form."""
-        placed = False
-        for name, messages in error.field_errors.items():
-            if name in self.fields:
-                for message in messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
+
+class WebhookEndpointForm(DomainErrorForm):
+    """A webhook endpoint: where, and which events (the service checks the URL)."""
+
+    name = forms.CharField(
+        max_length=100,
+        strip=True,
+        help_text="Who receives it, e.g. “platform-team Slack”.",
+        error_messages={"required": "Give the endpoint a name."},
+    )
+    # A CharField, not a URLField: the service says why a URL is refused (ftp://, a
+    # link-local address) in words of its own.
+    url = forms.CharField(
+        label="URL",
+        max_length=500,
+        strip=True,
+        help_text="http:// or https://; it receives a signed JSON POST per event.",
+        error_messages={"required": "Give the URL that receives the events."},
+    )
+    events = forms.MultipleChoiceField(
+        choices=[(k.value, k.label) for k in SUBSCRIBABLE],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event."},
+    )

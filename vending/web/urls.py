@@ -2,7 +2,17 @@
 
 from django.urls import path, register_converter
 
-from vending.web import account_changes, accounts, approvals, audit, home, org, requests, tokens
+from vending.web import (
+    account_changes,
+    accounts,
+    approvals,
+    audit,
+    home,
+    org,
+    requests,
+    tokens,
+    webhooks,
+)
 
 
 class AwsAccountIdConverter:
@@ -66,4 +76,11 @@ urlpatterns = [
     # API tokens: each person their own.
     path("tokens/", tokens.token_list, name="token_list"),
     path("tokens/<int:token_pk>/revoke/", tokens.token_revoke, name="token_revoke"),
+    # Webhook endpoints: portal admins.
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:endpoint_pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:endpoint_pk>/enabled/", webhooks.webhook_enabled, name="webhook_enabled"),
+    path("webhooks/<int:endpoint_pk>/rotate/", webhooks.webhook_rotate, name="webhook_rotate"),
+    path("webhooks/<int:endpoint_pk>/test/", webhooks.webhook_test, name="webhook_test"),
+    path("webhooks/<int:endpoint_pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
 ]
