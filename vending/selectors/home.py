@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from vending.choices import REQUEST_OPEN, AccountStatus
+from vending.choices import REQUEST_OPEN, AccountStatus, RequestStatus
 from vending.models import AccountRequest, Team, VendedAccount
 from vending.roles import User
 from vending.selectors.costs import month_to_date_by_account
@@ -60,6 +60,8 @@ def lead_home(*, user: User, today: date) -> LeadHome | None:
         VendedAccount.objects.filter(Q(request__team__in=list(teams)) | Q(team__in=list(teams)))
         .filter(is_active=True)
         .exclude(status__in=GONE)
+        # Accounts of a request still waiting for approval are its, below.
+        .exclude(status=AccountStatus.PENDING, request__status=RequestStatus.PENDING_APPROVAL)
         .select_related("request")
         .order_by("name", "id")
     )
