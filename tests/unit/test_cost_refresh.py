@@ -19,6 +19,7 @@ from vending.errors import PermissionDenied
 from vending.models import AuditEvent
 from vending.selectors.costs import cost_freshness, cost_months, cost_period, cost_refresh_due
 from vending.services.costs import cost_refresh, cost_refresh_request
+from vending.services.demo import DEMO_MONTHLY_COST_USD, demo_costs_enable
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +172,21 @@ def test_only_admins_ask_for_a_refresh_now_and_it_is_audited(
     assert [m[0] for m in task_queue.messages] == ["vending.cost_refresh"]
     event = AuditEvent.objects.get(action=AuditAction.COST_REFRESH_REQUESTED)
     assert event.actor == users["admin"]
+
+
+def test_the_demo_s_emulator_reports_spend_that_a_refresh_keeps(emulator_org, settings):
+    settings.VENDING_EMULATOR, settings.DEBUG = True, True
+    emulator = emulator_org.emulator
+    demo_costs_enable(endpoint_url=emulator.endpoint_url)
+    assert emulator.app.config.monthly_cost_usd == DEMO_MONTHLY_COST_USD
+    refresh = cost_refresh(gateway=CostExplorerGateway(), force=True)
+    assert refresh is not None and refresh.succeeded, refresh and refresh.error
+    management = emulator_org.describe_organization().management_account_id
+    months = {f.month for f in AccountMonthlyCost.objects.filter(account_id=management)}
+    assert months == set(cost_months(today=datetime.now(tz=UTC).date()))
+
+
+def test_demo_spend_is_refused_outside_demo_mode(settings):
+    settings.VENDING_EMULATOR = False
+    with pytest.raises(PermissionDenied):
+        demo_costs_enable(endpoint_url="http://127.0.0.1:1")
