@@ -86,7 +86,7 @@ def demo_costs_enable(*, endpoint_url: str) -> None:
         raise PermissionDenied(refusal)
     if not endpoint_url.startswith(("http://", "https://")):
         raise PermissionDenied(f"Not an emulator's address: {endpoint_url!r}")
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (http(s) only, above)
         endpoint_url.rstrip("/") + "/_emulator/config",
         data=json.dumps({"monthly_cost_usd": DEMO_MONTHLY_COST_USD}).encode(),
         headers={"Content-Type": "application/json"},
