@@ -67,7 +67,6 @@ def test_the_team_page_shows_its_accounts_and_their_spend(web_client_for, costs)
     assert "55.00" not in html  # the other team's account
     assert "Last refreshed from AWS Cost Explorer" in html
     assert "Refresh now" not in html  # admins only
-    assert "data-slot" not in html  # the slots are on the home page
 
 
 def test_the_chart_scales_bars_to_the_largest_month(web_client_for, costs):
