@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from vending.errors import DomainError
+from vending.models import Team
 from vending.roles import is_admin
 from vending.selectors.accounts import account_get_for
 from vending.selectors.costs import (
@@ -33,13 +34,18 @@ def _csv_response(spend: Spend, *, name: str) -> HttpResponse:
     return response
 
 
+def _team_or_404(request: HttpRequest, slug: str) -> Team:
+    team = team_get_for(user=request.user, slug=slug)
+    if team is None:
+        raise Http404(f"There is no team '{slug[:40]}' that you can see.")
+    return team
+
+
 @signin_required
 @require_safe
 def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The team's accounts and what each spent (leads of the team, approvers, admins)."""
-    team = team_get_for(user=request.user, slug=slug)
-    if team is None:
-        raise Http404(f"There is no team '{slug[:40]}' that you can see.")
+    team = _team_or_404(request, slug)
     spend = spend_of_accounts(team_accounts(team).select_related("request"))
     chart = spend_chart(spend.totals, currency=spend.currency, title=f"Spend of team {team.slug}")
     return render(
@@ -58,9 +64,7 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @signin_required
 @require_safe
 def team_spend_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    team = team_get_for(user=request.user, slug=slug)
-    if team is None:
-        raise Http404(f"There is no team '{slug[:40]}' that you can see.")
+    team = _team_or_404(request, slug)
     return _csv_response(spend_of_accounts(team_accounts(team)), name=team.slug)
 
 

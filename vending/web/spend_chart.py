@@ -71,7 +71,7 @@ def spend_chart(months: list[MonthAmount], *, currency: str, title: str) -> Spen
     amounts = [m.amount or Decimal(0) for m in months]
     top = _nice_ceiling(max(amounts, default=Decimal(0)))
     slot = (WIDTH - LEFT) / max(len(months), 1)
-    bars = []
+    bars: list[Bar] = []
     for month, amount in zip(months, amounts, strict=True):
         height = float(amount / top) * PLOT_HEIGHT
         bars.append(

@@ -5,7 +5,7 @@ JSON, or CSV with `?format=csv`. Visible as the account or team is (404 otherwis
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from vending.api.schema import errors
 from vending.api.serializers import StrictInputSerializer
+from vending.api.views.accounts import ACCOUNT_ID
+from vending.api.views.accounts import _visible_account as visible_account
 from vending.api.views.common import current_user, parse_query
-from vending.selectors.accounts import account_get_for
 from vending.selectors.costs import (
     Spend,
     spend_csv,
@@ -29,7 +30,6 @@ from vending.selectors.costs import (
     team_get_for,
 )
 
-_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 CSV_DESCRIPTION = (
     "CSV (`?format=csv`): a header `month,account_id,account_name,amount,currency`, then "
     "one row per account and month, oldest first; the last month is the month so far. A "
@@ -48,7 +48,7 @@ class SpendCsvRenderer(BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if isinstance(data, str):
             return data.encode()
@@ -114,7 +114,7 @@ def _answer(request: Request, spend: Spend) -> Response:
     return Response(SpendSerializer(body).data)
 
 
-_RESPONSES = {
+_RESPONSES: dict[Any, Any] = {
     (200, "application/json"): SpendSerializer,
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=CSV_DESCRIPTION),
     **errors(400, 404),
@@ -132,22 +132,15 @@ class AccountSpendApi(APIView):
             "the last VENDING_COST_MONTHS full months and the month so far."
         ),
         parameters=[
-            OpenApiParameter("account_id", str, OpenApiParameter.PATH, pattern=r"^[0-9]{12}$"),
+            ACCOUNT_ID,
             SpendQuerySerializer,
         ],
         responses=_RESPONSES,
         tags=["accounts"],
     )
     def get(self, request: Request, account_id: str) -> Response:
-        user = current_user(request)
-        found = (
-            account_get_for(user=user, account_id=account_id)
-            if _ACCOUNT_ID.fullmatch(account_id)
-            else None
-        )
-        if found is None:
-            raise NotFound(f"There is no account '{account_id[:40]}' that you can see.")
-        return _answer(request, spend_of_accounts([found]))
+        account = visible_account(current_user(request), account_id)
+        return _answer(request, spend_of_accounts([account]))
 
 
 class TeamSpendApi(APIView):
