@@ -137,6 +137,10 @@ def test_a_refresh_under_way_is_not_doubled():
         started_at=NOW, period_start=date(2026, 5, 1), period_end=date(2026, 11, 21)
     )
     assert not cost_refresh_due(now=NOW + timedelta(minutes=5))
+    # Not even an admin's: the refresh under way reads the same figures.
+    gateway = FakeCostGateway()
+    assert cost_refresh(gateway=gateway, now=NOW + timedelta(minutes=5), force=True) is None
+    assert gateway.asked == []
     # One that never finished (its worker died) does not block for ever.
     assert cost_refresh_due(now=NOW + timedelta(minutes=11))
 

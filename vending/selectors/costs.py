@@ -74,16 +74,19 @@ def cost_freshness() -> CostFreshness:
     return CostFreshness(last_success=success, last_attempt=recent[0] if recent else None)
 
 
-def cost_refresh_due(*, now: datetime) -> bool:
-    """Whether the periodic check should read Cost Explorer now: no refresh yet, the
-    last good one is older than VENDING_COST_REFRESH_SECONDS, or the last one failed
-    more than VENDING_COST_RETRY_SECONDS ago; never while one is under way."""
+def cost_refresh_due(*, now: datetime, force: bool = False) -> bool:
+    """Whether to read Cost Explorer now: no refresh yet, the last good one is older
+    than VENDING_COST_REFRESH_SECONDS, the last one failed more than
+    VENDING_COST_RETRY_SECONDS ago, or `force` (an admin asked); never while one is
+    under way (an admin's second click costs nothing)."""
     last = CostRefresh.objects.order_by("-started_at", "-id").first()
     if last is None:
         return True
     age = (now - last.started_at).total_seconds()
     if last.finished_at is None:
         return age >= REFRESH_UNDER_WAY_SECONDS
+    if force:
+        return True
     every = settings.VENDING_COST_REFRESH_SECONDS
     wait = every if last.succeeded else min(every, settings.VENDING_COST_RETRY_SECONDS)
     return age >= wait

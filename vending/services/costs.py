@@ -32,11 +32,11 @@ logger = logging.getLogger(__name__)
 def cost_refresh(
     *, gateway: CostExplorerGateway | None = None, now: datetime | None = None, force: bool = False
 ) -> CostRefresh | None:
-    """Read every account's spend from Cost Explorer and keep it, if due (or `force`);
-    None when nothing was due. AWS errors are kept on the refresh, not raised: the
+    """Read every account's spend from Cost Explorer and keep it, if due (or `force`),
+    unless a refresh is under way; None when nothing was done. AWS errors are kept on the refresh, not raised: the
     next due check tries again (after VENDING_COST_RETRY_SECONDS)."""
     now = now or timezone.now()
-    if not force and not cost_refresh_due(now=now):
+    if not cost_refresh_due(now=now, force=force):
         return None
     start, end = cost_period(today=now.date())
     refresh = CostRefresh.objects.create(started_at=now, period_start=start, period_end=end)
