@@ -33,8 +33,9 @@ def cost_refresh(
     *, gateway: CostExplorerGateway | None = None, now: datetime | None = None, force: bool = False
 ) -> CostRefresh | None:
     """Read every account's spend from Cost Explorer and keep it, if due (or `force`),
-    unless a refresh is under way; None when nothing was done. AWS errors are kept on the refresh, not raised: the
-    next due check tries again (after VENDING_COST_RETRY_SECONDS)."""
+    unless a refresh is under way; None when nothing was done. AWS errors are kept on
+    the refresh, not raised: the next due check tries again (after
+    VENDING_COST_RETRY_SECONDS)."""
     now = now or timezone.now()
     if not cost_refresh_due(now=now, force=force):
         return None
