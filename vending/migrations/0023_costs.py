@@ -4,48 +4,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('vending', '0018_pending_dispatch'),
+        ("vending", "0018_pending_dispatch"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CostRefresh',
+            name="CostRefresh",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('calls', models.PositiveIntegerField(default=0)),
-                ('rows', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(db_index=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("calls", models.PositiveIntegerField(default=0)),
+                ("rows", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('team.created', 'Team created'), ('request.submitted', 'Request submitted'), ('request.approval_added', 'Approval added'), ('request.status_changed', 'Request status changed'), ('account.status_changed', 'Account status changed'), ('account.create_requested', 'CreateAccount requested'), ('account.adopted', 'Existing account adopted'), ('account.moved', 'Account moved'), ('account.tagged', 'Account tagged'), ('account.retried', 'Account retried'), ('account.imported', 'Existing account imported'), ('account.team_assigned', 'Account assigned to a team'), ('account.class_changed', 'Account class changed'), ('org.changed', 'Organization changed'), ('drift.scan_requested', 'Drift scan requested'), ('drift.repaired', 'Drift finding repaired'), ('cost.refresh_requested', 'Cost refresh requested'), ('role.changed', 'Role changed'), ('signin.locked_out', 'Sign-in locked out')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("team.created", "Team created"),
+                    ("request.submitted", "Request submitted"),
+                    ("request.approval_added", "Approval added"),
+                    ("request.status_changed", "Request status changed"),
+                    ("account.status_changed", "Account status changed"),
+                    ("account.create_requested", "CreateAccount requested"),
+                    ("account.adopted", "Existing account adopted"),
+                    ("account.moved", "Account moved"),
+                    ("account.tagged", "Account tagged"),
+                    ("account.retried", "Account retried"),
+                    ("account.imported", "Existing account imported"),
+                    ("account.team_assigned", "Account assigned to a team"),
+                    ("account.class_changed", "Account class changed"),
+                    ("org.changed", "Organization changed"),
+                    ("drift.scan_requested", "Drift scan requested"),
+                    ("drift.repaired", "Drift finding repaired"),
+                    ("cost.refresh_requested", "Cost refresh requested"),
+                    ("role.changed", "Role changed"),
+                    ("signin.locked_out", "Sign-in locked out"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='AccountMonthlyCost',
+            name="AccountMonthlyCost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_id', models.CharField(max_length=12)),
-                ('month', models.DateField(help_text='The first day of the month.')),
-                ('amount', models.DecimalField(decimal_places=6, max_digits=20)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('estimated', models.BooleanField(default=False)),
-                ('aws_name', models.CharField(blank=True, max_length=50)),
-                ('refreshed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("account_id", models.CharField(max_length=12)),
+                ("month", models.DateField(help_text="The first day of the month.")),
+                ("amount", models.DecimalField(decimal_places=6, max_digits=20)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                ("estimated", models.BooleanField(default=False)),
+                ("aws_name", models.CharField(blank=True, max_length=50)),
+                ("refreshed_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['month', 'account_id'],
-                'constraints': [models.UniqueConstraint(fields=('account_id', 'month'), name='one_cost_per_month')],
+                "ordering": ["month", "account_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("account_id", "month"), name="one_cost_per_month"
+                    )
+                ],
             },
         ),
     ]
