@@ -35,3 +35,4 @@ _schema["ENUM_NAME_OVERRIDES"]["RequestKindEnum"] = "vending.choices.RequestKind
 
 # portal/settings.py has no room left: the next topic's settings chain from here.
 from portal.settings_webhooks import *  # noqa: E402, F403
+from portal.settings_costs import *  # noqa: E402, F403  (what teams spend: Cost Explorer)

@@ -296,6 +296,15 @@ def drift_scan_requested(*, actor: Actor) -> AuditEvent:
     )
 
 
+def cost_refresh_requested(*, actor: Actor) -> AuditEvent:
+    """An admin asked for the accounts' spend to be read from Cost Explorer now."""
+    return _record(
+        action=AuditAction.COST_REFRESH_REQUESTED,
+        actor=actor,
+        message="Cost refresh requested.",
+    )
+
+
 def drift_repaired(*, actor: Actor, finding: DriftFinding, changes: list[Change]) -> AuditEvent:
     """One finding repaired from the web: the blueprint applied to its target only."""
     return _record(

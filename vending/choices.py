@@ -138,6 +138,7 @@ class AuditAction(models.TextChoices):
     ORG_CHANGED = "org.changed", "Organization changed"
     DRIFT_SCAN_REQUESTED = "drift.scan_requested", "Drift scan requested"
     DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
+    COST_REFRESH_REQUESTED = "cost.refresh_requested", "Cost refresh requested"
     ROLE_CHANGED = "role.changed", "Role changed"
     SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"
     WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"

@@ -100,3 +100,18 @@ def _kick_outbox() -> None:
 def enqueue_outbox_send() -> None:
     """Send the outbox's e-mails once the surrounding transaction has committed."""
     transaction.on_commit(_kick_outbox)
+
+
+def enqueue_cost_refresh() -> None:
+    """A refresh of the accounts' spend now (an admin asked); if the broker cannot take
+    it, the periodic check refreshes when the figures are due anyway."""
+
+    def send() -> None:
+        from vending import tasks
+
+        try:
+            tasks.cost_refresh.apply_async(kwargs={"force": True})
+        except Exception:
+            logger.exception("Could not enqueue a cost refresh; the periodic one runs")
+
+    transaction.on_commit(send)

@@ -382,6 +382,7 @@ class IdempotencyKey(models.Model):
 
 
 from vending.api_token_models import ApiToken  # noqa: E402, F401
+from vending.cost_models import AccountMonthlyCost, CostRefresh  # noqa: E402, F401  (spend)
 from vending.dispatch_models import PendingDispatch  # noqa: E402, F401  (enqueues to retry)
 from vending.outbox_models import Notification  # noqa: E402, F401  (registers the outbox)
 from vending.webhook_models import WebhookAttempt, WebhookEndpoint  # noqa: E402, F401

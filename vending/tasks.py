@@ -18,6 +18,7 @@ from django.db import OperationalError
 from vending.aws import TransientAwsError
 from vending.dispatch import dispatch_pending_send, enqueue_account_step
 from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
+from vending.services.costs import cost_refresh as refresh_costs
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
 from vending.services.provisioning import provisioning_advance, provisioning_request_start
@@ -101,6 +102,17 @@ def sweep() -> dict[str, Any]:
 def org_drift_scan() -> dict[str, Any]:
     result = drift_scan()
     return {"open": len(result.open), "reported": len(result.reported)}
+
+
+# Periodic (beat, every VENDING_COST_CHECK_SECONDS): reads Cost Explorer only when the
+# figures are due; `force` when an admin asked. No retries: each call costs money, and a
+# failed refresh is kept with its error and tried again after VENDING_COST_RETRY_SECONDS.
+@shared_task(name="vending.cost_refresh", acks_late=True, reject_on_worker_lost=True)
+def cost_refresh(force: bool = False) -> dict[str, Any]:
+    refresh = refresh_costs(force=force)
+    if refresh is None:
+        return {"refreshed": False}
+    return {"refreshed": True, "calls": refresh.calls, "rows": refresh.rows, "error": refresh.error}
 
 
 @shared_task(name="vending.outbox_send", acks_late=True, reject_on_worker_lost=True)

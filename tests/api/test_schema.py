@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 OPERATIONS = {
     ("/api/v1/teams/", "get"),
     ("/api/v1/teams/", "post"),
+    ("/api/v1/teams/{slug}/spend/", "get"),
     ("/api/v1/requests/", "get"),
     ("/api/v1/requests/", "post"),
     ("/api/v1/requests/preview/", "post"),
@@ -32,6 +33,7 @@ OPERATIONS = {
     ("/api/v1/accounts/{account_id}/", "get"),
     ("/api/v1/accounts/{account_id}/effective-policy/", "get"),
     ("/api/v1/accounts/{account_id}/team/", "post"),
+    ("/api/v1/accounts/{account_id}/spend/", "get"),
     ("/api/v1/org/", "get"),
     ("/api/v1/org/plan/", "get"),
     ("/api/v1/audit-events/", "get"),
@@ -127,6 +129,7 @@ def test_real_responses_conform_to_the_schema(
     client_for, submit, other_team, moto_gateway, task_queue, validate, monkeypatch
 ):
     lead, approver, admin = client_for("lead"), client_for("approver1"), client_for("admin")
+    lead2 = client_for("lead2")
     body = {
         "team": "checkout",
         "compliance_class": "hipaa",
@@ -182,6 +185,13 @@ def test_real_responses_conform_to_the_schema(
             admin,
             f"/api/v1/accounts/{dev.account_id}/effective-policy/?action=s3:GetObject",
             "/api/v1/accounts/{account_id}/effective-policy/",
+        ),
+        (lead, "/api/v1/teams/checkout/spend/", "/api/v1/teams/{slug}/spend/"),
+        (lead2, "/api/v1/teams/checkout/spend/", "/api/v1/teams/{slug}/spend/"),
+        (
+            admin,
+            f"/api/v1/accounts/{dev.account_id}/spend/",
+            "/api/v1/accounts/{account_id}/spend/",
         ),
         (lead, "/api/v1/org/", "/api/v1/org/"),
         (client_for("nobody"), "/api/v1/org/", "/api/v1/org/"),

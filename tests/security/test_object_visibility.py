@@ -69,6 +69,7 @@ def someone_elses(users, team):
         "account_id": ACCOUNT_ID,
         "environment": "dev",
         "kind": "change_class",  # an account's action (vending/web/account_changes.py)
+        "slug": "checkout",  # the team's page and spend
         "token_pk": api_token_create(user=users["lead"], name="visibility").token.pk,
         "endpoint_pk": WebhookEndpoint.objects.create(name="hook", url="https://x.test/").pk,
         "finding_pk": DriftFinding.objects.create(
@@ -87,6 +88,7 @@ def _path(route: str, values: dict[str, object]) -> str:
     for name in sorted(values, key=len, reverse=True):
         path = path.replace(f"<int:{name}>", str(values[name]))
         path = path.replace(f"<str:{name}>", str(values[name]))
+        path = path.replace(f"<slug:{name}>", str(values[name]))
         path = path.replace(f"<aws_account_id:{name}>", str(values[name]))
     assert "<" not in path, f"this test does not know how to fill in {route}"
     return path

@@ -61,6 +61,8 @@ AUTHORIZED_AS = {
 }
 
 OPERATION_CALLS = {"_call", "_paginate", "get_paginator"}
+# `self.client.get_cost_and_usage(...)`: an operation called on the class's own client.
+CLIENT_ATTRIBUTES = {"client", "_client"}
 READ_LEVELS = {"List", "Read"}
 
 
@@ -108,6 +110,12 @@ class _Scanner(ast.NodeVisitor):
                 self.found.append((qualname, self.stack[0], "", str(first.value)))
             elif isinstance(func.value, ast.Name) and func.value.id in self.clients[-1]:
                 self.found.append((qualname, "", self.clients[-1][func.value.id], func.attr))
+            elif (
+                isinstance(func.value, ast.Attribute)
+                and func.value.attr in CLIENT_ATTRIBUTES
+                and func.attr not in OPERATION_CALLS
+            ):
+                self.found.append((qualname, self.stack[0], "", func.attr))
         self.generic_visit(node)
 
 

@@ -24,6 +24,7 @@ from vending.api.views.requests import (
     RequestPreviewApi,
     RequestRejectApi,
 )
+from vending.api.views.spend import AccountSpendApi, TeamSpendApi
 from vending.api.views.teams import TeamListCreateApi
 from vending.api.views.webhooks import (
     WebhookDetailApi,
@@ -36,6 +37,7 @@ app_name = "api"
 
 urlpatterns = [
     path("teams/", TeamListCreateApi.as_view(), name="team-list"),
+    path("teams/<str:slug>/spend/", TeamSpendApi.as_view(), name="team-spend"),
     path("requests/", RequestListCreateApi.as_view(), name="request-list"),
     path("requests/preview/", RequestPreviewApi.as_view(), name="request-preview"),
     path("requests/<str:id>/", RequestDetailApi.as_view(), name="request-detail"),
@@ -55,6 +57,7 @@ urlpatterns = [
         name="account-effective-policy",
     ),
     path("accounts/<str:account_id>/team/", AccountTeamApi.as_view(), name="account-team"),
+    path("accounts/<str:account_id>/spend/", AccountSpendApi.as_view(), name="account-spend"),
     path("org/", OrgTreeApi.as_view(), name="org"),
     path("org/plan/", OrgPlanApi.as_view(), name="org-plan"),
     path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),

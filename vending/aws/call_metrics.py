@@ -1,4 +1,5 @@
-"""Counts every Organizations call by operation and outcome, for the metrics endpoint.
+"""Counts every Organizations (and Cost Explorer) call by operation and outcome, for the
+metrics endpoint.
 
 botocore announces each API call it completes (`after-call`, once the answer is in and
 its own retries are done) and each call that got no answer (`after-call-error`). One
@@ -31,47 +32,68 @@ ORGANIZATIONS_CALLS = Counter(
     ["operation", "outcome", "code"],
 )
 
-_EVENTS = "organizations"
+COST_EXPLORER_CALLS = Counter(
+    "vending_cost_explorer_calls",
+    "AWS Cost Explorer API calls made by the portal (each costs USD 0.01), by operation "
+    "and outcome (ok, transient, permanent) and AWS's error code.",
+    ["operation", "outcome", "code"],
+)
+
+# botocore's event prefix of each service the portal calls, and the counter of its calls.
+_COUNTERS = {"organizations": ORGANIZATIONS_CALLS, "cost-explorer": COST_EXPLORER_CALLS}
 
 
-def instrument_client(client: Any) -> None:
-    """Count the calls of this botocore Organizations client (idempotent per client)."""
+def instrument_client(client: Any, *, service: str = "organizations") -> None:
+    """Count the calls of this botocore client (idempotent per client); `service` is
+    botocore's event name of its service ("organizations", "cost-explorer")."""
     events = client.meta.events
-    events.register(f"after-call.{_EVENTS}", _after_call, unique_id="vending-calls-answered")
     events.register(
-        f"after-call-error.{_EVENTS}", _after_call_error, unique_id="vending-calls-unanswered"
+        f"after-call.{service}", _after_call, unique_id=f"vending-calls-answered-{service}"
     )
+    events.register(
+        f"after-call-error.{service}",
+        _after_call_error,
+        unique_id=f"vending-calls-unanswered-{service}",
+    )
+
+
+def _counter(event_name: str) -> Counter:
+    # "after-call.cost-explorer.GetCostAndUsage": the service is the second part.
+    parts = event_name.split(".")
+    return _COUNTERS.get(parts[1] if len(parts) > 2 else "", ORGANIZATIONS_CALLS)
 
 
 def _after_call(*, http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
     operation = str(model.name)
     with _never_failing(operation):
+        counter = _counter(str(kwargs.get("event_name", "")))
         if http_response.status_code < 300:
-            _count(operation, "ok", "")
+            _count(operation, "ok", "", counter)
             return
         override = (kwargs.get("context") or {}).get("error_code_override")
         if override:
             parsed = {**parsed, "Error": {**parsed.get("Error", {}), "Code": override}}
         error = map_client_error(ClientError(parsed, operation), operation)  # type: ignore[arg-type]
-        _count(operation, _outcome(error), error.code)
+        _count(operation, _outcome(error), error.code, counter)
 
 
 def _after_call_error(*, exception: BaseException, event_name: str, **kwargs: Any) -> None:
     operation = event_name.rsplit(".", 1)[-1]
     with _never_failing(operation):
+        counter = _counter(event_name)
         if isinstance(exception, BotoCoreError):
             error = map_botocore_error(exception, operation)
-            _count(operation, _outcome(error), error.code)
+            _count(operation, _outcome(error), error.code, counter)
         else:
-            _count(operation, "permanent", type(exception).__name__)
+            _count(operation, "permanent", type(exception).__name__, counter)
 
 
 def _outcome(error: Exception) -> str:
     return "transient" if isinstance(error, TransientAwsError) else "permanent"
 
 
-def _count(operation: str, outcome: str, code: str) -> None:
-    ORGANIZATIONS_CALLS.labels(operation=operation, outcome=outcome, code=code).inc()
+def _count(operation: str, outcome: str, code: str, counter: Counter = ORGANIZATIONS_CALLS) -> None:
+    counter.labels(operation=operation, outcome=outcome, code=code).inc()
 
 
 @contextmanager

@@ -44,6 +44,7 @@ ROLES = (WORKER, WEB, BOOTSTRAP, CALLER)
 # Gateway methods, as `Class.method` (or `function.inner` for a module-level function).
 GW = "OrganizationsGateway"
 LIFE = "AccountLifecycleCalls"
+COST = "CostExplorerGateway"
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,13 @@ CAPABILITIES: tuple[Capability, ...] = (
             ("organizations:RemoveAccountFromOrganization", f"{LIFE}.remove_account"),
             ("organizations:CloseAccount", f"{LIFE}.close_account"),
         ),
+    ),
+    Capability(
+        sid="Cost",
+        summary="read what each account spent, per month (Cost Explorer, one refresh for "
+        "the organization)",
+        roles=frozenset({WORKER}),
+        uses=_uses(("ce:GetCostAndUsage", f"{COST}._call")),
     ),
     Capability(
         sid="PortalPages",

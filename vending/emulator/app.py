@@ -6,6 +6,8 @@ Requests flow as follows:
   faulted;
 * Organizations calls (``X-Amz-Target: AWSOrganizationsV20161128.*``) may be faulted,
   then go through :mod:`.operations`, which either answers or lets moto answer;
+* Cost Explorer's GetCostAndUsage by linked account is answered from made-up figures
+  when ``monthly_cost_usd`` is set (:mod:`.costs`), else by moto;
 * everything else (STS, IAM, moto's own ``/moto-api``) goes to moto; its
   ``/moto-api/reset`` also clears the emulator's own state.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +30,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.organizations.models import organizations_backends
 
-from . import snapshot
+from . import costs, snapshot
 from .clock import advance_seconds
 from .config import EmulatorConfig
 from .control import CONTROL_PREFIX, ControlRoutes, json_object
@@ -155,6 +158,10 @@ class EmulatorApp:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith(TARGET_PREFIX):
             return self._organizations(environ, start_response, target.removeprefix(TARGET_PREFIX))
+        if target == costs.TARGET_PREFIX + costs.OPERATION and self.config.monthly_cost_usd > 0:
+            answered = self._costs(environ, start_response)
+            if answered is not None:
+                return answered
         if path.rstrip("/") == _MOTO_RESET and environ.get("REQUEST_METHOD") == "POST":
             with self._lock:
                 result = _buffered(self._moto, environ, start_response)
@@ -162,6 +169,28 @@ class EmulatorApp:
                 self.save()
                 return result
         return self._moto(environ, start_response)
+
+    def _costs(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes] | None:
+        try:
+            payload = json_object(environ)
+        except ValueError:
+            return None
+        if not costs.answers(payload):
+            return None
+        with self._lock:
+            try:
+                answer = costs.cost_and_usage(
+                    Caller.from_environ(environ),
+                    payload,
+                    monthly=self._config.monthly_cost_usd,
+                    page_size=self._config.cost_page_size,
+                    today=_utc_date(self._state.clock.now()),
+                )
+            except OrganizationsError as error:
+                return error_response(start_response, error)
+        return json_response(start_response, 200, answer)
 
     def _catch_up(self) -> None:
         # Creations, expiries and closures happen lazily: any request after a deadline
@@ -214,6 +243,10 @@ class EmulatorApp:
         finally:
             if changes_state(operation):
                 self.save()
+
+
+def _utc_date(timestamp: float) -> date:
+    return datetime.fromtimestamp(timestamp, tz=UTC).date()
 
 
 def _discard(

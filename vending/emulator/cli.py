@@ -81,6 +81,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"start with an organization of N existing accounts, 0-{MAX_SEED_ACCOUNTS} "
         "(EMULATOR_SEED_ACCOUNTS, 0)",
     )
+    parser.add_argument(
+        "--monthly-cost-usd",
+        type=float,
+        metavar="USD",
+        help="answer Cost Explorer's GetCostAndUsage with about this much a month per "
+        "account (EMULATOR_MONTHLY_COST_USD; 0: moto's seeded results)",
+    )
     _add_state_argument(parser)
 
 
@@ -121,6 +128,9 @@ def settings_from(options: Mapping[str, Any], environ: Mapping[str, str]) -> Ser
             pick("fault_operations", "EMULATOR_FAULT_OPERATIONS", str, "")
         ),
         seed=pick("seed", "EMULATOR_SEED", int, defaults.seed),
+        monthly_cost_usd=pick(
+            "monthly_cost_usd", "EMULATOR_MONTHLY_COST_USD", float, defaults.monthly_cost_usd
+        ),
     )
     return ServeSettings(
         host=pick("host", "EMULATOR_HOST", str, DEFAULT_HOST),

@@ -56,6 +56,11 @@ class EmulatorConfig:
     # Operation names (e.g. "CreateAccount"); empty means every Organizations operation.
     fault_operations: tuple[str, ...] = ()
     seed: int | None = None
+    # Cost Explorer (GetCostAndUsage by linked account): about this much a month per
+    # account of the organization (0: moto answers, from its seeded results queue), and
+    # how many account-months a page holds.
+    monthly_cost_usd: float = 0.0
+    cost_page_size: int = 20
 
     def __post_init__(self) -> None:
         # Accept lists (JSON, CLI) but store tuples so the frozen config stays hashable.
@@ -68,6 +73,7 @@ class EmulatorConfig:
         _check_number("close_delay_seconds", self.close_delay_seconds, minimum=0)
         _check_number("close_quota_percent", self.close_quota_percent, minimum=0, maximum=100)
         _check_number("handshake_expiry_days", self.handshake_expiry_days, minimum=0)
+        _check_number("monthly_cost_usd", self.monthly_cost_usd, minimum=0)
         for name in (
             "max_in_progress_creations",
             "ou_max_depth",
@@ -76,6 +82,7 @@ class EmulatorConfig:
             "close_quota_min",
             "close_quota_max",
             "invitations_per_day",
+            "cost_page_size",
         ):
             _check_int(name, getattr(self, name), minimum=1)
         if self.close_quota_min > self.close_quota_max:

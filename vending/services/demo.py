@@ -7,6 +7,8 @@ passwords are public. `manage.py check --deploy` fails while any of them can sig
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,6 +31,8 @@ class DemoUser:
 
 
 DEMO_TEAM = ("checkout", "Checkout")
+# What the emulator makes each demo account spend a month (about: 0.3 to 1.7 times it).
+DEMO_MONTHLY_COST_USD = 180.0
 DEMO_USERS = (
     DemoUser("lead", "lead-demo-pass", "team lead of 'checkout'"),
     DemoUser("approver1", "approver1-demo-pass", "approver", (APPROVERS_GROUP,)),
@@ -71,3 +75,22 @@ def demo_setup() -> list[DemoUser]:
         team, _ = Team.objects.get_or_create(slug=DEMO_TEAM[0], defaults={"name": DEMO_TEAM[1]})
         team.leads.add(User.objects.get(username="lead"))
     return list(DEMO_USERS)
+
+
+def demo_costs_enable(*, endpoint_url: str) -> None:
+    """The emulator answers Cost Explorer with made-up spend for every account of the
+    organization (vending/emulator/costs.py), so the demo's spend charts show figures;
+    the periodic refresh reads them like AWS's. Demo mode only."""
+    refusal = demo_refusal()
+    if refusal:
+        raise PermissionDenied(refusal)
+    if not endpoint_url.startswith(("http://", "https://")):
+        raise PermissionDenied(f"Not an emulator's address: {endpoint_url!r}")
+    request = urllib.request.Request(  # noqa: S310 (http(s) only, above)
+        endpoint_url.rstrip("/") + "/_emulator/config",
+        data=json.dumps({"monthly_cost_usd": DEMO_MONTHLY_COST_USD}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (http(s) only, above)
+        pass

@@ -22,6 +22,7 @@ from vending.selectors.accounts import (
     account_live_state_of,
     account_tags_read,
 )
+from vending.selectors.costs import spend_of_accounts
 from vending.selectors.lifecycle_plans import account_changes_for
 from vending.selectors.policies import (
     EffectivePolicy,
@@ -34,6 +35,7 @@ from vending.services.org_import import account_team_assign
 from vending.web.account_table import TABLE_COLUMNS, account_rows_html
 from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
 from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
+from vending.web.spend_chart import spend_chart
 
 PAGE_SIZE = 50
 
@@ -129,6 +131,12 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     context["p"] = account_progress(account)
     context["may_retry"] = is_admin(request.user) and account.request_id is not None
     context["changes"] = account_changes_for(user=request.user, account=account)
+    # What it spent, from the last Cost Explorer refresh (no AWS call here).
+    spend = context["spend"] = spend_of_accounts([account])
+    context["spend_chart"] = spend_chart(
+        spend.totals, currency=spend.currency, title=f"Spend of account {account.name}"
+    )
+    context["may_refresh"] = is_admin(request.user)
     return render(request, "vending/accounts/detail.html", context)
 
 

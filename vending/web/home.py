@@ -1,19 +1,31 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from vending.health import RETRY_AFTER_SECONDS, readiness
+from vending.selectors.costs import cost_freshness
+from vending.selectors.home import EXPIRING_WITHIN_DAYS, lead_home
 from vending.selectors.requests import account_request_list_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: recent requests for those signed in, a sign-in prompt otherwise."""
-    recent = (
-        account_request_list_for(user=request.user)[:10] if request.user.is_authenticated else []
-    )
-    return render(request, "vending/home.html", {"requests": recent})
+    """The landing page. A lead sees their teams' accounts (status, spend this month,
+    lease), the leases ending soon and the open requests; everyone signed in the recent
+    requests (approvers: how many wait for them, from the navigation's context); a
+    sign-in prompt otherwise."""
+    if not request.user.is_authenticated:
+        return render(request, "vending/home.html", {"requests": []})
+    lead = lead_home(user=request.user, today=timezone.now().date())
+    context = {
+        "requests": account_request_list_for(user=request.user)[:10],
+        "lead": lead,
+        "expiring_within_days": EXPIRING_WITHIN_DAYS,
+        "cost_freshness": cost_freshness() if lead else None,
+    }
+    return render(request, "vending/home.html", context)
 
 
 @never_cache

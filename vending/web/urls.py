@@ -10,6 +10,7 @@ from vending.web import (
     home,
     org,
     requests,
+    spend,
     tokens,
     webhooks,
 )
@@ -57,6 +58,11 @@ urlpatterns = [
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<aws_account_id:account_id>/", accounts.account_detail, name="account_detail"),
     path(
+        "accounts/<aws_account_id:account_id>/spend.csv",
+        spend.account_spend_csv,
+        name="account_spend_csv",
+    ),
+    path(
         "accounts/<aws_account_id:account_id>/team/",
         accounts.account_assign_team,
         name="account_assign_team",
@@ -66,6 +72,10 @@ urlpatterns = [
         account_changes.account_change,
         name="account_change",
     ),
+    # Teams and what they spend (the team's leads, approvers, admins).
+    path("teams/<slug:slug>/", spend.team_detail, name="team_detail"),
+    path("teams/<slug:slug>/spend.csv", spend.team_spend_csv, name="team_spend_csv"),
+    path("costs/refresh/", spend.cost_refresh_now, name="cost_refresh_now"),
     # The organization (leads, approvers, admins; drift for approvers and admins).
     path("org/", org.org_tree, name="org_tree"),
     path("org/drift/scan/", org.drift_scan_now, name="drift_scan_now"),

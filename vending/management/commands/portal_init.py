@@ -9,7 +9,7 @@ from vending.aws import AwsError, TransientAwsError, get_gateway
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error
 from vending.metrics.multiprocess import metrics_files_prune
-from vending.services.demo import demo_refusal, demo_setup
+from vending.services.demo import demo_costs_enable, demo_refusal, demo_setup
 from vending.services.org_blueprint import org_blueprint_apply
 
 
@@ -53,4 +53,9 @@ class Command(BaseCommand):
             demo_setup()
         except DomainError as exc:
             raise domain_error(exc) from exc
+        try:
+            demo_costs_enable(endpoint_url=get_gateway().endpoint_url())
+        except (DomainError, OSError) as exc:
+            # The spend charts stay empty; nothing else depends on it.
+            self.stderr.write(f"The emulator does not report demo spend: {exc}")
         self.stdout.write("Demo organization and users are ready (see README).")
