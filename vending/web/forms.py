@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, validate_email
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -36,26 +37,39 @@ CLASS_HELP: dict[str, str] = {
 ENVIRONMENT_REQUIRED = "Choose at least one environment."
 
 
+class DomainErrorForm(forms.Form):
+    # A service's name for a field -> this form's (e.g. account_id -> account).
+    FIELD_ALIASES: dict[str, str] = {}
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Put a service's field errors next to their fields; the rest above the form."""
+        named = {self.FIELD_ALIASES.get(n, n): m for n, m in error.field_errors.items()}
+        fields = {n: m for n, m in named.items() if n in self.fields}
+        for name, messages in fields.items():
+            for message in messages:
+                self.add_error(name, message)
+        if not fields:
+            self.add_error(None, error.message)
+
+
 class _TeamChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.slug})" if obj.name and obj.name != obj.slug else obj.slug
 
 
-class RequestPreviewForm(forms.Form):
-    """What the preview needs: everything but the justification."""
-
-    team = _TeamChoice(queryset=Team.objects.none(), to_field_name="slug", empty_label=None)
-    environments = forms.MultipleChoiceField(
-        choices=Environment.choices,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": ENVIRONMENT_REQUIRED},
-    )
-    compliance_class = forms.ChoiceField(
+def _class_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
         choices=ComplianceClass.choices,
         widget=forms.RadioSelect,
         initial=ComplianceClass.GENERAL,
         label="Compliance class",
     )
+
+
+class _LedTeamForm(DomainErrorForm):
+    """A form for one of the teams the person leads (the first one by default)."""
+
+    team = _TeamChoice(queryset=Team.objects.none(), to_field_name="slug", empty_label=None)
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,25 +80,83 @@ class RequestPreviewForm(forms.Form):
         if first is not None and not self.is_bound:
             self.initial.setdefault("team", first.slug)
 
-    def add_domain_error(self, error: DomainError) -> None:
-        """Put a service's field errors next to their fields; the rest above the form."""
-        placed = False
-        for name, messages in error.field_errors.items():
-            if name in self.fields:
-                for message in messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
+
+class RequestPreviewForm(_LedTeamForm):
+    """What the preview needs: everything but the justification."""
+
+    environments = forms.MultipleChoiceField(
+        choices=Environment.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": ENVIRONMENT_REQUIRED},
+    )
+    compliance_class = _class_field()
+    expires_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Lease ends on (optional)",
+        help_text="The portal decommissions the accounts that day unless the lease is extended.",
+    )
 
 
-class AccountRequestForm(RequestPreviewForm):
-    justification = forms.CharField(
+def _justification(help_text: str, missing: str, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=JUSTIFICATION_MAX,
         strip=True,
-        help_text="What the accounts are for; approvers read this.",
-        error_messages={"required": "Say why the accounts are needed."},
+        required=required,
+        help_text=help_text,
+        error_messages={"required": missing},
+    )
+
+
+class AccountRequestForm(RequestPreviewForm):
+    justification = _justification(
+        "What the accounts are for; approvers read this.", "Say why the accounts are needed."
+    )
+
+
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+class InvitePreviewForm(_LedTeamForm):
+    """An invitation of an existing account, as far as its preview needs."""
+
+    FIELD_ALIASES = {"account_id": "account", "email": "account"}
+
+    compliance_class = _class_field()
+    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.DEV)
+    account = forms.CharField(
+        max_length=64,
+        strip=True,
+        label="Account id or root e-mail",
+        help_text="The 12-digit AWS account id, or the e-mail its root user signs in with.",
+        error_messages={"required": "Give the account's 12-digit id or its root e-mail."},
+    )
+
+    def clean_account(self) -> str:
+        value = str(self.cleaned_data["account"])
+        if not ACCOUNT_ID.fullmatch(value) and not _is_email(value):
+            raise forms.ValidationError("Give a 12-digit AWS account id or an e-mail address.")
+        return value
+
+    def target(self) -> dict[str, str]:
+        """`account_id` or `email`, as the service takes them."""
+        value = self.cleaned_data["account"]
+        return {"account_id": value} if ACCOUNT_ID.fullmatch(value) else {"email": value}
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except forms.ValidationError:
+        return False
+    return True
+
+
+class InviteRequestForm(InvitePreviewForm):
+    justification = _justification(
+        "What the account is for in the team; approvers read this.",
+        "Say why the account should join.",
     )
 
 
@@ -287,7 +359,7 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(DomainErrorForm):
     """A new API token: what will use it, and how long it lives (the service checks the
     limits again, and that the name is not taken)."""
 
@@ -309,16 +381,8 @@ class ApiTokenForm(forms.Form):
         field.widget.attrs.update({"min": 1, "max": max_days})
         field.help_text = f"1 to {max_days} days."
 
-    def add_domain_error(self, error: DomainError) -> None:
-        fields = {n: m for n, m in error.field_errors.items() if n in self.fields}
-        for name, messages in fields.items():
-            for message in messages:
-                self.add_error(name, message)
-        if not fields:
-            self.add_error(None, error.message)
 
-
-class AccountChangeForm(forms.Form):
+class AccountChangeForm(DomainErrorForm):
     """A request about an existing account: its new class (change_class) and why."""
 
     compliance_class = forms.ChoiceField(
@@ -332,21 +396,4 @@ class AccountChangeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         label="The lease's new end",
     )
-    justification = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=JUSTIFICATION_MAX,
-        strip=True,
-        required=False,
-        help_text="Approvers read this.",
-    )
-
-    def add_domain_error(self, error: DomainError) -> None:
-        """A service's field errors next to their fields; the rest above the form."""
-        placed = False
-        for name, messages in error.field_errors.items():
-            if name in self.fields:
-                for message in messages:
-                    self.add_error(name, message)
-                placed = True
-        if not placed:
-            self.add_error(None, error.message)
+    justification = _justification("Approvers read this.", "", required=False)

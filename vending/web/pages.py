@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import prefetch_related_objects
@@ -19,10 +20,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from vending.aws import TransientAwsError
+from vending.aws import TransientAwsError, get_gateway
+from vending.choices import ComplianceClass
 from vending.models import AccountRequest
 from vending.selectors.policies import NotInOrganization
 from vending.selectors.requests import account_request_get_for
+from vending.web.forms import CLASS_HELP
 
 View = Callable[..., HttpResponse]
 
@@ -126,3 +129,26 @@ def aws_notice(exc: Exception) -> AwsNotice:
     if isinstance(exc, TransientAwsError):
         return AwsNotice("unavailable", str(exc))
     return AwsNotice("refused", str(exc))
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """A compliance class's radio button on a request form, with its one-line help."""
+
+    value: str
+    label: str
+    help: str
+    checked: bool
+
+
+def class_rows(selected: str) -> list[ClassRow]:
+    return [
+        ClassRow(value, str(label), CLASS_HELP[value], value == selected)
+        for value, label in ComplianceClass.choices
+    ]
+
+
+def emulator_url() -> str:
+    """Where the local emulator answers (its control endpoints: a handshake's accept),
+    or "" against AWS."""
+    return get_gateway().endpoint_url().rstrip("/") if settings.VENDING_EMULATOR else ""

@@ -2,7 +2,17 @@
 
 from django.urls import path, register_converter
 
-from vending.web import account_changes, accounts, approvals, audit, home, org, requests, tokens
+from vending.web import (
+    account_changes,
+    accounts,
+    approvals,
+    audit,
+    home,
+    invitations,
+    org,
+    requests,
+    tokens,
+)
 
 
 class AwsAccountIdConverter:
@@ -30,6 +40,12 @@ urlpatterns = [
     path("requests/new/", requests.request_new, name="request_new"),
     path("requests/preview/", requests.request_preview, name="request_preview"),
     path("requests/services/", requests.request_services, name="request_services"),
+    path("requests/invite/", invitations.request_invite, name="request_invite"),
+    path(
+        "requests/invite/preview/",
+        invitations.request_invite_preview,
+        name="request_invite_preview",
+    ),
     path("requests/<int:pk>/", requests.request_detail, name="request_detail"),
     path("requests/<int:pk>/progress/", requests.request_progress, name="request_progress"),
     path("requests/<int:pk>/cancel/", requests.request_cancel, name="request_cancel"),
