@@ -1,4 +1,5 @@
-"""Demo users and team for the embedded mode (documented in the README).
+"""Demo users and team for the embedded mode (documented in the README), and one AWS
+account outside the organization, in the emulator, for the README's invitation walk-through.
 
 Refused unless the portal talks to the local emulator with DJANGO_DEBUG on: these
 passwords are public. `manage.py check --deploy` fails while any of them can sign in
@@ -14,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from vending.aws.emulator_control import emulator_standalone_account_ensure
 from vending.errors import PermissionDenied
 from vending.models import Team
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
@@ -29,6 +31,19 @@ class DemoUser:
 
 
 DEMO_TEAM = ("checkout", "Checkout")
+
+
+@dataclass(frozen=True)
+class DemoStandaloneAccount:
+    account_id: str
+    name: str
+    email: str
+
+
+# An existing AWS account that belongs to no organization yet: a lead invites it (README).
+DEMO_STANDALONE = DemoStandaloneAccount(
+    "210987654321", "analytics-legacy", "analytics-legacy@example.com"
+)
 DEMO_USERS = (
     DemoUser("lead", "lead-demo-pass", "team lead of 'checkout'"),
     DemoUser("approver1", "approver1-demo-pass", "approver", (APPROVERS_GROUP,)),
@@ -71,3 +86,18 @@ def demo_setup() -> list[DemoUser]:
         team, _ = Team.objects.get_or_create(slug=DEMO_TEAM[0], defaults={"name": DEMO_TEAM[1]})
         team.leads.add(User.objects.get(username="lead"))
     return list(DEMO_USERS)
+
+
+def demo_standalone_account(*, endpoint_url: str) -> str:
+    """Make the demo's account outside the organization in the emulator, once: answers
+    "created", "standalone" (still waiting to be invited) or "member" (invited since;
+    the emulator keeps its state across restarts, so it is not made again)."""
+    refusal = demo_refusal()
+    if refusal:
+        raise PermissionDenied(refusal)
+    return emulator_standalone_account_ensure(
+        endpoint_url=endpoint_url,
+        account_id=DEMO_STANDALONE.account_id,
+        name=DEMO_STANDALONE.name,
+        email=DEMO_STANDALONE.email,
+    )

@@ -9,7 +9,12 @@ from vending.aws import AwsError, TransientAwsError, get_gateway
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error
 from vending.metrics.multiprocess import metrics_files_prune
-from vending.services.demo import demo_refusal, demo_setup
+from vending.services.demo import (
+    DEMO_STANDALONE,
+    demo_refusal,
+    demo_setup,
+    demo_standalone_account,
+)
 from vending.services.org_blueprint import org_blueprint_apply
 
 
@@ -51,6 +56,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  org: {change.summary} {change.target}".rstrip())
         try:
             demo_setup()
+            outside = demo_standalone_account(endpoint_url=get_gateway().endpoint_url())
         except DomainError as exc:
             raise domain_error(exc) from exc
+        except AwsError as exc:
+            raise CommandError(f"Could not make the demo's standalone account: {exc}") from exc
         self.stdout.write("Demo organization and users are ready (see README).")
+        if outside != "member":
+            self.stdout.write(
+                f"  account {DEMO_STANDALONE.account_id} ({DEMO_STANDALONE.email}) is outside "
+                "the organization, ready to invite (README: Inviting an existing account)."
+            )
