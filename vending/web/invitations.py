@@ -5,9 +5,8 @@ invitation is sent; the account's owner accepts it (the request page follows it)
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,7 +16,7 @@ from vending.selectors.invite_plans import InvitePlan, invite_plan
 from vending.selectors.teams import teams_led_by
 from vending.services.lifecycle_requests import account_invite_request_create
 from vending.web.forms import InvitePreviewForm, InviteRequestForm
-from vending.web.pages import class_rows, forbidden, signed_in_user, signin_required
+from vending.web.pages import class_rows, forbidden, signed_in_user, signin_required, submitted
 
 NOT_A_LEAD = (
     "Only team leads can invite accounts, and you lead no team. Ask a platform admin to "
@@ -55,13 +54,7 @@ def request_invite(request: HttpRequest) -> HttpResponse:
                 form.add_domain_error(exc)
                 error, status = exc.message, exc.http_status
             else:
-                needed = created.approvals_required
-                messages.success(
-                    request,
-                    f"Request #{created.pk} submitted. It waits for {needed} "
-                    f"approval{'s' if needed != 1 else ''}; then the invitation is sent.",
-                )
-                return redirect("request_detail", pk=created.pk)
+                return submitted(request, created, then="; then the invitation is sent.")
         else:
             error, status = "Some fields need attention; see below.", 400
     else:

@@ -13,11 +13,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from vending.aws import TransientAwsError, get_gateway
@@ -103,6 +104,18 @@ def forbidden(request: HttpRequest, *, title: str, explanation: str) -> HttpResp
         {"title": title, "explanation": explanation, "kind": "warning"},
         status=403,
     )
+
+
+def submitted(request: HttpRequest, created: AccountRequest, *, then: str) -> HttpResponse:
+    """After a request is submitted: say so, and how many approvals it waits for, on
+    its page."""
+    needed = created.approvals_required
+    messages.success(
+        request,
+        f"Request #{created.pk} submitted. It waits for {needed} "
+        f"approval{'s' if needed != 1 else ''}{then}",
+    )
+    return redirect("request_detail", pk=created.pk)
 
 
 def request_or_404(request: HttpRequest, pk: int) -> AccountRequest:

@@ -54,6 +54,7 @@ from vending.web.pages import (
     request_or_404,
     signed_in_user,
     signin_required,
+    submitted,
 )
 
 PAGE_SIZE = 25
@@ -117,13 +118,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 form.add_domain_error(exc)
                 error, status = exc.message, exc.http_status
             else:
-                needed = created.approvals_required
-                messages.success(
-                    request,
-                    f"Request #{created.pk} submitted. It waits for {needed} "
-                    f"approval{'s' if needed != 1 else ''}; this page follows its progress.",
-                )
-                return redirect("request_detail", pk=created.pk)
+                return submitted(request, created, then="; this page follows its progress.")
         else:
             error, status = "Some fields need attention; see below.", 400
     else:
