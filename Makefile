@@ -48,6 +48,8 @@ run: export EMULATOR_STATE_FILE ?= var/emulator-state.pickle
 run env: export AWS_ACCESS_KEY_ID := testing
 run env: export AWS_SECRET_ACCESS_KEY := testing
 run: PROCESSES := web worker beat emulator
+# The demo's invitations: an accepted handshake is seen within seconds (AWS: 300).
+run env: export VENDING_LIFECYCLE_SYNC_SECONDS ?= 5
 else
 run: PROCESSES := web worker beat
 endif
@@ -66,7 +68,8 @@ run: install
 # second terminal makes `.venv/bin/python manage.py ...` use the same database, broker and
 # AWS endpoint (pass the same PORT / EMULATOR_PORT as to `make run`).
 ENV_NAMES := AWS_ENDPOINT_URL VENDING_EMULATOR AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
-	DJANGO_DEBUG AWS_DEFAULT_REGION EMULATOR_PORT PORT VENDING_PORTAL_URL
+	DJANGO_DEBUG AWS_DEFAULT_REGION EMULATOR_PORT PORT VENDING_PORTAL_URL \
+	VENDING_LIFECYCLE_SYNC_SECONDS
 env:
 	@for name in $(ENV_NAMES); do \
 		eval "value=\$${$$name-}"; [ -n "$$value" ] && printf "export %s='%s'\n" "$$name" "$$value"; \

@@ -34,5 +34,5 @@ _schema: dict[str, Any] = vars(_base)["SPECTACULAR_SETTINGS"]
 _schema["ENUM_NAME_OVERRIDES"]["RequestKindEnum"] = "vending.choices.RequestKind"
 
 # portal/settings.py has no room left: the next topic's settings chain from here.
-from portal.settings_webhooks import *  # noqa: E402, F403
 from portal.settings_costs import *  # noqa: E402, F403  (what teams spend: Cost Explorer)
+from portal.settings_webhooks import *  # noqa: E402, F403

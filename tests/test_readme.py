@@ -81,6 +81,9 @@ def _make_env(env: dict[str, str]) -> dict[str, str]:
     return {**env, **found}
 
 
+# The walk vends several requests in turn: minutes on a loaded machine, as long as the
+# blocks themselves are given (below).
+@pytest.mark.timeout(900)
 def test_every_readme_block_runs_in_order_against_a_running_portal(tmp_path):
     _require_venv()
     assert shutil.which("make") and shutil.which("curl")

@@ -192,6 +192,7 @@ def test_invite_preview_and_submit(client_for, team, account):
     assert preview.status_code == 200, preview.json()
     assert preview.json()["ou_path"] == "PciOU" and preview.json()["approvals_required"] == 2
     assert preview.json()["expected_send_at"]
+    assert (preview.json()["invites_sent"], preview.json()["invites_per_day"]) == (0, 20)
     created = lead.post(URL, {**body, "justification": "Legacy"}, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["kind"] == "invite"

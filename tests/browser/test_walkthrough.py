@@ -298,7 +298,8 @@ def every_page_fits_a_phone(browser, url, violations, request_id, account_id, re
     inside their box). The approval page's decision card keeps its padding."""
     pages = {
         "lead": [
-            "/", "/requests/", "/requests/new/", f"/requests/{request_id}/", "/accounts/",
+            "/", "/requests/", "/requests/new/", "/requests/invite/", f"/requests/{request_id}/",
+            "/accounts/",
             f"/accounts/{account_id}/", "/org/", "/tokens/",
         ],
         "approver1": ["/approvals/", f"/approvals/{request_id}/", "/audit/", "/org/"],

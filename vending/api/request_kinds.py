@@ -181,3 +181,5 @@ class InvitePreviewSerializer(serializers.Serializer):
     expected_send_at = serializers.DateTimeField(
         help_text="Now, or when the day's invitations leave room for it."
     )
+    invites_sent = serializers.IntegerField(help_text="Invitations sent in the last 24 hours.")
+    invites_per_day = serializers.IntegerField(help_text="AWS's daily limit of invitations.")

@@ -14,7 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vending.blueprint.current import class_ou_path
-from vending.choices import AccountStatus, ComplianceClass, Environment, RequestKind, RequestStatus
+from vending.choices import (
+    AccountOrigin,
+    AccountStatus,
+    ComplianceClass,
+    Environment,
+    RequestKind,
+    RequestStatus,
+)
 from vending.errors import DuplicateRequest, InvalidInput, PermissionDenied
 from vending.models import Team, VendedAccount
 from vending.roles import User, is_lead_of
@@ -22,6 +29,8 @@ from vending.selectors.request_plans import approvals_required_for
 
 DAY = timedelta(days=1)
 GONE = (AccountStatus.CANCELLED, AccountStatus.REMOVED, AccountStatus.CLOSED)
+# An invitation asked for and not answered yet (its request is open).
+ASKED = (AccountStatus.PENDING, AccountStatus.INVITED)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,10 @@ class InvitePlan:
     ou_path: str
     approvals_required: int
     expected_send_at: datetime
+    # AWS's daily quota: invitations sent in the last 24 hours, and the limit.
+    invites_sent: int = 0
+    invites_per_day: int = 20
+    handshake_expiry_days: int = 15
 
 
 def invites_sent_since(since: datetime) -> list[datetime]:
@@ -85,8 +98,14 @@ def invite_plan(
         .filter(Q(account_id=account_id) if account_id else Q(email__iexact=email))
         .first()
     )
+    field = "account_id" if account_id else "email"
+    if known is not None and known.origin == AccountOrigin.INVITED and known.status in ASKED:
+        raise DuplicateRequest(
+            f"{account_id or email} is already being invited by request #{known.request_id} "
+            f"({known.get_status_display().lower()}).",
+            field_errors={field: [f"Request #{known.request_id} is inviting it already."]},
+        )
     if known is not None:
-        field = "account_id" if account_id else "email"
         raise DuplicateRequest(
             f"{account_id or email} is already in the organization ({known.name}, "
             f"{known.get_status_display().lower()}): it cannot be invited.",
@@ -103,6 +122,8 @@ def invite_plan(
             compliance_class=compliance_class, environments=[environment]
         ),
         expected_send_at=invite_send_time(position=_queued()),
+        invites_sent=len(invites_sent_since(timezone.now() - DAY)),
+        invites_per_day=settings.VENDING_INVITES_PER_DAY,
     )
 
 

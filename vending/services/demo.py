@@ -1,4 +1,5 @@
-"""Demo users and team for the embedded mode (documented in the README).
+"""Demo users and team for the embedded mode (documented in the README), and one AWS
+account outside the organization, in the emulator, for the README's invitation walk-through.
 
 Refused unless the portal talks to the local emulator with DJANGO_DEBUG on: these
 passwords are public. `manage.py check --deploy` fails while any of them can sign in
@@ -7,8 +8,6 @@ passwords are public. `manage.py check --deploy` fails while any of them can sig
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +15,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from vending.aws.emulator_control import (
+    emulator_config_update,
+    emulator_standalone_account_ensure,
+)
 from vending.errors import PermissionDenied
 from vending.models import Team
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
@@ -33,6 +36,19 @@ class DemoUser:
 DEMO_TEAM = ("checkout", "Checkout")
 # What the emulator makes each demo account spend a month (about: 0.3 to 1.7 times it).
 DEMO_MONTHLY_COST_USD = 180.0
+
+
+@dataclass(frozen=True)
+class DemoStandaloneAccount:
+    account_id: str
+    name: str
+    email: str
+
+
+# An existing AWS account that belongs to no organization yet: a lead invites it (README).
+DEMO_STANDALONE = DemoStandaloneAccount(
+    "210987654321", "analytics-legacy", "analytics-legacy@example.com"
+)
 DEMO_USERS = (
     DemoUser("lead", "lead-demo-pass", "team lead of 'checkout'"),
     DemoUser("approver1", "approver1-demo-pass", "approver", (APPROVERS_GROUP,)),
@@ -84,13 +100,21 @@ def demo_costs_enable(*, endpoint_url: str) -> None:
     refusal = demo_refusal()
     if refusal:
         raise PermissionDenied(refusal)
-    if not endpoint_url.startswith(("http://", "https://")):
-        raise PermissionDenied(f"Not an emulator's address: {endpoint_url!r}")
-    request = urllib.request.Request(  # noqa: S310 (http(s) only, above)
-        endpoint_url.rstrip("/") + "/_emulator/config",
-        data=json.dumps({"monthly_cost_usd": DEMO_MONTHLY_COST_USD}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+    emulator_config_update(
+        endpoint_url=endpoint_url, patch={"monthly_cost_usd": DEMO_MONTHLY_COST_USD}
     )
-    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (http(s) only, above)
-        pass
+
+
+def demo_standalone_account(*, endpoint_url: str) -> str:
+    """Make the demo's account outside the organization in the emulator, once: answers
+    "created", "standalone" (still waiting to be invited) or "member" (invited since;
+    the emulator keeps its state across restarts, so it is not made again)."""
+    refusal = demo_refusal()
+    if refusal:
+        raise PermissionDenied(refusal)
+    return emulator_standalone_account_ensure(
+        endpoint_url=endpoint_url,
+        account_id=DEMO_STANDALONE.account_id,
+        name=DEMO_STANDALONE.name,
+        email=DEMO_STANDALONE.email,
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from vending.audit import Actor, account_imported, account_team_assigned
 from vending.aws import OrganizationsGateway, get_gateway
@@ -163,6 +164,8 @@ def _record_accounts(live: LiveOrg, result: OrgImport, actor: Actor) -> None:
                 ou_id=parent,
                 compliance_class=class_of.get(path, ""),
                 status=AccountStatus.READY,
+                # Settled from now on: the drift scan watches ready accounts from here.
+                completed_at=timezone.now(),
             )
             account_imported(actor=actor, account=row, organization_id=result.organization_id)
             taken.add(account.email.lower())

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from vending.choices import ComplianceClass, RequestKind
@@ -16,7 +15,7 @@ from vending.selectors.accounts import account_get_for
 from vending.selectors.lifecycle_plans import PLANNED_KINDS, lifecycle_preview_for
 from vending.services.lifecycle_requests import account_change_request_create
 from vending.web.forms import CLASS_HELP, AccountChangeForm
-from vending.web.pages import signed_in_user, signin_required
+from vending.web.pages import signed_in_user, signin_required, submitted
 
 
 @signin_required
@@ -63,12 +62,7 @@ def account_change(request: HttpRequest, account_id: str, kind: str) -> HttpResp
         except DomainError as exc:
             form.add_domain_error(exc)
             return render(request, "vending/accounts/change.html", context, status=exc.http_status)
-        messages.success(
-            request,
-            f"Request #{created.pk} submitted. It waits for {created.approvals_required} "
-            f"approval{'s' if created.approvals_required != 1 else ''}.",
-        )
-        return redirect("request_detail", pk=created.pk)
+        return submitted(request, created, then=".")
     status = 200
     refusal = context.get("refusal")
     if refusal is not None and not isinstance(refusal, InvalidInput):

@@ -34,7 +34,14 @@ from vending.services.drift import account_missing_in_aws_record
 from vending.services.org_import import account_team_assign
 from vending.web.account_table import TABLE_COLUMNS, account_rows_html
 from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
-from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
+from vending.web.pages import (
+    AwsNotice,
+    aws_notice,
+    emulator_url,
+    htmx_target,
+    signin_required,
+    url_around,
+)
 from vending.web.spend_chart import spend_chart
 
 PAGE_SIZE = 50
@@ -137,6 +144,7 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
         spend.totals, currency=spend.currency, title=f"Spend of account {account.name}"
     )
     context["may_refresh"] = is_admin(request.user)
+    context["emulator_url"] = emulator_url() if account.handshake_id else ""
     return render(request, "vending/accounts/detail.html", context)
 
 

@@ -12,17 +12,21 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from vending.aws import TransientAwsError
+from vending.aws import TransientAwsError, get_gateway
+from vending.choices import ComplianceClass
 from vending.models import AccountRequest
 from vending.selectors.policies import NotInOrganization
 from vending.selectors.requests import account_request_get_for
+from vending.web.forms import CLASS_HELP
 
 View = Callable[..., HttpResponse]
 
@@ -102,6 +106,18 @@ def forbidden(request: HttpRequest, *, title: str, explanation: str) -> HttpResp
     )
 
 
+def submitted(request: HttpRequest, created: AccountRequest, *, then: str) -> HttpResponse:
+    """After a request is submitted: say so, and how many approvals it waits for, on
+    its page."""
+    needed = created.approvals_required
+    messages.success(
+        request,
+        f"Request #{created.pk} submitted. It waits for {needed} "
+        f"approval{'s' if needed != 1 else ''}{then}",
+    )
+    return redirect("request_detail", pk=created.pk)
+
+
 def request_or_404(request: HttpRequest, pk: int) -> AccountRequest:
     """The account request `pk`, if the signed-in person may see it."""
     found = account_request_get_for(user=request.user, pk=pk)
@@ -126,3 +142,26 @@ def aws_notice(exc: Exception) -> AwsNotice:
     if isinstance(exc, TransientAwsError):
         return AwsNotice("unavailable", str(exc))
     return AwsNotice("refused", str(exc))
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """A compliance class's radio button on a request form, with its one-line help."""
+
+    value: str
+    label: str
+    help: str
+    checked: bool
+
+
+def class_rows(selected: str) -> list[ClassRow]:
+    return [
+        ClassRow(value, str(label), CLASS_HELP[value], value == selected)
+        for value, label in ComplianceClass.choices
+    ]
+
+
+def emulator_url() -> str:
+    """Where the local emulator answers (its control endpoints: a handshake's accept),
+    or "" against AWS."""
+    return get_gateway().endpoint_url().rstrip("/") if settings.VENDING_EMULATOR else ""

@@ -17,11 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from vending.choices import AccountStatus, ComplianceClass, Environment
+from vending.choices import AccountStatus, ComplianceClass, Environment, RequestKind
 from vending.errors import DomainError, PermissionDenied
 from vending.models import AccountRequest, Team
 from vending.roles import is_admin, is_approver
 from vending.selectors.account_progress import account_progress
+from vending.selectors.leases import lease_end_errors
 from vending.selectors.request_plans import (
     account_request_preview_for,
     class_policy_read,
@@ -46,7 +47,15 @@ from vending.web.forms import (
     RequestPreviewForm,
     ServiceSearchForm,
 )
-from vending.web.pages import forbidden, request_or_404, signed_in_user, signin_required
+from vending.web.pages import (
+    class_rows,
+    emulator_url,
+    forbidden,
+    request_or_404,
+    signed_in_user,
+    signin_required,
+    submitted,
+)
 
 PAGE_SIZE = 25
 
@@ -75,26 +84,11 @@ class EnvironmentRow:
     held_by: int | None  # the live request already holding this account of the team
 
 
-@dataclass(frozen=True)
-class ClassRow:
-    value: str
-    label: str
-    help: str
-    checked: bool
-
-
 def _environment_rows(form: RequestPreviewForm, holders: dict[str, int]) -> list[EnvironmentRow]:
     chosen = form["environments"].value() or []
     return [
         EnvironmentRow(value, str(label), value in chosen, holders.get(value))
         for value, label in Environment.choices
-    ]
-
-
-def _class_rows(selected: str) -> list[ClassRow]:
-    return [
-        ClassRow(value, str(label), CLASS_HELP[value], value == selected)
-        for value, label in ComplianceClass.choices
     ]
 
 
@@ -118,18 +112,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     compliance_class=data["compliance_class"],
                     environments=data["environments"],
                     justification=data["justification"],
+                    expires_on=data.get("expires_on"),
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
                 error, status = exc.message, exc.http_status
             else:
-                needed = created.approvals_required
-                messages.success(
-                    request,
-                    f"Request #{created.pk} submitted. It waits for {needed} "
-                    f"approval{'s' if needed != 1 else ''}; this page follows its progress.",
-                )
-                return redirect("request_detail", pk=created.pk)
+                return submitted(request, created, then="; this page follows its progress.")
         else:
             error, status = "Some fields need attention; see below.", 400
     else:
@@ -144,7 +133,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "error": error,
             "environment_rows": _environment_rows(form, holders),
-            "class_rows": _class_rows(cls),
+            "class_rows": class_rows(cls),
         },
         status=status,
     )
@@ -163,6 +152,7 @@ def request_preview(request: HttpRequest) -> HttpResponse:
     search.is_valid()
     preview = None
     error = ""
+    lease_errors: list[str] = []
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -174,6 +164,12 @@ def request_preview(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             error = exc.message
+        if data.get("expires_on") is not None:
+            lease_errors = lease_end_errors(
+                expires_on=data["expires_on"],
+                compliance_class=data["compliance_class"],
+                environments=data["environments"],
+            )
     team, cls = _selected(form, teams)
     holders = environment_holders(team=team, compliance_class=cls) if team else {}
     policy = preview.placement.policy if preview is not None else None
@@ -201,6 +197,7 @@ def request_preview(request: HttpRequest) -> HttpResponse:
             "q": search.cleaned_data.get("q", ""),
             "status": search.cleaned_data.get("status", ""),
             "search_form": search,
+            "lease_errors": lease_errors,
         },
     )
 
@@ -300,6 +297,7 @@ def _request_context(request: HttpRequest, found: AccountRequest) -> dict[str, A
         "may_cancel": request_may_cancel(user=user, request=found),
         "may_retry": is_admin(user),
         "class_help": CLASS_HELP.get(found.compliance_class, ""),
+        "emulator_url": emulator_url() if found.kind == RequestKind.INVITE else "",
     }
 
 

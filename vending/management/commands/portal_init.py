@@ -9,7 +9,13 @@ from vending.aws import AwsError, TransientAwsError, get_gateway
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error
 from vending.metrics.multiprocess import metrics_files_prune
-from vending.services.demo import demo_costs_enable, demo_refusal, demo_setup
+from vending.services.demo import (
+    DEMO_STANDALONE,
+    demo_costs_enable,
+    demo_refusal,
+    demo_setup,
+    demo_standalone_account,
+)
 from vending.services.org_blueprint import org_blueprint_apply
 
 
@@ -49,13 +55,22 @@ class Command(BaseCommand):
                 raise CommandError(f"Could not bootstrap the demo organization: {exc}") from exc
         for change in result.applied:
             self.stdout.write(f"  org: {change.summary} {change.target}".rstrip())
+        endpoint_url = get_gateway().endpoint_url()
         try:
             demo_setup()
+            outside = demo_standalone_account(endpoint_url=endpoint_url)
         except DomainError as exc:
             raise domain_error(exc) from exc
+        except AwsError as exc:
+            raise CommandError(f"Could not make the demo's standalone account: {exc}") from exc
         try:
-            demo_costs_enable(endpoint_url=get_gateway().endpoint_url())
-        except (DomainError, OSError) as exc:
+            demo_costs_enable(endpoint_url=endpoint_url)
+        except (DomainError, AwsError) as exc:
             # The spend charts stay empty; nothing else depends on it.
             self.stderr.write(f"The emulator does not report demo spend: {exc}")
         self.stdout.write("Demo organization and users are ready (see README).")
+        if outside != "member":
+            self.stdout.write(
+                f"  account {DEMO_STANDALONE.account_id} ({DEMO_STANDALONE.email}) is outside "
+                "the organization, ready to invite (README: Inviting an existing account)."
+            )
