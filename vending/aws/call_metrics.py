@@ -13,8 +13,9 @@ error code (or botocore's exception name) as `code`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,47 +32,84 @@ ORGANIZATIONS_CALLS = Counter(
     ["operation", "outcome", "code"],
 )
 
+# The other services the portal calls (Budgets, Account), counted the same way.
+AWS_CALLS = Counter(
+    "vending_aws_calls",
+    "AWS API calls made by the portal to services other than Organizations (budgets, "
+    "account), by service, operation and outcome (ok, transient, permanent).",
+    ["service", "operation", "outcome", "code"],
+)
+
 _EVENTS = "organizations"
 
 
-def instrument_client(client: Any) -> None:
-    """Count the calls of this botocore Organizations client (idempotent per client)."""
+def instrument_client(client: Any, service: str = _EVENTS) -> None:
+    """Count the calls of this botocore client (idempotent per client); `service` is
+    its event name (boto3's service name: organizations, budgets, account)."""
     events = client.meta.events
-    events.register(f"after-call.{_EVENTS}", _after_call, unique_id="vending-calls-answered")
+    answered: Callable[..., None]
+    unanswered: Callable[..., None]
+    if service == _EVENTS:
+        answered, unanswered = _after_call, _after_call_error
+    else:
+        count = partial(_count_other, service)
+        answered = partial(_after_call, count=count)
+        unanswered = partial(_after_call_error, count=count)
+    suffix = "" if service == _EVENTS else f"-{service}"
+    events.register(f"after-call.{service}", answered, unique_id=f"vending-calls-answered{suffix}")
     events.register(
-        f"after-call-error.{_EVENTS}", _after_call_error, unique_id="vending-calls-unanswered"
+        f"after-call-error.{service}", unanswered, unique_id=f"vending-calls-unanswered{suffix}"
     )
 
 
-def _after_call(*, http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
+def _after_call(
+    *,
+    http_response: Any,
+    parsed: dict[str, Any],
+    model: Any,
+    count: Callable[[str, str, str], None] | None = None,
+    **kwargs: Any,
+) -> None:
     operation = str(model.name)
+    tally = count or _count_organizations
     with _never_failing(operation):
         if http_response.status_code < 300:
-            _count(operation, "ok", "")
+            tally(operation, "ok", "")
             return
         override = (kwargs.get("context") or {}).get("error_code_override")
         if override:
             parsed = {**parsed, "Error": {**parsed.get("Error", {}), "Code": override}}
         error = map_client_error(ClientError(parsed, operation), operation)  # type: ignore[arg-type]
-        _count(operation, _outcome(error), error.code)
+        tally(operation, _outcome(error), error.code)
 
 
-def _after_call_error(*, exception: BaseException, event_name: str, **kwargs: Any) -> None:
+def _after_call_error(
+    *,
+    exception: BaseException,
+    event_name: str,
+    count: Callable[[str, str, str], None] | None = None,
+    **kwargs: Any,
+) -> None:
     operation = event_name.rsplit(".", 1)[-1]
+    tally = count or _count_organizations
     with _never_failing(operation):
         if isinstance(exception, BotoCoreError):
             error = map_botocore_error(exception, operation)
-            _count(operation, _outcome(error), error.code)
+            tally(operation, _outcome(error), error.code)
         else:
-            _count(operation, "permanent", type(exception).__name__)
+            tally(operation, "permanent", type(exception).__name__)
 
 
 def _outcome(error: Exception) -> str:
     return "transient" if isinstance(error, TransientAwsError) else "permanent"
 
 
-def _count(operation: str, outcome: str, code: str) -> None:
+def _count_organizations(operation: str, outcome: str, code: str) -> None:
     ORGANIZATIONS_CALLS.labels(operation=operation, outcome=outcome, code=code).inc()
+
+
+def _count_other(service: str, operation: str, outcome: str, code: str) -> None:
+    AWS_CALLS.labels(service=service, operation=operation, outcome=outcome, code=code).inc()
 
 
 @contextmanager
