@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from vending.account_metadata import budget_errors
 from vending.audit import Actor, account_budget_changed, account_setup_done
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
 from vending.aws.account_contacts import (
@@ -44,7 +45,6 @@ from vending.aws.budgets import (
     budget_name,
     get_budgets_gateway,
 )
-from vending.account_metadata import budget_errors
 from vending.choices import AccountStatus, SetupStatus
 from vending.dispatch import enqueue_account_setup
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied

@@ -26,8 +26,8 @@ from vending.models import AccountRequest, VendedAccount
 from vending.notifications import notify_requester
 from vending.selectors.close_quota import close_position, close_quota_read
 from vending.selectors.lifecycle_plans import SUSPENDED_OU_PATH
-from vending.services.account_setup import account_budget_retire
 from vending.services.account_placement import account_move, ou_id_required, parent_id_read
+from vending.services.account_setup import account_budget_retire
 from vending.services.failure_reasons import AccountStepFailed
 from vending.services.org_units import org_units_kept
 from vending.transitions import transition
