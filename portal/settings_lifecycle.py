@@ -32,3 +32,4 @@ _schedule["sync-lifecycle"] = {
 }
 _schema: dict[str, Any] = vars(_base)["SPECTACULAR_SETTINGS"]
 _schema["ENUM_NAME_OVERRIDES"]["RequestKindEnum"] = "vending.choices.RequestKind"
+_schema["ENUM_NAME_OVERRIDES"]["SetupStatusEnum"] = "vending.choices.SetupStatus"
