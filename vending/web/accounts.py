@@ -31,6 +31,7 @@ from vending.selectors.policies import (
 from vending.selectors.teams import team_choices_for
 from vending.services.drift import account_missing_in_aws_record
 from vending.services.org_import import account_team_assign
+from vending.web.account_budget import account_budget_form
 from vending.web.account_table import TABLE_COLUMNS, account_rows_html
 from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
 from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
@@ -129,6 +130,7 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     context["p"] = account_progress(account)
     context["may_retry"] = is_admin(request.user) and account.request_id is not None
     context["changes"] = account_changes_for(user=request.user, account=account)
+    context["budget_form"] = account_budget_form(request.user, account)
     return render(request, "vending/accounts/detail.html", context)
 
 

@@ -23,7 +23,10 @@ from vending.compliance.simulator import validate_action
 from vending.errors import DomainError
 from vending.models import Team
 from vending.services.requests import JUSTIFICATION_MAX
+from vending.web.metadata_forms import AccountBudgetForm, AccountMetadataFields
 from vending.web.widgets import DirectSelect, DirectTextInput
+
+__all__ = ["AccountBudgetForm"]  # the account page's (vending/web/metadata_forms.py)
 
 # One line per class, shown beside its radio button.
 CLASS_HELP: dict[str, str] = {
@@ -78,7 +81,7 @@ class RequestPreviewForm(forms.Form):
             self.add_error(None, error.message)
 
 
-class AccountRequestForm(RequestPreviewForm):
+class AccountRequestForm(AccountMetadataFields, RequestPreviewForm):
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=JUSTIFICATION_MAX,
@@ -86,6 +89,10 @@ class AccountRequestForm(RequestPreviewForm):
         help_text="What the accounts are for; approvers read this.",
         error_messages={"required": "Say why the accounts are needed."},
     )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, teams=teams, **kwargs)
+        self.add_contact_fields()
 
 
 class ApproveForm(forms.Form):
@@ -182,7 +189,9 @@ class AccountFilterForm(forms.Form):
         max_length=100,
         required=False,
         strip=True,
-        widget=DirectTextInput({"type": "search", "placeholder": "Name, e-mail or account id"}),
+        widget=DirectTextInput(
+            {"type": "search", "placeholder": "Name, e-mail, id, owner, cost centre or tag"}
+        ),
     )
     # Widgets without templates: the list page is rendered on every filter change.
     team = forms.ChoiceField(required=False, widget=DirectSelect)
@@ -198,8 +207,21 @@ class AccountFilterForm(forms.Form):
     origin = forms.ChoiceField(
         choices=_ANY + AccountOrigin.choices, required=False, widget=DirectSelect
     )
+    owner = forms.CharField(max_length=150, required=False, strip=True, widget=DirectTextInput)
+    cost_centre = forms.CharField(
+        label="Cost centre", max_length=64, required=False, strip=True, widget=DirectTextInput
+    )
+    tag = forms.CharField(
+        max_length=400,
+        required=False,
+        strip=True,
+        widget=DirectTextInput({"placeholder": "key:value"}),
+    )
 
-    FILTERS = ("team", "compliance_class", "environment", "status", "origin")
+    FILTERS = (
+        "team", "compliance_class", "environment", "status", "origin", "owner", "cost_centre",
+        "tag",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

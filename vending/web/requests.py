@@ -118,6 +118,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     compliance_class=data["compliance_class"],
                     environments=data["environments"],
                     justification=data["justification"],
+                    metadata=form.metadata(),
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)

@@ -2,7 +2,17 @@
 
 from django.urls import path, register_converter
 
-from vending.web import account_changes, accounts, approvals, audit, home, org, requests, tokens
+from vending.web import (
+    account_budget,
+    account_changes,
+    accounts,
+    approvals,
+    audit,
+    home,
+    org,
+    requests,
+    tokens,
+)
 
 
 class AwsAccountIdConverter:
@@ -46,6 +56,11 @@ urlpatterns = [
     # Accounts: as requests (leads their teams', approvers and admins all).
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/<aws_account_id:account_id>/", accounts.account_detail, name="account_detail"),
+    path(
+        "accounts/<aws_account_id:account_id>/budget/",
+        account_budget.account_budget,
+        name="account_budget",
+    ),
     path(
         "accounts/<aws_account_id:account_id>/team/",
         accounts.account_assign_team,
