@@ -170,7 +170,7 @@ def test_list_filters_never_show_what_you_may_not_see(
 
 
 def test_an_account_shows_its_metadata_and_budget(client_for, users, team, other_team):
-    mine, _ = _vended(users, team, other_team)
+    _vended(users, team, other_team)
     body = client_for("lead").get("/api/v1/accounts/999999999990/").json()
     assert body["owner"] == "lead" and body["cost_centre"] == "CC-1"
     assert body["tags"] == {"project": "claims", "url": "a:b"}

@@ -126,7 +126,8 @@ def test_a_lead_cannot_set_a_budget(web_client_for, fleet):
         ({"cost_centre": "payments"}, ["payments-qa"], []),
         ({"tag": "tier:gold"}, ["payments-qa"], []),
         ({"q": "gold"}, ["payments-qa"], []),
-        ({"cost_centre": "checkout"}, ["checkout-dev", "checkout-prod"], ["checkout-dev", "checkout-prod"]),
+        ({"cost_centre": "checkout"}, ["checkout-dev", "checkout-prod"], ["checkout-dev",
+                                                                           "checkout-prod"]),
     ],
 )  # fmt: skip
 def test_the_list_filters_by_owner_cost_centre_and_tag(

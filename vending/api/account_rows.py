@@ -100,13 +100,7 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "handshake_expires_at": _iso_or_none(row["handshake_expires_at"], zone),
         "invite_expected_at": _iso_or_none(row["invite_expected_at"], zone),
         "close_expected_on": _date_or_none(row["close_expected_on"]),
-        "owner": row["owner__username"],
-        "cost_centre": row["cost_centre"],
-        "tags": row["tags"],
-        "contacts": row["contacts"],
-        "contacts_status": row["contacts_status"],
-        "contacts_error": row["contacts_error"],
-        "budget": budget_of(row["budget_amount"], row["budget_status"], row["budget_error"]),
+        **_metadata(row),
         "attempts": progress.attempts,
         "last_error": None
         if error is None
@@ -119,6 +113,19 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "last_progress_at": _iso_or_none(progress.last_progress_at, zone),
         "stalled": progress.stalled,
         "stalled_reason": progress.stalled_reason,
+    }
+
+
+def _metadata(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Owner, cost centre, tags, contacts and budget, as AccountMetadataSerializer says."""
+    return {
+        "owner": row["owner__username"],
+        "cost_centre": row["cost_centre"],
+        "tags": row["tags"],
+        "contacts": row["contacts"],
+        "contacts_status": row["contacts_status"],
+        "contacts_error": row["contacts_error"],
+        "budget": budget_of(row["budget_amount"], row["budget_status"], row["budget_error"]),
     }
 
 
