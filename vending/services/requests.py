@@ -42,17 +42,7 @@ def account_request_create(
     if not is_lead_of(requester, team):
         raise PermissionDenied(f"Only leads of team '{team.slug}' can request accounts for it.")
     meta = request_metadata_check(team=team, requester=requester, given=metadata or MetadataInput())
-    justification = justification.strip()
-    if not justification:
-        raise InvalidInput(
-            "Say why the accounts are needed.",
-            field_errors={"justification": ["This field is required."]},
-        )
-    if len(justification) > JUSTIFICATION_MAX:
-        raise InvalidInput(
-            f"The justification is limited to {JUSTIFICATION_MAX} characters.",
-            field_errors={"justification": [f"At most {JUSTIFICATION_MAX} characters."]},
-        )
+    justification = _justification_checked(justification)
     plan = account_request_plan(
         team=team, compliance_class=compliance_class, environments=environments
     )
@@ -92,6 +82,21 @@ def account_request_create(
         )
         raise _duplicate(fresh.conflicts) from exc
     return request
+
+
+def _justification_checked(justification: str) -> str:
+    justification = justification.strip()
+    if not justification:
+        raise InvalidInput(
+            "Say why the accounts are needed.",
+            field_errors={"justification": ["This field is required."]},
+        )
+    if len(justification) > JUSTIFICATION_MAX:
+        raise InvalidInput(
+            f"The justification is limited to {JUSTIFICATION_MAX} characters.",
+            field_errors={"justification": [f"At most {JUSTIFICATION_MAX} characters."]},
+        )
+    return justification
 
 
 def _refuse_lease(
