@@ -212,3 +212,26 @@ def test_a_refusal_shows_on_the_account_and_the_vend_stays_ready(
     assert account.status == "ready" and account.request.status == "completed"
     assert account.budget_status == "failed"
     assert "may not call CreateBudget" in account.budget_error
+
+
+def test_a_refused_contact_is_tried_again_when_an_admin_saves_the_budget(
+    users, team, aws, task_queue, monkeypatch
+):
+    from vending.aws.account_contacts import AccountContactsGateway
+
+    real = AccountContactsGateway.put_alternate_contact
+
+    def refuse(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermanentAwsError(
+            "Trusted access is not enabled", code="AccessDeniedException", operation="X"
+        )
+
+    monkeypatch.setattr(AccountContactsGateway, "put_alternate_contact", refuse)
+    account = vend(users, team, task_queue, contacts={"operations": CONTACT})
+    assert account.contacts_status == "failed" and "may not call" in account.contacts_error
+    monkeypatch.setattr(AccountContactsGateway, "put_alternate_contact", real)
+    account_budget_set(actor=users["admin"], account=account, amount=Decimal("50"))
+    task_queue.drain()
+    account.refresh_from_db()
+    assert account.contacts_status == "done" and account.contacts_error == ""
+    assert account.budget_status == "done"

@@ -97,7 +97,8 @@ def account_budget_set(
     *, actor: Actor, account: VendedAccount, amount: Decimal | None
 ) -> VendedAccount:
     """An admin sets, changes or (None) removes a ready account's monthly budget, in USD;
-    audited. AWS follows through the setup task."""
+    audited. AWS follows through the setup task, which also tries again contacts AWS
+    refused."""
     if actor is None or not is_admin(actor):
         raise PermissionDenied("Only portal admins can change an account's budget.")
     if amount is not None and (problems := budget_errors(amount)):
@@ -117,7 +118,12 @@ def account_budget_set(
             previous=None if previous is None else str(previous),
             amount=None if amount is None else str(amount),
         )
-        account_setup_schedule(account, budget=previous is not None or amount is not None)
+        # A contact AWS refused is tried again with it (the admin fixed the cause).
+        account_setup_schedule(
+            account,
+            budget=previous is not None or amount is not None,
+            contacts=account.contacts_status == SetupStatus.FAILED,
+        )
     return account
 
 
