@@ -29,7 +29,7 @@ class ServiceGateway:
     def client(self) -> Any:
         client = getattr(self._local, "client", None)
         if client is None:
-            session = build_session(self.config)
+            session: Any = build_session(self.config)  # the service name is the subclass's
             client = session.client(self.service, config=self.config.botocore_config(session))
             instrument_client(client, service=self.service)
             self._local.client = client

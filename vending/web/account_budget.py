@@ -38,7 +38,7 @@ def account_budget(request: HttpRequest, account_id: str) -> HttpResponse:
         )
     form = AccountBudgetForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("amount", ["Not an amount."])))
+        messages.error(request, " ".join(str(e) for e in form.errors.get("amount", [])))
         return redirect("account_detail", account_id=account_id)
     amount = form.cleaned_data["amount"]
     try:
