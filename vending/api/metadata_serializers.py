@@ -99,13 +99,7 @@ def _checked(value: Any, problems: list[str]) -> Any:
 
 
 def metadata_input(data: dict[str, Any]) -> MetadataInput:
-    return MetadataInput(
-        owner=data.get("owner", ""),
-        cost_centre=data.get("cost_centre", ""),
-        tags=data.get("tags") or {},
-        contacts=data.get("contacts") or {},
-        budget=data.get("budget"),
-    )
+    return MetadataInput.of(data)
 
 
 class BudgetSerializer(serializers.Serializer):

@@ -43,6 +43,17 @@ class MetadataInput:
     contacts: Mapping[str, Any] = field(default_factory=dict)
     budget: Decimal | None = None
 
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> MetadataInput:
+        """From a form's or a serializer's cleaned data (absent keys: the defaults)."""
+        return cls(
+            owner=data.get("owner") or "",
+            cost_centre=data.get("cost_centre") or "",
+            tags=data.get("tags") or {},
+            contacts=data.get("contacts") or {},
+            budget=data.get("budget"),
+        )
+
 
 @dataclass(frozen=True)
 class AccountMetadata:

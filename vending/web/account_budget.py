@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from vending.choices import AccountStatus
@@ -15,7 +15,7 @@ from vending.roles import User, is_admin
 from vending.selectors.accounts import account_get_for
 from vending.services.account_setup import account_budget_set
 from vending.web.forms import AccountBudgetForm
-from vending.web.pages import signin_required
+from vending.web.pages import account_not_found, signin_required
 
 
 def account_budget_form(user: User, account: VendedAccount) -> AccountBudgetForm | None:
@@ -30,12 +30,7 @@ def account_budget_form(user: User, account: VendedAccount) -> AccountBudgetForm
 def account_budget(request: HttpRequest, account_id: str) -> HttpResponse:
     account = account_get_for(user=request.user, account_id=account_id)
     if account is None:
-        return render(
-            request,
-            "vending/accounts/not_found.html",
-            {"nav": "accounts", "account_id": account_id},
-            status=404,
-        )
+        return account_not_found(request, account_id)
     form = AccountBudgetForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.errors.get("amount", [])))

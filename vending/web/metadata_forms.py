@@ -110,14 +110,7 @@ class AccountMetadataFields(forms.Form):
         return data
 
     def metadata(self) -> MetadataInput:
-        data = self.cleaned_data
-        return MetadataInput(
-            owner=data.get("owner", ""),
-            cost_centre=data.get("cost_centre", ""),
-            tags=data.get("tags") or {},
-            contacts=data.get("contacts") or {},
-            budget=data.get("budget"),
-        )
+        return MetadataInput.of(self.cleaned_data)
 
 
 class AccountBudgetForm(forms.Form):
