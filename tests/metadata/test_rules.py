@@ -141,3 +141,36 @@ def test_bad_budgets_in_the_blueprint_are_all_named():
     assert "budgets.general.staging: unknown environment" in problems
     assert "budgets.sox: unknown compliance class" in problems
     assert "budgets.pci: must map environments to amounts in USD" in problems
+
+
+@pytest.mark.django_db
+def test_accounts_get_the_blueprints_default_budget_unless_the_request_sets_one(
+    tmp_path, settings, users, team
+):
+    import shutil
+
+    from vending.selectors.request_metadata import MetadataInput
+    from vending.services.requests import account_request_create
+
+    shutil.copytree(DEFAULT_BLUEPRINT.parent / "policies", tmp_path / "policies")
+    raw = _with_budgets({"general": {"dev": 200, "prod": 900}})
+    (tmp_path / "blueprint.yaml").write_text(yaml.safe_dump(raw))
+    settings.VENDING_BLUEPRINT = str(tmp_path / "blueprint.yaml")
+
+    def budgets(**given: object) -> dict[str, Decimal | None]:
+        request = account_request_create(
+            requester=users["lead"],
+            team=team,
+            compliance_class="general",
+            environments=["dev", "test", "prod"],
+            justification="x",
+            metadata=MetadataInput(**given),  # type: ignore[arg-type]
+        )
+        found = {a.environment: a.budget_amount for a in request.accounts.all()}
+        request.accounts.update(is_active=False)  # their names are free for the next one
+        request.status = "cancelled"
+        request.save()
+        return found
+
+    assert budgets() == {"dev": Decimal("200"), "test": None, "prod": Decimal("900")}
+    assert budgets(budget=Decimal("55")) == {e: Decimal("55") for e in ("dev", "test", "prod")}
