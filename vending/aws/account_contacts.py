@@ -1,7 +1,7 @@
 """AccountContactsGateway: the alternate contacts (billing, operations, security) of a
 member account, set from the management account through the Account API
-(account:PutAlternateContact and account:GetAlternateContact with AccountId; AWS
-requires trusted access for account.amazonaws.com in the organization: docs/operations.md).
+(account:PutAlternateContact with AccountId; AWS requires trusted access for
+account.amazonaws.com in the organization: docs/operations.md).
 PutAlternateContact replaces the contact: repeating it is harmless.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from vending.aws.errors import AwsError
 from vending.aws.service_gateway import ServiceGateway, gateway_config
 
 
@@ -35,25 +34,6 @@ class AccountContactsGateway(ServiceGateway):
             Title=contact.title,
             EmailAddress=contact.email,
             PhoneNumber=contact.phone,
-        )
-
-    def get_alternate_contact(
-        self, *, account_id: str, contact_type: str
-    ) -> AlternateContact | None:
-        try:
-            c = self._call(
-                "get_alternate_contact", AccountId=account_id, AlternateContactType=contact_type
-            )["AlternateContact"]
-        except AwsError as exc:
-            if exc.code == "ResourceNotFoundException":
-                return None
-            raise
-        return AlternateContact(
-            contact_type=c.get("AlternateContactType", contact_type),
-            name=c.get("Name", ""),
-            title=c.get("Title", ""),
-            email=c.get("EmailAddress", ""),
-            phone=c.get("PhoneNumber", ""),
         )
 
 
