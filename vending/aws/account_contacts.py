@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
 
 from vending.aws.service_gateway import ServiceGateway, gateway_config
 
@@ -24,6 +28,9 @@ class AlternateContact:
 
 class AccountContactsGateway(ServiceGateway):
     service = "account"
+
+    def _new_client(self, session: boto3.Session, config: Config) -> Any:
+        return session.client("account", config=config)
 
     def put_alternate_contact(self, *, account_id: str, contact: AlternateContact) -> None:
         self._call(

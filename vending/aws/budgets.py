@@ -16,6 +16,9 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
 from vending.aws.errors import AwsError
 from vending.aws.service_gateway import ServiceGateway, gateway_config
 
@@ -65,6 +68,9 @@ def _subscribers(emails: Sequence[str]) -> list[dict[str, str]]:
 
 class BudgetsGateway(ServiceGateway):
     service = "budgets"
+
+    def _new_client(self, session: boto3.Session, config: Config) -> Any:
+        return session.client("budgets", config=config)
 
     def describe_budget(self, *, payer_id: str, name: str) -> Budget | None:
         try:
