@@ -5,25 +5,14 @@ accounts list's filters."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.urls import reverse
 
+from tests.web.test_requests_pages import _form
 from vending.models import AccountRequest, AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-def _form(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "team": "checkout",
-        "environments": ["dev"],
-        "compliance_class": "general",
-        "justification": "Build pipeline sandbox",
-    }
-    data.update(changes)
-    return data
 
 
 CONTACT = {
