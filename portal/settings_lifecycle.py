@@ -32,6 +32,7 @@ _schedule["sync-lifecycle"] = {
 }
 _schema: dict[str, Any] = vars(_base)["SPECTACULAR_SETTINGS"]
 _schema["ENUM_NAME_OVERRIDES"]["RequestKindEnum"] = "vending.choices.RequestKind"
+_schema["ENUM_NAME_OVERRIDES"]["SetupStatusEnum"] = "vending.choices.SetupStatus"
 
 # portal/settings.py has no room left: the next topic's settings chain from here.
 from portal.settings_costs import *  # noqa: E402, F403  (what teams spend: Cost Explorer)

@@ -16,11 +16,13 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from vending.audit_payloads import (
     AccountAdoptedPayload,
+    AccountBudgetChangedPayload,
     AccountClassChangedPayload,
     AccountCreateRequestedPayload,
     AccountImportedPayload,
     AccountMovedPayload,
     AccountRetriedPayload,
+    AccountSetupDonePayload,
     AccountTaggedPayload,
     AccountTeamAssignedPayload,
     AuditPayload,
@@ -271,6 +273,31 @@ def account_class_changed(
             ou_path=account.target_ou_path,
             request_id=request.pk,
         ),
+    )
+
+
+def account_budget_changed(
+    *, actor: Actor, account: VendedAccount, previous: str | None, amount: str | None
+) -> AuditEvent:
+    """An admin set, changed or removed an account's monthly budget (amounts in USD)."""
+    return _record(
+        action=AuditAction.ACCOUNT_BUDGET_CHANGED,
+        actor=actor,
+        account=account,
+        message=f"Budget {previous or 'none'} -> {amount or 'none'} USD a month.",
+        payload=AccountBudgetChangedPayload(previous=previous, amount=amount),
+    )
+
+
+def account_setup_done(
+    *, account: VendedAccount, part: str, status: str, detail: str
+) -> AuditEvent:
+    """The portal set (or removed) an account's contacts or budget in AWS, or AWS refused."""
+    return _record(
+        action=AuditAction.ACCOUNT_SETUP_DONE,
+        account=account,
+        message=f"{part.capitalize()}: {status}. {detail}".strip(),
+        payload=AccountSetupDonePayload(part=part, status=status, detail=detail),
     )
 
 

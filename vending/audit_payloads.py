@@ -125,6 +125,19 @@ class AccountClassChangedPayload(_Payload):
 
 
 @dataclass(frozen=True)
+class AccountBudgetChangedPayload(_Payload):
+    previous: str | None = None  # the monthly amount in USD it had (None: no budget)
+    amount: str | None = None  # the amount it has now (None: removed)
+
+
+@dataclass(frozen=True)
+class AccountSetupDonePayload(_Payload):
+    part: str = ""  # "contacts" or "budget"
+    status: str = ""  # SetupStatus: done, failed or removed
+    detail: str = ""  # what was set (contact types, the amount), or AWS's refusal
+
+
+@dataclass(frozen=True)
 class OrgChangedPayload(_Payload):
     change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
     target: str = ""
@@ -180,6 +193,8 @@ AuditPayload = (
     | AccountImportedPayload
     | AccountTeamAssignedPayload
     | AccountClassChangedPayload
+    | AccountBudgetChangedPayload
+    | AccountSetupDonePayload
     | OrgChangedPayload
     | DriftRepairedPayload
     | RoleChangedPayload
@@ -200,6 +215,8 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.ACCOUNT_IMPORTED: AccountImportedPayload.from_data,
     AuditAction.ACCOUNT_TEAM_ASSIGNED: AccountTeamAssignedPayload.from_data,
     AuditAction.ACCOUNT_CLASS_CHANGED: AccountClassChangedPayload.from_data,
+    AuditAction.ACCOUNT_BUDGET_CHANGED: AccountBudgetChangedPayload.from_data,
+    AuditAction.ACCOUNT_SETUP_DONE: AccountSetupDonePayload.from_data,
     AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
     AuditAction.DRIFT_REPAIRED: DriftRepairedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,

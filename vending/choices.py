@@ -135,6 +135,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_IMPORTED = "account.imported", "Existing account imported"
     ACCOUNT_TEAM_ASSIGNED = "account.team_assigned", "Account assigned to a team"
     ACCOUNT_CLASS_CHANGED = "account.class_changed", "Account class changed"
+    ACCOUNT_BUDGET_CHANGED = "account.budget_changed", "Account budget changed"
+    ACCOUNT_SETUP_DONE = "account.setup_done", "Account contacts or budget set in AWS"
     ORG_CHANGED = "org.changed", "Organization changed"
     DRIFT_SCAN_REQUESTED = "drift.scan_requested", "Drift scan requested"
     DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
@@ -191,3 +193,21 @@ class NotificationStatus(models.TextChoices):
     OBSOLETE = "obsolete", "Dropped as out of date"
     # The mail server refused the message itself (not the connection): never sendable.
     FAILED = "failed", "Refused"
+
+
+class SetupStatus(models.TextChoices):
+    """Where an account's extras stand in AWS (its alternate contacts, its budget): set
+    after it is ready, never failing the vend. Blank: nothing asked."""
+
+    PENDING = "pending", "Waiting to be set in AWS"
+    DONE = "done", "Set in AWS"
+    FAILED = "failed", "AWS refused it"
+    REMOVED = "removed", "Removed from AWS"
+
+
+class ContactType(models.TextChoices):
+    """The alternate contacts of an AWS account (Account API, PutAlternateContact)."""
+
+    BILLING = "billing", "Billing"
+    OPERATIONS = "operations", "Operations"
+    SECURITY = "security", "Security"

@@ -67,6 +67,11 @@ def enqueue_account_step(account_id: int, countdown: float | None = None) -> Non
     transaction.on_commit(lambda: _send("provision_account", account_id, countdown))
 
 
+def enqueue_account_setup(account_id: int) -> None:
+    """Set a ready account's contacts and budget in AWS (vending/services/account_setup.py)."""
+    transaction.on_commit(lambda: _send("account_setup", account_id))
+
+
 def enqueue_drift_scan() -> None:
     """A drift scan now (an admin asked, or the scheduler started); if the broker cannot
     take it, the next scheduled scan runs anyway."""

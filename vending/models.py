@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from vending.account_lifecycle_columns import AccountLifecycleColumns
+from vending.account_metadata_columns import AccountMetadataColumns, RequestMetadataColumns
 from vending.account_ownership import OwnedAccount, owner_visible
 from vending.account_progress_columns import AccountProgressColumns
 from vending.choices import (
@@ -81,7 +82,7 @@ class AccountRequestQuerySet(models.QuerySet["AccountRequest"]):
         return result
 
 
-class AccountRequest(models.Model):
+class AccountRequest(RequestMetadataColumns):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests")
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_requests"
@@ -148,7 +149,9 @@ class VendedAccountQuerySet(models.QuerySet["VendedAccount"]):
         return owner_visible(self, user)
 
 
-class VendedAccount(OwnedAccount, AccountProgressColumns, AccountLifecycleColumns):
+class VendedAccount(
+    OwnedAccount, AccountProgressColumns, AccountLifecycleColumns, AccountMetadataColumns
+):
     """One AWS account of a request (one per requested environment), or an account that
     was in the organization before the portal (`origin` imported: no request). Its
     failed tries, last error and last progress: AccountProgressColumns."""

@@ -20,8 +20,14 @@ from vending.errors import InvalidInput
 if TYPE_CHECKING:
     from vending.models import VendedAccount
 
-# The portal's own tags on every account it vends (team, environment, class, request).
+# The portal's own tags on every account it vends (team, environment, class, request,
+# owner, cost centre): requested tags may not take the prefix, and these count towards
+# AWS's 50 tags on an account (vending/account_metadata.py).
 TAG_PREFIX = "vending:"
+PORTAL_TAG_KEYS = tuple(
+    f"{TAG_PREFIX}{key}"
+    for key in ("team", "environment", "compliance-class", "request-id", "owner", "cost-centre")
+)
 ACCOUNT_NAME_MAX = 50
 EMAIL_MIN, EMAIL_MAX = 6, 64
 _PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]+$")
@@ -83,9 +89,15 @@ def account_tags(account: VendedAccount) -> dict[str, str]:
     request = account.request
     if request is None:
         return {}
-    return {
+    own = {
         f"{TAG_PREFIX}team": request.team.slug,
         f"{TAG_PREFIX}environment": account.environment,
         f"{TAG_PREFIX}compliance-class": account.class_value or request.compliance_class,
         f"{TAG_PREFIX}request-id": str(request.pk),
     }
+    if account.owner_id is not None and account.owner is not None:
+        own[f"{TAG_PREFIX}owner"] = account.owner.get_username()
+    if account.cost_centre:
+        own[f"{TAG_PREFIX}cost-centre"] = account.cost_centre
+    # The requested tags, then the portal's: no requested key takes its prefix anyway.
+    return {**(account.tags or {}), **own}

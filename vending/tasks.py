@@ -18,6 +18,7 @@ from django.db import OperationalError
 from vending.aws import TransientAwsError
 from vending.dispatch import dispatch_pending_send, enqueue_account_step
 from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
+from vending.services.account_setup import account_setup_advance
 from vending.services.costs import cost_refresh as refresh_costs
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
@@ -62,6 +63,13 @@ def lifecycle_request(self: ProvisioningTask, request_id: int) -> float | None:
     if countdown is not None:
         self.apply_async(args=(request_id,), countdown=countdown)
     return countdown
+
+
+@shared_task(base=ProvisioningTask, name="vending.account_setup")
+def account_setup(account_id: int) -> None:
+    """A ready account's alternate contacts and budget, set in AWS (or the budget
+    removed); a refusal is recorded on the account, never failing it."""
+    account_setup_advance(account_id=account_id)
 
 
 @shared_task(name="vending.lifecycle_sync", acks_late=True, reject_on_worker_lost=True)

@@ -43,6 +43,7 @@ def test_a_lead_submits_a_request(client_for, team):
             "last_progress_at": None,
             "stalled": False,
             "stalled_reason": None,
+            "budget": None,
         }
         for env in ("dev", "prod")
     ]

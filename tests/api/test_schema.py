@@ -34,6 +34,8 @@ OPERATIONS = {
     ("/api/v1/accounts/{account_id}/effective-policy/", "get"),
     ("/api/v1/accounts/{account_id}/team/", "post"),
     ("/api/v1/accounts/{account_id}/spend/", "get"),
+    ("/api/v1/accounts/{account_id}/budget/", "put"),
+    ("/api/v1/accounts/{account_id}/budget/", "patch"),
     ("/api/v1/org/", "get"),
     ("/api/v1/org/plan/", "get"),
     ("/api/v1/audit-events/", "get"),

@@ -1,5 +1,5 @@
 """Every Cost Explorer call (each costs USD 0.01) is counted, every page included, under
-its own metric beside the Organizations calls."""
+the other-services metric (service "cost-explorer"), never as an Organizations call."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def test_every_page_is_a_counted_call(scraper):
     def count() -> float:
         return value(
             scraper.samples(),
-            "vending_cost_explorer_calls_total",
+            "vending_aws_calls_total",
+            service="cost-explorer",
             operation="GetCostAndUsage",
             outcome="ok",
             code="",

@@ -115,7 +115,7 @@ def test_seeded_costs_are_fetched_by_the_worker_and_shown(make_portal):
     with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
         metrics = answer.read().decode()
     calls = re.findall(
-        r'^vending_cost_explorer_calls_total\{[^}]*operation="GetCostAndUsage"[^}]*\} (\S+)$',
+        r'^vending_aws_calls_total\{[^}]*operation="GetCostAndUsage"[^}]*\} (\S+)$',
         metrics,
         re.M,
     )

@@ -57,6 +57,8 @@ def assert_vended_once(
             "vending:environment": account["environment"],
             "vending:compliance-class": cls,
             "vending:request-id": str(status["id"]),
+            "vending:owner": "lead",
+            "vending:cost-centre": team,
         }
     # No CreateAccount left in progress that could still produce a duplicate.
     listed = client.list_create_account_status(States=["IN_PROGRESS"])["CreateAccountStatuses"]

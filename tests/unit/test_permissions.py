@@ -58,6 +58,8 @@ AUTHORIZED_AS = {
     ("budgets", "DeleteBudget"): {"budgets:ModifyBudget"},
     ("budgets", "DescribeBudget"): {"budgets:ViewBudget"},
     ("budgets", "DescribeBudgets"): {"budgets:ViewBudget"},
+    ("budgets", "CreateNotification"): {"budgets:ModifyBudget"},
+    ("budgets", "DescribeNotificationsForBudget"): {"budgets:ViewBudget"},
 }
 
 OPERATION_CALLS = {"_call", "_paginate", "get_paginator"}

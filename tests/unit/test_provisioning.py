@@ -69,6 +69,8 @@ def test_request_is_provisioned_into_the_class_ou_with_tags(users, team, moto_ga
             "vending:environment": account.environment,
             "vending:compliance-class": "hipaa_pci",
             "vending:request-id": str(request.pk),
+            "vending:owner": "lead",
+            "vending:cost-centre": "checkout",
         }
     assert CreationSlot.objects.filter(holder__isnull=False).count() == 0
     actions = set(AuditEvent.objects.filter(request=request).values_list("action", flat=True))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from vending.api.account_live import SEEN
+from vending.api.metadata_serializers import budget_of
 from vending.selectors.account_progress import PROGRESS_ROW_FIELDS, account_progress_of_row
 from vending.selectors.accounts import account_live_state
 
@@ -45,6 +46,15 @@ ACCOUNT_ROW_FIELDS = (
     "invite_expected_at",
     "close_expected_on",
     "expires_on",
+    "owner__username",
+    "cost_centre",
+    "tags",
+    "contacts",
+    "contacts_status",
+    "contacts_error",
+    "budget_amount",
+    "budget_status",
+    "budget_error",
     *(f for f in PROGRESS_ROW_FIELDS if f not in ("status", "account_id")),
 )
 
@@ -90,6 +100,7 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "handshake_expires_at": _iso_or_none(row["handshake_expires_at"], zone),
         "invite_expected_at": _iso_or_none(row["invite_expected_at"], zone),
         "close_expected_on": _date_or_none(row["close_expected_on"]),
+        **_metadata(row),
         "attempts": progress.attempts,
         "last_error": None
         if error is None
@@ -102,6 +113,19 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "last_progress_at": _iso_or_none(progress.last_progress_at, zone),
         "stalled": progress.stalled,
         "stalled_reason": progress.stalled_reason,
+    }
+
+
+def _metadata(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Owner, cost centre, tags, contacts and budget, as AccountMetadataSerializer says."""
+    return {
+        "owner": row["owner__username"],
+        "cost_centre": row["cost_centre"],
+        "tags": row["tags"],
+        "contacts": row["contacts"],
+        "contacts_status": row["contacts_status"],
+        "contacts_error": row["contacts_error"],
+        "budget": budget_of(row["budget_amount"], row["budget_status"], row["budget_error"]),
     }
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vending.api.metadata_serializers import AccountMetadataSerializer
 from vending.api.progress_serializers import AccountProgressSerializer
 from vending.choices import AccountOrigin, AccountStatus, ComplianceClass, Environment
 
 
-class AccountSerializer(AccountProgressSerializer):
+class AccountSerializer(AccountMetadataSerializer, AccountProgressSerializer):
     account_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     email = serializers.CharField()

@@ -12,6 +12,11 @@ from typing import Any
 
 from rest_framework import serializers
 
+from vending.api.metadata_serializers import (
+    INVITE_METADATA_FIELDS,
+    METADATA_FIELDS,
+    MetadataInputFields,
+)
 from vending.api.serializers import (
     NOT_BLANK,
     SLUG_MESSAGE,
@@ -26,10 +31,13 @@ from vending.services.requests import JUSTIFICATION_MAX
 K = RequestKind
 # kind -> (fields it requires, fields it also takes). `account_id` or `email` for invite.
 KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    K.CREATE: (frozenset({"team", "compliance_class", "environments"}), frozenset({"expires_on"})),
+    K.CREATE: (
+        frozenset({"team", "compliance_class", "environments"}),
+        frozenset({"expires_on"}) | METADATA_FIELDS,
+    ),
     K.INVITE: (
         frozenset({"team", "compliance_class", "environment"}),
-        frozenset({"account_id", "email"}),
+        frozenset({"account_id", "email"}) | INVITE_METADATA_FIELDS,
     ),
     K.CHANGE_CLASS: (frozenset({"account_id", "compliance_class"}), frozenset()),
     K.DECOMMISSION: (frozenset({"account_id"}), frozenset()),
@@ -38,7 +46,7 @@ KIND_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 ALWAYS = frozenset({"kind", "justification"})
 
 
-class RequestPreviewInputSerializer(StrictInputSerializer):
+class RequestPreviewInputSerializer(MetadataInputFields, StrictInputSerializer):
     """What a request of any kind would do (`kind` defaults to create)."""
 
     kind = serializers.ChoiceField(choices=RequestKind.choices, default=RequestKind.CREATE)

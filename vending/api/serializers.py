@@ -14,6 +14,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vending.api.errors import ERROR_CODE_VALUES
+from vending.api.metadata_serializers import (
+    MetadataPreviewSerializer,
+    RequestMetadataSerializer,
+    budget_of,
+)
 from vending.api.progress_serializers import AccountProgressSerializer
 from vending.choices import (
     SERVICE_STATUSES,
@@ -159,13 +164,18 @@ class RequestAccountSerializer(AccountProgressSerializer):
     ou_path = serializers.CharField(source="target_ou_path", help_text="e.g. HipaaOU/HipaaPciOU")
     status = serializers.ChoiceField(choices=AccountStatus.choices)
     failure_reason = serializers.SerializerMethodField()
+    budget = serializers.SerializerMethodField(help_text="Its monthly budget (USD), if any.")
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_failure_reason(self, account: Any) -> str | None:
         return account.failure_reason or None
 
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_budget(self, account: Any) -> dict[str, Any] | None:
+        return budget_of(account.budget_amount, account.budget_status, account.budget_error)
 
-class AccountRequestSerializer(serializers.Serializer):
+
+class AccountRequestSerializer(RequestMetadataSerializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=RequestKind.choices)
     account_id = serializers.CharField(
@@ -214,6 +224,20 @@ class RequestPreviewSerializer(serializers.Serializer):
         "prefix; null when the organization could not be read (see services_note).",
     )
     services_note = serializers.CharField(allow_null=True)
+    metadata = serializers.SerializerMethodField(
+        help_text="Owner, cost centre, tags, contacts and budgets the accounts will carry."
+    )
+
+    @extend_schema_field(MetadataPreviewSerializer)
+    def get_metadata(self, preview: Any) -> dict[str, Any] | None:
+        meta = self.context.get("metadata")
+        if meta is None:
+            return None
+        context = {
+            "compliance_class": preview.compliance_class,
+            "environments": preview.environments,
+        }
+        return dict(MetadataPreviewSerializer(meta, context=context).data)
 
 
 # -- accounts ----------------------------------------------------------------------------
@@ -227,6 +251,19 @@ class AccountListFilterSerializer(StrictInputSerializer):
     environment = serializers.ChoiceField(choices=Environment.choices, required=False)
     status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
     origin = serializers.ChoiceField(choices=AccountOrigin.choices, required=False)
+    owner = serializers.CharField(max_length=150, required=False, help_text="A username.")
+    cost_centre = serializers.CharField(max_length=64, required=False)
+    tag = serializers.CharField(
+        max_length=400,
+        required=False,
+        help_text="key:value (the value exactly), or key (accounts that have the tag); the "
+        "requested tags, not the portal's `vending:` ones.",
+    )
+    search = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="Name, e-mail, account id, owner, cost centre or tags (case-insensitive).",
+    )
 
 
 # -- organization ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ JSON 404 like any unknown one; any other path under /api/v1/ is a JSON 404 too.
 from django.urls import path, re_path
 
 from vending.api.views.accounts import (
+    AccountBudgetApi,
     AccountDetailApi,
     AccountEffectivePolicyApi,
     AccountListApi,
@@ -58,6 +59,7 @@ urlpatterns = [
     ),
     path("accounts/<str:account_id>/team/", AccountTeamApi.as_view(), name="account-team"),
     path("accounts/<str:account_id>/spend/", AccountSpendApi.as_view(), name="account-spend"),
+    path("accounts/<str:account_id>/budget/", AccountBudgetApi.as_view(), name="account-budget"),
     path("org/", OrgTreeApi.as_view(), name="org"),
     path("org/plan/", OrgPlanApi.as_view(), name="org-plan"),
     path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),

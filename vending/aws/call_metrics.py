@@ -1,5 +1,4 @@
-"""Counts every Organizations (and Cost Explorer) call by operation and outcome, for the
-metrics endpoint.
+"""Counts every Organizations call by operation and outcome, for the metrics endpoint.
 
 botocore announces each API call it completes (`after-call`, once the answer is in and
 its own retries are done) and each call that got no answer (`after-call-error`). One
@@ -14,8 +13,9 @@ error code (or botocore's exception name) as `code`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -32,68 +32,84 @@ ORGANIZATIONS_CALLS = Counter(
     ["operation", "outcome", "code"],
 )
 
-COST_EXPLORER_CALLS = Counter(
-    "vending_cost_explorer_calls",
-    "AWS Cost Explorer API calls made by the portal (each costs USD 0.01), by operation "
-    "and outcome (ok, transient, permanent) and AWS's error code.",
-    ["operation", "outcome", "code"],
+# The other services the portal calls (Budgets, Account, Cost Explorer), counted the same way.
+AWS_CALLS = Counter(
+    "vending_aws_calls",
+    "AWS API calls made by the portal to services other than Organizations (budgets, "
+    "account, cost-explorer), by service, operation and outcome (ok, transient, permanent).",
+    ["service", "operation", "outcome", "code"],
 )
 
-# botocore's event prefix of each service the portal calls, and the counter of its calls.
-_COUNTERS = {"organizations": ORGANIZATIONS_CALLS, "cost-explorer": COST_EXPLORER_CALLS}
+_EVENTS = "organizations"
 
 
-def instrument_client(client: Any, *, service: str = "organizations") -> None:
+def instrument_client(client: Any, service: str = _EVENTS) -> None:
     """Count the calls of this botocore client (idempotent per client); `service` is
-    botocore's event name of its service ("organizations", "cost-explorer")."""
+    its event name (organizations, budgets, account, cost-explorer)."""
     events = client.meta.events
+    answered: Callable[..., None]
+    unanswered: Callable[..., None]
+    if service == _EVENTS:
+        answered, unanswered = _after_call, _after_call_error
+    else:
+        count = partial(_count_other, service)
+        answered = partial(_after_call, count=count)
+        unanswered = partial(_after_call_error, count=count)
+    suffix = "" if service == _EVENTS else f"-{service}"
+    events.register(f"after-call.{service}", answered, unique_id=f"vending-calls-answered{suffix}")
     events.register(
-        f"after-call.{service}", _after_call, unique_id=f"vending-calls-answered-{service}"
-    )
-    events.register(
-        f"after-call-error.{service}",
-        _after_call_error,
-        unique_id=f"vending-calls-unanswered-{service}",
+        f"after-call-error.{service}", unanswered, unique_id=f"vending-calls-unanswered{suffix}"
     )
 
 
-def _counter(event_name: str) -> Counter:
-    # "after-call.cost-explorer.GetCostAndUsage": the service is the second part.
-    parts = event_name.split(".")
-    return _COUNTERS.get(parts[1] if len(parts) > 2 else "", ORGANIZATIONS_CALLS)
-
-
-def _after_call(*, http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
+def _after_call(
+    *,
+    http_response: Any,
+    parsed: dict[str, Any],
+    model: Any,
+    count: Callable[[str, str, str], None] | None = None,
+    **kwargs: Any,
+) -> None:
     operation = str(model.name)
+    tally = count or _count_organizations
     with _never_failing(operation):
-        counter = _counter(str(kwargs.get("event_name", "")))
         if http_response.status_code < 300:
-            _count(operation, "ok", "", counter)
+            tally(operation, "ok", "")
             return
         override = (kwargs.get("context") or {}).get("error_code_override")
         if override:
             parsed = {**parsed, "Error": {**parsed.get("Error", {}), "Code": override}}
         error = map_client_error(ClientError(parsed, operation), operation)  # type: ignore[arg-type]
-        _count(operation, _outcome(error), error.code, counter)
+        tally(operation, _outcome(error), error.code)
 
 
-def _after_call_error(*, exception: BaseException, event_name: str, **kwargs: Any) -> None:
+def _after_call_error(
+    *,
+    exception: BaseException,
+    event_name: str,
+    count: Callable[[str, str, str], None] | None = None,
+    **kwargs: Any,
+) -> None:
     operation = event_name.rsplit(".", 1)[-1]
+    tally = count or _count_organizations
     with _never_failing(operation):
-        counter = _counter(event_name)
         if isinstance(exception, BotoCoreError):
             error = map_botocore_error(exception, operation)
-            _count(operation, _outcome(error), error.code, counter)
+            tally(operation, _outcome(error), error.code)
         else:
-            _count(operation, "permanent", type(exception).__name__, counter)
+            tally(operation, "permanent", type(exception).__name__)
 
 
 def _outcome(error: Exception) -> str:
     return "transient" if isinstance(error, TransientAwsError) else "permanent"
 
 
-def _count(operation: str, outcome: str, code: str, counter: Counter = ORGANIZATIONS_CALLS) -> None:
-    counter.labels(operation=operation, outcome=outcome, code=code).inc()
+def _count_organizations(operation: str, outcome: str, code: str) -> None:
+    ORGANIZATIONS_CALLS.labels(operation=operation, outcome=outcome, code=code).inc()
+
+
+def _count_other(service: str, operation: str, outcome: str, code: str) -> None:
+    AWS_CALLS.labels(service=service, operation=operation, outcome=outcome, code=code).inc()
 
 
 @contextmanager

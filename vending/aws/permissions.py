@@ -45,6 +45,8 @@ ROLES = (WORKER, WEB, BOOTSTRAP, CALLER)
 GW = "OrganizationsGateway"
 LIFE = "AccountLifecycleCalls"
 COST = "CostExplorerGateway"
+BUDGETS = "BudgetsGateway"
+CONTACTS = "AccountContactsGateway"
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,26 @@ CAPABILITIES: tuple[Capability, ...] = (
             ("organizations:CancelHandshake", f"{LIFE}.cancel_handshake"),
             ("organizations:RemoveAccountFromOrganization", f"{LIFE}.remove_account"),
             ("organizations:CloseAccount", f"{LIFE}.close_account"),
+        ),
+    ),
+    Capability(
+        sid="AccountSetup",
+        summary="a ready account's alternate contacts, and its monthly budget (created, "
+        "changed, deleted on decommission) in the management account",
+        roles=frozenset({WORKER}),
+        uses=_uses(
+            ("account:PutAlternateContact", f"{CONTACTS}.put_alternate_contact"),
+            ("budgets:ViewBudget", (f"{BUDGETS}.describe_budget", f"{BUDGETS}.list_notifications")),
+            (
+                "budgets:ModifyBudget",
+                (
+                    f"{BUDGETS}.create_budget",
+                    f"{BUDGETS}.update_budget",
+                    f"{BUDGETS}.delete_budget",
+                    f"{BUDGETS}.create_notification",
+                ),
+            ),
+            ("organizations:DescribeOrganization", f"{GW}.describe_organization"),
         ),
     ),
     Capability(

@@ -3,6 +3,7 @@ class -> OU mapping every placement reads."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -24,3 +25,8 @@ def current_blueprint() -> Blueprint:
 def class_ou_path(compliance_class: str) -> str:
     """The OU path (e.g. `HipaaOU/HipaaPciOU`) where accounts of a class are placed."""
     return current_blueprint().classes[compliance_class]
+
+
+def class_budget_default(compliance_class: str, environment: str) -> Decimal | None:
+    """The blueprint's monthly budget for accounts of this class and environment."""
+    return current_blueprint().budgets.get(compliance_class, {}).get(environment)

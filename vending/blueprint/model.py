@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 FULL_AWS_ACCESS = "FullAWSAccess"
@@ -55,6 +56,8 @@ class Blueprint:
     accounts: tuple[AccountPin, ...] = ()
     root_full_aws_access: bool | None = None
     warnings: tuple[str, ...] = field(default=())
+    # Default monthly budgets in USD: class -> environment -> amount (blueprint/budgets.py).
+    budgets: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
     def walk(self) -> list[OUSpec]:
         """Every OU, parents before children."""

@@ -30,7 +30,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.organizations.models import organizations_backends
 
-from . import costs, snapshot
+from . import budgets, costs, snapshot
 from .clock import advance_seconds
 from .config import EmulatorConfig
 from .control import CONTROL_PREFIX, ControlRoutes, json_object
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ["CONTROL_PREFIX", "EmulatorApp"]
+budgets.install()  # what moto's Budgets lacks (UpdateBudget)
 _MOTO_RESET = "/moto-api/reset"
 
 

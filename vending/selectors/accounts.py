@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact
 
 from vending.account_ownership import accounts_with_owner
 from vending.aws import AwsError, OrganizationsGateway
@@ -24,6 +26,8 @@ ACCOUNT_FILTERS = {
     "origin": "origin",
     "environment": "environment",
     "status": "status",
+    "owner": "owner__username",
+    "cost_centre": "cost_centre__iexact",
 }
 
 
@@ -45,12 +49,31 @@ def account_list_for(
     )
     qs = accounts_with_owner(qs)
     qs = filter_by(qs, filters, ACCOUNT_FILTERS)
-    search = search.strip()
+    if filters.get("tag"):
+        qs = qs.filter(tag_filter(str(filters["tag"])))
+    search = (search or str(filters.get("search") or "")).strip()
     if search:
         qs = qs.filter(
-            Q(name__icontains=search) | Q(email__icontains=search) | Q(account_id__contains=search)
+            Q(name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(account_id__contains=search)
+            | Q(owner__username__icontains=search)
+            | Q(cost_centre__icontains=search)
+            | Q(tags__icontains=search)
         )
     return qs.order_by("id")
+
+
+def tag_filter(given: str) -> Q:
+    """`key:value` (the value exactly) or `key` (has the tag). Keys and values may hold
+    ':' themselves, so every reading of `given` is tried: `a:b:c` matches the key `a`
+    with the value `b:c`, the key `a:b` with `c`, and the key `a:b:c`."""
+    match = Q(tags__has_key=given)
+    for i, ch in enumerate(given):
+        if ch == ":" and i > 0:
+            key, value = given[:i], given[i + 1 :]
+            match |= Q(Exact(KeyTextTransform(key, "tags"), value))
+    return match
 
 
 def account_get_for(*, user: User, account_id: str) -> VendedAccount | None:

@@ -27,6 +27,7 @@ from vending.notifications import notify_requester
 from vending.selectors.close_quota import close_position, close_quota_read
 from vending.selectors.lifecycle_plans import SUSPENDED_OU_PATH
 from vending.services.account_placement import account_move, ou_id_required, parent_id_read
+from vending.services.account_setup import account_budget_retire
 from vending.services.failure_reasons import AccountStepFailed
 from vending.services.org_units import org_units_kept
 from vending.transitions import transition
@@ -97,6 +98,7 @@ def _suspend(request: AccountRequest, account: VendedAccount, gw: OrganizationsG
         )
         if moved_from is not None:
             account_moved(account=account, from_parent_id=moved_from, to_parent_id=target)
+        account_budget_retire(account)  # nobody watches its spend any more
 
 
 def _remove(account: VendedAccount, gw: OrganizationsGateway) -> None:

@@ -20,6 +20,7 @@ from vending.models import AccountRequest, Team, VendedAccount
 from vending.notifications import notify_approval_needed
 from vending.selectors.invite_plans import invite_plan
 from vending.selectors.lifecycle_plans import LifecyclePlan, lifecycle_plan
+from vending.selectors.request_metadata import MetadataInput, request_metadata_check
 
 JUSTIFICATION_MAX = 4000
 # The kinds whose work after approval the portal carries out.
@@ -94,9 +95,11 @@ def account_invite_request_create(
     justification: str,
     account_id: str = "",
     email: str = "",
+    metadata: MetadataInput | None = None,
 ) -> AccountRequest:
     """Invite an existing account (by id or root e-mail) for `team`; refused at once
-    when the organization already holds it.
+    when the organization already holds it. `metadata`: its owner, cost centre and tags
+    (attached when it accepts), as for a creation.
     Long because it writes the request, its account, the audit row and the e-mail in
     one transaction, as creation does."""
     justification = justification.strip()
@@ -105,6 +108,7 @@ def account_invite_request_create(
             "Say why the account is needed.",
             field_errors={"justification": ["This field is required."]},
         )
+    meta = request_metadata_check(team=team, requester=requester, given=metadata or MetadataInput())
     plan = invite_plan(
         user=requester,
         team=team,
@@ -127,6 +131,7 @@ def account_invite_request_create(
                 environments=[environment],
                 justification=justification[:JUSTIFICATION_MAX],
                 approvals_required=plan.approvals_required,
+                **meta.request_columns(),
             )
             account = VendedAccount.objects.create(
                 request=request,
@@ -137,6 +142,7 @@ def account_invite_request_create(
                 email=email or account_id,
                 account_id=account_id or None,
                 target_ou_path=plan.ou_path,
+                **meta.request_columns(),
             )
             AccountRequest.objects.filter(pk=request.pk).update(target_account=account)
             request.target_account = account

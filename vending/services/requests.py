@@ -18,6 +18,7 @@ from vending.models import AccountRequest, Approval, Team, VendedAccount
 from vending.notifications import notify_approval_needed, notify_requester
 from vending.roles import approval_refusal, is_admin, is_approver, is_lead_of
 from vending.selectors.leases import lease_end_errors
+from vending.selectors.request_metadata import MetadataInput, request_metadata_check
 from vending.selectors.request_plans import PlannedAccount, account_request_plan
 from vending.selectors.requests import approvals_counted
 from vending.transitions import transition
@@ -33,21 +34,15 @@ def account_request_create(
     environments: Iterable[str],
     justification: str,
     expires_on: date | None = None,
+    metadata: MetadataInput | None = None,
 ) -> AccountRequest:
-    """Submit a request (the team's leads); `expires_on`: the accounts' lease."""
+    """Submit a request (the team's leads); `expires_on`: the accounts' lease;
+    `metadata`: its owner, cost centre, tags, contacts and budget (defaults: the
+    requester, the team's slug, none, none, the blueprint's)."""
     if not is_lead_of(requester, team):
         raise PermissionDenied(f"Only leads of team '{team.slug}' can request accounts for it.")
-    justification = justification.strip()
-    if not justification:
-        raise InvalidInput(
-            "Say why the accounts are needed.",
-            field_errors={"justification": ["This field is required."]},
-        )
-    if len(justification) > JUSTIFICATION_MAX:
-        raise InvalidInput(
-            f"The justification is limited to {JUSTIFICATION_MAX} characters.",
-            field_errors={"justification": [f"At most {JUSTIFICATION_MAX} characters."]},
-        )
+    meta = request_metadata_check(team=team, requester=requester, given=metadata or MetadataInput())
+    justification = _justification_checked(justification)
     plan = account_request_plan(
         team=team, compliance_class=compliance_class, environments=environments
     )
@@ -64,11 +59,13 @@ def account_request_create(
                 justification=justification,
                 approvals_required=plan.approvals_required,
                 expires_on=expires_on,
+                **meta.request_columns(),
             )
             VendedAccount.objects.bulk_create(
                 VendedAccount(
                     request=request,
                     expires_on=expires_on,
+                    **meta.account_columns(compliance_class, a.environment),
                     environment=a.environment,
                     name=a.name,
                     email=a.email,
@@ -85,6 +82,21 @@ def account_request_create(
         )
         raise _duplicate(fresh.conflicts) from exc
     return request
+
+
+def _justification_checked(justification: str) -> str:
+    justification = justification.strip()
+    if not justification:
+        raise InvalidInput(
+            "Say why the accounts are needed.",
+            field_errors={"justification": ["This field is required."]},
+        )
+    if len(justification) > JUSTIFICATION_MAX:
+        raise InvalidInput(
+            f"The justification is limited to {JUSTIFICATION_MAX} characters.",
+            field_errors={"justification": [f"At most {JUSTIFICATION_MAX} characters."]},
+        )
+    return justification
 
 
 def _refuse_lease(

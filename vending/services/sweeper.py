@@ -26,6 +26,7 @@ from vending.choices import (
 )
 from vending.dispatch import enqueue_account_step, enqueue_lifecycle_step
 from vending.models import AccountRequest, VendedAccount
+from vending.services.account_setup import account_setups_requeue
 from vending.services.creation_slots import creation_slots_reclaim
 from vending.services.provisioning import provisioning_request_settle
 from vending.transitions import transition
@@ -55,6 +56,7 @@ def provisioning_sweep() -> SweepResult:
 
     stuck = _accounts_requeue(stale_before)
     lifecycle = _lifecycle_requeue(stale_before)
+    account_setups_requeue(stale_before=stale_before)  # contacts and budgets (logged)
 
     settled = []
     for request_id in (

@@ -44,6 +44,9 @@ TABLE_COLUMNS = (
     "live_ou_path",
     "live_seen_at",
     "missing_in_aws_since",
+    # Whose it is and what it is charged to (vending/account_metadata_columns.py).
+    "owner__username",
+    "cost_centre",
 )
 
 _CLASS_LABELS = dict(ComplianceClass.choices)
@@ -62,7 +65,7 @@ def account_rows_html(
 def _row(row: tuple[Any, ...], account_url: UrlAround, request_url: UrlAround) -> str:
     (name, email, account_id, team, cls, environment, ou_path, status, reason, request_id,
      origin, own_team, own_class, completed_at, live_ou_path, live_seen_at,
-     missing_since) = row  # fmt: skip
+     missing_since, owner, cost_centre) = row  # fmt: skip
     state = account_live_state(
         status=status,
         target_ou_path=ou_path,
@@ -95,7 +98,7 @@ def _row(row: tuple[Any, ...], account_url: UrlAround, request_url: UrlAround) -
         "      <tr>\n"
         f'        <td>{title}<div class="muted small">{_e(email)}</div></td>\n'
         f'        <td class="mono">{_e(account_id or "—")}</td>\n'
-        f"        <td>{team_cell}</td>\n"
+        f"        <td>{team_cell}{_ownership(owner, cost_centre)}</td>\n"
         f"        <td>{_e(_CLASS_LABELS.get(cls, cls) if cls else '—')}</td>\n"
         f"        <td>{_e(environment)}</td>\n"
         f'        <td class="mono small">{_ou_cell(state, ou_path, live_ou_path)}</td>\n'
@@ -103,6 +106,12 @@ def _row(row: tuple[Any, ...], account_url: UrlAround, request_url: UrlAround) -
         f"        <td>{request_cell}</td>\n"
         "      </tr>\n"
     )
+
+
+def _ownership(owner: str | None, cost_centre: str) -> str:
+    """The account's owner and cost centre, under its team."""
+    parts = [_e(p) for p in (owner, cost_centre) if p]
+    return f'<div class="muted small">{" · ".join(parts)}</div>' if parts else ""
 
 
 def _ou_cell(state: AccountLiveState, ou_path: str, live_ou_path: str) -> str:

@@ -33,9 +33,15 @@ from vending.selectors.teams import team_choices_for
 from vending.services.drift import account_missing_in_aws_record
 from vending.services.org_import import account_team_assign
 from vending.web.account_table import TABLE_COLUMNS, account_rows_html
-from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
+from vending.web.forms import (
+    AccountFilterForm,
+    AccountPolicyForm,
+    AccountTeamForm,
+    account_budget_form,
+)
 from vending.web.pages import (
     AwsNotice,
+    account_not_found,
     aws_notice,
     emulator_url,
     htmx_target,
@@ -93,12 +99,7 @@ def _policy_context(
 def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     account = account_get_for(user=request.user, account_id=account_id)
     if account is None:
-        return render(
-            request,
-            "vending/accounts/not_found.html",
-            {"nav": "accounts", "account_id": account_id},
-            status=404,
-        )
+        return account_not_found(request, account_id)
     form = AccountPolicyForm(request.GET)
     form.is_valid()
     gateway = get_gateway()
@@ -145,6 +146,7 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     )
     context["may_refresh"] = is_admin(request.user)
     context["emulator_url"] = emulator_url() if account.handshake_id else ""
+    context["budget_form"] = account_budget_form(request.user, account)
     return render(request, "vending/accounts/detail.html", context)
 
 
@@ -154,12 +156,7 @@ def account_assign_team(request: HttpRequest, account_id: str) -> HttpResponse:
     """An admin gives an imported account to a team (audited)."""
     account = account_get_for(user=request.user, account_id=account_id)
     if account is None:
-        return render(
-            request,
-            "vending/accounts/not_found.html",
-            {"nav": "accounts", "account_id": account_id},
-            status=404,
-        )
+        return account_not_found(request, account_id)
     form = AccountTeamForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a team.")

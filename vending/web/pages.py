@@ -118,6 +118,16 @@ def submitted(request: HttpRequest, created: AccountRequest, *, then: str) -> Ht
     return redirect("request_detail", pk=created.pk)
 
 
+def account_not_found(request: HttpRequest, account_id: str) -> HttpResponse:
+    """The 404 page of an account the signed-in person may not see (or that is unknown)."""
+    return render(
+        request,
+        "vending/accounts/not_found.html",
+        {"nav": "accounts", "account_id": account_id},
+        status=404,
+    )
+
+
 def request_or_404(request: HttpRequest, pk: int) -> AccountRequest:
     """The account request `pk`, if the signed-in person may see it."""
     found = account_request_get_for(user=request.user, pk=pk)

@@ -113,6 +113,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                     environments=data["environments"],
                     justification=data["justification"],
                     expires_on=data.get("expires_on"),
+                    metadata=form.metadata(),
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)

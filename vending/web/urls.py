@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from vending.web import (
+    account_budget,
     account_changes,
     accounts,
     approvals,
@@ -68,6 +69,11 @@ urlpatterns = [
         "accounts/<aws_account_id:account_id>/spend.csv",
         spend.account_spend_csv,
         name="account_spend_csv",
+    ),
+    path(
+        "accounts/<aws_account_id:account_id>/budget/",
+        account_budget.account_budget,
+        name="account_budget",
     ),
     path(
         "accounts/<aws_account_id:account_id>/team/",

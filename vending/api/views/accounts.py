@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from vending.api.account_live import AccountLiveSerializer
 from vending.api.account_rows import ACCOUNT_ROW_FIELDS, AccountRowSerializer
+from vending.api.metadata_serializers import AccountBudgetInputFields
 from vending.api.pagination import ApiPagination, Columns
 from vending.api.policy_serializers import (
     ActionDecisionSerializer,
@@ -30,6 +31,7 @@ from vending.models import VendedAccount
 from vending.roles import User
 from vending.selectors.accounts import account_get_for, account_list_for
 from vending.selectors.policies import NotInOrganization, effective_policy_for_account
+from vending.services.account_setup import account_budget_set
 from vending.services.org_import import account_team_assign
 
 TAG = ["accounts"]
@@ -149,3 +151,41 @@ class AccountTeamApi(APIView):
         data = parse_body(_TeamInput, request)
         account_team_assign(actor=user, account_id=str(account.account_id), team_slug=data["team"])
         return Response(AccountLiveSerializer(_visible_account(user, account_id)).data)
+
+
+class _BudgetInput(AccountBudgetInputFields, StrictInputSerializer):
+    pass
+
+
+class AccountBudgetApi(APIView):
+    @extend_schema(
+        operation_id="accounts_set_budget",
+        summary="Set, change or remove an account's monthly budget (admins)",
+        description=(
+            "`amount` in USD a month, or null for none. The portal then creates, updates or "
+            "deletes the AWS Budget `vending-<account_id>` in the management account "
+            "(`budget.status` pending, then done, failed or removed). Audited as "
+            "`account.budget_changed`. 409 for an account that is not ready."
+        ),
+        parameters=[ACCOUNT_ID],
+        request=_BudgetInput,
+        responses={200: AccountLiveSerializer, **errors(400, 403, 404, 409)},
+        tags=TAG,
+    )
+    def put(self, request: Request, account_id: str) -> Response:
+        user = current_user(request)
+        account = _visible_account(user, account_id)
+        data = parse_body(_BudgetInput, request)
+        account_budget_set(actor=user, account=account, amount=data["amount"])
+        return Response(AccountLiveSerializer(_visible_account(user, account_id)).data)
+
+    @extend_schema(
+        operation_id="accounts_update_budget",
+        summary="Change an account's monthly budget (admins; as PUT)",
+        parameters=[ACCOUNT_ID],
+        request=_BudgetInput,
+        responses={200: AccountLiveSerializer, **errors(400, 403, 404, 409)},
+        tags=TAG,
+    )
+    def patch(self, request: Request, account_id: str) -> Response:
+        return self.put(request, account_id)

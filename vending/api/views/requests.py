@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vending.api.idempotency import idempotency_key_read, idempotent
+from vending.api.metadata_serializers import metadata_input
 from vending.api.pagination import ApiPagination
 from vending.api.request_kinds import (
     InvitePreviewSerializer,
@@ -47,6 +48,7 @@ from vending.choices import Environment, RequestKind
 from vending.models import AccountRequest
 from vending.selectors.invite_plans import invite_plan
 from vending.selectors.lifecycle_plans import lifecycle_preview_for
+from vending.selectors.request_metadata import request_metadata_check
 from vending.selectors.request_plans import account_request_preview_for
 from vending.selectors.requests import (
     account_request_filter,
@@ -134,6 +136,7 @@ class RequestListCreateApi(APIView):
                     environments=data["environments"],
                     justification=data["justification"],
                     expires_on=data.get("expires_on"),
+                    metadata=metadata_input(data),
                 )
             elif data["kind"] == RequestKind.INVITE:
                 created = account_invite_request_create(
@@ -144,6 +147,7 @@ class RequestListCreateApi(APIView):
                     account_id=data.get("account_id", ""),
                     email=data.get("email", ""),
                     justification=data["justification"],
+                    metadata=metadata_input(data),
                 )
             else:
                 created = account_change_request_create(
@@ -216,13 +220,15 @@ class RequestPreviewApi(APIView):
                 expires_on=data.get("expires_on"),
             )
             return Response(LifecyclePreviewSerializer(change).data)
+        user = current_user(request)
         preview = account_request_preview_for(
-            user=current_user(request),
+            user=user,
             team=data["team"],
             compliance_class=data["compliance_class"],
             environments=data["environments"],
         )
-        return Response(RequestPreviewSerializer(preview).data)
+        meta = request_metadata_check(team=data["team"], requester=user, given=metadata_input(data))
+        return Response(RequestPreviewSerializer(preview, context={"metadata": meta}).data)
 
 
 class RequestApproveApi(APIView):

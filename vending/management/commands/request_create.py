@@ -1,10 +1,12 @@
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from vending.choices import ComplianceClass, Environment
+from vending.choices import ComplianceClass, ContactType, Environment
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error, user_named
+from vending.selectors.request_metadata import MetadataInput
 from vending.selectors.teams import team_get
 from vending.services.requests import account_request_create
 
@@ -27,6 +29,21 @@ class Command(BaseCommand):
             help="repeat for each environment",
         )
         parser.add_argument("--justification", required=True)
+        parser.add_argument("--owner", default="", help="a lead of the team (default: --as)")
+        parser.add_argument("--cost-centre", default="", help="default: the team's slug")
+        parser.add_argument(
+            "--tag", dest="tags", action="append", default=[], help="KEY=VALUE; repeat"
+        )
+        parser.add_argument(
+            "--contact",
+            dest="contacts",
+            action="append",
+            nargs=5,
+            default=[],
+            metavar=("TYPE", "NAME", "TITLE", "EMAIL", "PHONE"),
+            help=f"an alternate contact, TYPE one of {', '.join(ContactType.values)}; repeat",
+        )
+        parser.add_argument("--budget", default=None, help="monthly budget per account, USD")
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = user_named(options["username"])
@@ -40,6 +57,7 @@ class Command(BaseCommand):
                 compliance_class=options["compliance_class"],
                 environments=options["environments"],
                 justification=options["justification"],
+                metadata=_metadata(options),
             )
         except DomainError as exc:
             raise domain_error(exc) from exc
@@ -52,3 +70,30 @@ class Command(BaseCommand):
                 f"  {account.environment}: {account.name} <{account.email}> "
                 f"-> {account.target_ou_path}"
             )
+
+
+def _metadata(options: dict[str, Any]) -> MetadataInput:
+    tags: dict[str, str] = {}
+    for given in options["tags"]:
+        key, sep, value = given.partition("=")
+        if not sep:
+            raise CommandError(f"--tag {given!r}: give KEY=VALUE.")
+        if key in tags:
+            raise CommandError(f"--tag {key!r} is given twice.")
+        tags[key] = value
+    budget = None
+    if options["budget"] is not None:
+        try:
+            budget = Decimal(options["budget"])
+        except InvalidOperation as exc:
+            raise CommandError(f"--budget {options['budget']!r}: not an amount.") from exc
+    return MetadataInput(
+        owner=options["owner"],
+        cost_centre=options["cost_centre"],
+        tags=tags,
+        contacts={
+            kind: {"name": name, "title": title, "email": email, "phone": phone}
+            for kind, name, title, email, phone in options["contacts"]
+        },
+        budget=budget,
+    )

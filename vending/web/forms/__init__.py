@@ -10,6 +10,7 @@ from vending.web.forms.accounts import (
 )
 from vending.web.forms.admin import ApiTokenForm, AuditFilterForm, WebhookEndpointForm
 from vending.web.forms.base import CLASS_HELP, DomainErrorForm
+from vending.web.forms.metadata import AccountBudgetForm, account_budget_form
 from vending.web.forms.requests import (
     AccountRequestForm,
     ApproveForm,
@@ -25,6 +26,7 @@ from vending.web.forms.requests import (
 
 __all__ = [
     "CLASS_HELP",
+    "AccountBudgetForm",
     "AccountChangeForm",
     "AccountFilterForm",
     "AccountPolicyForm",
@@ -43,4 +45,5 @@ __all__ = [
     "RequestPreviewForm",
     "ServiceSearchForm",
     "WebhookEndpointForm",
+    "account_budget_form",
 ]

@@ -35,7 +35,9 @@ class AccountFilterForm(forms.Form):
         max_length=100,
         required=False,
         strip=True,
-        widget=DirectTextInput({"type": "search", "placeholder": "Name, e-mail or account id"}),
+        widget=DirectTextInput(
+            {"type": "search", "placeholder": "Name, e-mail, id, owner, cost centre or tag"}
+        ),
     )
     # Widgets without templates: the list page is rendered on every filter change.
     team = forms.ChoiceField(required=False, widget=DirectSelect)
@@ -52,7 +54,21 @@ class AccountFilterForm(forms.Form):
         choices=_ANY + AccountOrigin.choices, required=False, widget=DirectSelect
     )
 
-    FILTERS = ("team", "compliance_class", "environment", "status", "origin")
+    owner = forms.CharField(max_length=150, required=False, strip=True, widget=DirectTextInput)
+    cost_centre = forms.CharField(
+        label="Cost centre", max_length=64, required=False, strip=True, widget=DirectTextInput
+    )
+    tag = forms.CharField(
+        max_length=400,
+        required=False,
+        strip=True,
+        widget=DirectTextInput({"placeholder": "key:value"}),
+    )
+
+    FILTERS = (
+        "team", "compliance_class", "environment", "status", "origin", "owner", "cost_centre",
+        "tag",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

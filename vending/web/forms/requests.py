@@ -25,6 +25,7 @@ from vending.web.forms.base import (
     justification_field,
     team_choices,
 )
+from vending.web.forms.metadata import AccountMetadataFields
 
 
 class RequestPreviewForm(LedTeamForm):
@@ -44,10 +45,14 @@ class RequestPreviewForm(LedTeamForm):
     )
 
 
-class AccountRequestForm(RequestPreviewForm):
+class AccountRequestForm(AccountMetadataFields, RequestPreviewForm):
     justification = justification_field(
         "What the accounts are for; approvers read this.", "Say why the accounts are needed."
     )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, teams=teams, **kwargs)
+        self.add_contact_fields()
 
 
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
