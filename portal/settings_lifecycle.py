@@ -32,3 +32,5 @@ _schedule["sync-lifecycle"] = {
 }
 _schema: dict[str, Any] = vars(_base)["SPECTACULAR_SETTINGS"]
 _schema["ENUM_NAME_OVERRIDES"]["RequestKindEnum"] = "vending.choices.RequestKind"
+
+from portal.settings_access import *  # noqa: E402, F403  (Identity Center access)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from django.contrib.auth.models import AnonymousUser, User
 
 from vending.audit_payloads import (
+    AccessChangedPayload,
     AccountAdoptedPayload,
     AccountClassChangedPayload,
     AccountCreateRequestedPayload,
@@ -262,6 +263,33 @@ def account_class_changed(
             compliance_class=account.compliance_class,
             ou_path=account.target_ou_path,
             request_id=request.pk,
+        ),
+    )
+
+
+def access_changed(
+    *,
+    account: VendedAccount,
+    assigned: bool,
+    group: str,
+    group_id: str,
+    permission_set: str,
+    permission_set_arn: str,
+    request_id: str,
+) -> AuditEvent:
+    """AWS reports an Identity Center assignment on `account` made (or removed)."""
+    done = "now has" if assigned else "no longer has"
+    return _record(
+        action=AuditAction.ACCESS_ASSIGNED if assigned else AuditAction.ACCESS_REMOVED,
+        account=account,
+        team=account.owner_team,
+        message=f"Group {group} {done} {permission_set} on {account.account_id}.",
+        payload=AccessChangedPayload(
+            group=group,
+            group_id=group_id,
+            permission_set=permission_set,
+            permission_set_arn=permission_set_arn,
+            request_id=request_id,
         ),
     )
 

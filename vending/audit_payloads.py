@@ -159,6 +159,17 @@ class SigninLockedOutPayload(_Payload):
     failures: int = 0
 
 
+@dataclass(frozen=True)
+class AccessChangedPayload(_Payload):
+    """An Identity Center assignment made or removed on an account."""
+
+    group: str = ""  # the IdP group's display name
+    group_id: str = ""
+    permission_set: str = ""
+    permission_set_arn: str = ""
+    request_id: str = ""  # AWS's creation or deletion request
+
+
 AuditPayload = (
     TeamCreatedPayload
     | RequestSubmittedPayload
@@ -175,6 +186,7 @@ AuditPayload = (
     | DriftRepairedPayload
     | RoleChangedPayload
     | SigninLockedOutPayload
+    | AccessChangedPayload
 )
 
 # Status changes keep nothing in `data`: their row's from_status/to_status say it all.
@@ -194,4 +206,6 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.DRIFT_REPAIRED: DriftRepairedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
     AuditAction.SIGNIN_LOCKED_OUT: SigninLockedOutPayload.from_data,
+    AuditAction.ACCESS_ASSIGNED: AccessChangedPayload.from_data,
+    AuditAction.ACCESS_REMOVED: AccessChangedPayload.from_data,
 }

@@ -135,11 +135,31 @@ class AuditAction(models.TextChoices):
     ACCOUNT_IMPORTED = "account.imported", "Existing account imported"
     ACCOUNT_TEAM_ASSIGNED = "account.team_assigned", "Account assigned to a team"
     ACCOUNT_CLASS_CHANGED = "account.class_changed", "Account class changed"
+    ACCESS_ASSIGNED = "access.assigned", "Access assigned (Identity Center)"
+    ACCESS_REMOVED = "access.removed", "Access removed (Identity Center)"
     ORG_CHANGED = "org.changed", "Organization changed"
     DRIFT_SCAN_REQUESTED = "drift.scan_requested", "Drift scan requested"
     DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
     ROLE_CHANGED = "role.changed", "Role changed"
     SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"
+
+
+class AccessStatus(models.TextChoices):
+    """One Identity Center assignment of an account (vending/services/account_access.py):
+    a group given a permission set on the account."""
+
+    PENDING = "pending", "Pending"
+    # CreateAccountAssignment asked (AWS carries it out asynchronously).
+    IN_PROGRESS = "in_progress", "Being assigned"
+    ASSIGNED = "assigned", "Assigned"
+    # DeleteAccountAssignment asked: the account was decommissioned or changed hands.
+    REMOVING = "removing", "Being removed"
+    REMOVED = "removed", "Removed"
+    FAILED = "failed", "Failed"
+
+
+# An assignment AWS is working on: its request id is polled.
+ACCESS_IN_FLIGHT = frozenset({AccessStatus.IN_PROGRESS, AccessStatus.REMOVING})
 
 
 class RoleChangeSource(models.TextChoices):

@@ -13,7 +13,7 @@ error code (or botocore's exception name) as `code`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,40 +30,66 @@ ORGANIZATIONS_CALLS = Counter(
     "(ok, transient, permanent) and AWS's error code.",
     ["operation", "outcome", "code"],
 )
+IDENTITY_CENTER_CALLS = Counter(
+    "vending_identity_center_calls",
+    "IAM Identity Center API calls made by the portal (services sso-admin and "
+    "identitystore), by operation and outcome (ok, transient, permanent) and AWS's error code.",
+    ["service", "operation", "outcome", "code"],
+)
 
-_EVENTS = "organizations"
+Count = Callable[[str, str, str], None]
 
 
 def instrument_client(client: Any) -> None:
-    """Count the calls of this botocore Organizations client (idempotent per client)."""
+    """Count the calls of this botocore client (idempotent per client): Organizations in
+    ORGANIZATIONS_CALLS, sso-admin and identitystore in IDENTITY_CENTER_CALLS."""
+    service = str(client.meta.service_model.service_id.hyphenize())
+    count: Count = _count
+    if service != "organizations":
+
+        def count(operation: str, outcome: str, code: str) -> None:
+            IDENTITY_CENTER_CALLS.labels(
+                service=service, operation=operation, outcome=outcome, code=code
+            ).inc()
+
+    def answered(**kwargs: Any) -> None:
+        _after_call(count=count, **kwargs)
+
+    def unanswered(**kwargs: Any) -> None:
+        _after_call_error(count=count, **kwargs)
+
     events = client.meta.events
-    events.register(f"after-call.{_EVENTS}", _after_call, unique_id="vending-calls-answered")
+    events.register(f"after-call.{service}", answered, unique_id=f"vending-answered-{service}")
     events.register(
-        f"after-call-error.{_EVENTS}", _after_call_error, unique_id="vending-calls-unanswered"
+        f"after-call-error.{service}", unanswered, unique_id=f"vending-unanswered-{service}"
     )
 
 
-def _after_call(*, http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
+def _after_call(
+    *, http_response: Any, parsed: dict[str, Any], model: Any, count: Count, **kwargs: Any
+) -> None:
     operation = str(model.name)
     with _never_failing(operation):
         if http_response.status_code < 300:
-            _count(operation, "ok", "")
+            count(operation, "ok", "")
             return
         override = (kwargs.get("context") or {}).get("error_code_override")
         if override:
             parsed = {**parsed, "Error": {**parsed.get("Error", {}), "Code": override}}
         error = map_client_error(ClientError(parsed, operation), operation)  # type: ignore[arg-type]
-        _count(operation, _outcome(error), error.code)
+        count(operation, _outcome(error), error.code)
 
 
-def _after_call_error(*, exception: BaseException, event_name: str, **kwargs: Any) -> None:
+def _after_call_error(
+    *, exception: BaseException, event_name: str, count: Count, **kwargs: Any
+) -> None:
     operation = event_name.rsplit(".", 1)[-1]
     with _never_failing(operation):
         if isinstance(exception, BotoCoreError):
             error = map_botocore_error(exception, operation)
-            _count(operation, _outcome(error), error.code)
+            count(operation, _outcome(error), error.code)
         else:
-            _count(operation, "permanent", type(exception).__name__)
+            count(operation, "permanent", type(exception).__name__)
 
 
 def _outcome(error: Exception) -> str:

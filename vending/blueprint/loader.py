@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 
+from vending.blueprint.access import parse_access
 from vending.blueprint.model import (
     FULL_AWS_ACCESS,
     AccountPin,
@@ -28,7 +29,7 @@ DEFAULT_BLUEPRINT = Path(__file__).resolve().parent / "default.yaml"
 PROGRAMS = ("hipaa", "pci")
 _TOP_KEYS = {
     "version", "feature_set", "strategy", "platform_role_arn", "policies", "root",
-    "organizational_units", "classes", "accounts",
+    "organizational_units", "classes", "accounts", "access",
 }  # fmt: skip
 _POLICY_KEYS = {"name", "description", "file", "document", "generated"}
 _OU_KEYS = {"name", "policies", "children", "full_aws_access"}
@@ -96,6 +97,7 @@ def parse_blueprint(raw: Any, *, source: str, base_dir: Path) -> Blueprint:
     ous = tuple(_ous(raw.get("organizational_units") or [], "", max_depth, policies, problems))
     classes = _classes(raw.get("classes") or {}, problems)
     accounts = _accounts(raw.get("accounts") or [], problems)
+    access = parse_access(raw.get("access"), problems)
 
     blueprint = Blueprint(
         source=source,
@@ -107,6 +109,7 @@ def parse_blueprint(raw: Any, *, source: str, base_dir: Path) -> Blueprint:
         classes=classes,
         accounts=accounts,
         root_full_aws_access=root.get("full_aws_access"),
+        access=access,
     )
     known_paths = {ou.path for ou in blueprint.walk()}
     for cls, path in classes.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from vending.blueprint.access import AccessSpec
+
 FULL_AWS_ACCESS = "FullAWSAccess"
 
 
@@ -55,6 +57,8 @@ class Blueprint:
     accounts: tuple[AccountPin, ...] = ()
     root_full_aws_access: bool | None = None
     warnings: tuple[str, ...] = field(default=())
+    # Identity Center permission sets per class and environment; None: not managed.
+    access: AccessSpec | None = None
 
     def walk(self) -> list[OUSpec]:
         """Every OU, parents before children."""
