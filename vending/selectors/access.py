@@ -52,6 +52,10 @@ class AccountAccessView:
     rows: list[AccessRow]
     portal_url: str
 
+    @property
+    def has_failed(self) -> bool:
+        return any(row.status == AccessStatus.FAILED for row in self.rows)
+
 
 def identity_center_enabled() -> bool:
     return bool(settings.VENDING_IDENTITY_CENTER)
@@ -78,32 +82,47 @@ def access_wanted(account: VendedAccount) -> list[Grant]:
 
 def access_notice(account: VendedAccount) -> str:
     """Why the portal does not manage this account's access ("" when it does)."""
+    return access_for([account.account_id or ""])[account.account_id or ""].notice
+
+
+def access_for(aws_account_ids: Iterable[str]) -> dict[str, AccountAccessView]:
+    """Who has access to these accounts (by AWS account id; removed assignments left
+    out) and why the portal does not manage it, for a page of accounts in two queries."""
+    ids = [i for i in aws_account_ids if i]
+    general = _general_notice()
+    notices: dict[str, str] = {}
+    rows: dict[str, list[AccessRow]] = {}
+    if not general and ids:
+        notices = dict(
+            AccountAccess.objects.filter(account__account_id__in=ids)
+            .exclude(notice="")
+            .values_list("account__account_id", "notice")
+        )
+        shown = AccessAssignment.objects.filter(account__account_id__in=ids, status__in=SHOWN)
+        for a in shown.select_related("account").order_by("group", "permission_set"):
+            aws_id = a.account.account_id or ""
+            rows.setdefault(aws_id, []).append(_row(a, aws_id))
+    portal = access_portal_url()
+    return {
+        aws_id: AccountAccessView(
+            notice=general or notices.get(aws_id, ""),
+            rows=rows.get(aws_id, []),
+            portal_url=portal,
+        )
+        for aws_id in [*ids, ""]
+    }
+
+
+def account_access_read(account: VendedAccount) -> AccountAccessView:
+    return access_for([account.account_id or ""])[account.account_id or ""]
+
+
+def _general_notice() -> str:
     if not identity_center_enabled():
         return NOT_CONFIGURED
     if current_blueprint().access is None:
         return NOT_IN_BLUEPRINT
-    state = AccountAccess.objects.filter(account=account).values_list("notice", flat=True)
-    return next(iter(state), "")
-
-
-def access_rows_for(accounts: Iterable[VendedAccount]) -> dict[int, list[AccessRow]]:
-    """The assignments of these accounts (removed ones left out), by account pk: one
-    query for them all."""
-    rows: dict[int, list[AccessRow]] = {}
-    pks = [a.pk for a in accounts]
-    assignments = AccessAssignment.objects.filter(account_id__in=pks, status__in=SHOWN)
-    account_ids = dict(VendedAccount.objects.filter(pk__in=pks).values_list("pk", "account_id"))
-    for a in assignments.order_by("account_id", "group", "permission_set"):
-        rows.setdefault(a.account_id, []).append(_row(a, account_ids.get(a.account_id) or ""))
-    return rows
-
-
-def account_access_read(account: VendedAccount) -> AccountAccessView:
-    return AccountAccessView(
-        notice=access_notice(account),
-        rows=access_rows_for([account]).get(account.pk, []),
-        portal_url=access_portal_url(),
-    )
+    return ""
 
 
 def _row(a: AccessAssignment, aws_account_id: str) -> AccessRow:

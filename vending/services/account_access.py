@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vending.access_models import AccessAssignment, AccountAccess
-from vending.audit import access_changed
+from vending.audit import Actor, access_changed
 from vending.aws import AwsError, PermanentAwsError, TransientAwsError
 from vending.aws.identity_center import (
     AssignmentState,
@@ -45,7 +45,9 @@ from vending.aws.identity_center import (
 )
 from vending.choices import AccessStatus
 from vending.dispatch import enqueue_access_sync
+from vending.errors import PermissionDenied
 from vending.models import VendedAccount
+from vending.roles import is_admin
 from vending.selectors.access import Grant, access_wanted, identity_center_enabled
 
 logger = logging.getLogger(__name__)
@@ -113,9 +115,12 @@ def account_access_sync(
         )
 
 
-def access_retry(*, account: VendedAccount) -> int:
-    """Send the account's failed assignments back to work (after the cause was fixed:
-    the group or permission set created, the role's policy granted); returns how many."""
+def access_retry(*, actor: Actor, account: VendedAccount) -> int:
+    """An admin sends the account's failed assignments back to work (after the cause was
+    fixed: the group or permission set created, the role's policy granted); returns how
+    many."""
+    if actor is None or not is_admin(actor):
+        raise PermissionDenied("Only portal admins can retry an account's access.")
     with transaction.atomic():
         count = AccessAssignment.objects.filter(account=account, status=AccessStatus.FAILED).update(
             status=AccessStatus.PENDING, request_id="", requested_at=None, attempts=0

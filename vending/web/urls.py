@@ -2,7 +2,17 @@
 
 from django.urls import path, register_converter
 
-from vending.web import account_changes, accounts, approvals, audit, home, org, requests, tokens
+from vending.web import (
+    access,
+    account_changes,
+    accounts,
+    approvals,
+    audit,
+    home,
+    org,
+    requests,
+    tokens,
+)
 
 
 class AwsAccountIdConverter:
@@ -50,6 +60,11 @@ urlpatterns = [
         "accounts/<aws_account_id:account_id>/team/",
         accounts.account_assign_team,
         name="account_assign_team",
+    ),
+    path(
+        "accounts/<aws_account_id:account_id>/access/retry/",
+        access.account_access_retry,
+        name="account_access_retry",
     ),
     path(
         "accounts/<aws_account_id:account_id>/<str:kind>/",

@@ -9,7 +9,7 @@ from vending.aws import AwsError, TransientAwsError, get_gateway
 from vending.errors import DomainError
 from vending.management.commands._actor import domain_error
 from vending.metrics.multiprocess import metrics_files_prune
-from vending.services.demo import demo_refusal, demo_setup
+from vending.services.demo import demo_identity_center_setup, demo_refusal, demo_setup
 from vending.services.org_blueprint import org_blueprint_apply
 
 
@@ -51,6 +51,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  org: {change.summary} {change.target}".rstrip())
         try:
             demo_setup()
+            for made in demo_identity_center_setup():
+                self.stdout.write(f"  identity center: {made}")
         except DomainError as exc:
             raise domain_error(exc) from exc
+        except AwsError as exc:
+            raise CommandError(f"Could not set up Identity Center in the emulator: {exc}") from exc
         self.stdout.write("Demo organization and users are ready (see README).")
