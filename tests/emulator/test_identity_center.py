@@ -124,7 +124,8 @@ def test_a_creation_aws_cannot_carry_out_fails_with_a_reason(emulator, change, r
     [
         ({"PermissionSetArn": "arn:aws:sso:::permissionSet/ssoins-x/ps-0000000000000000"},
          "ResourceNotFoundException"),
-        ({"InstanceArn": "arn:aws:sso:::instance/ssoins-0000000000000000"}, "ResourceNotFoundException"),
+        ({"InstanceArn": "arn:aws:sso:::instance/ssoins-0000000000000000"},
+         "ResourceNotFoundException"),
         ({"PrincipalType": "ROLE"}, "ValidationException"),
     ],
 )  # fmt: skip
