@@ -13,7 +13,8 @@ from vending.aws.identity_center import IdentityCenterGateway
 from vending.choices import AccessStatus, AccountStatus, AuditAction, RequestStatus
 from vending.models import AuditEvent, VendedAccount
 from vending.selectors.access import NOT_CONFIGURED, account_access_read
-from vending.services.account_access import NO_INSTANCE, access_retry, account_access_sync
+from vending.services.access_steps import NO_INSTANCE
+from vending.services.account_access import access_retry, account_access_sync
 from vending.services.requests import account_request_approve, account_request_create
 from vending.services.teams import team_idp_group_set
 
