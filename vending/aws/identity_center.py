@@ -90,7 +90,8 @@ class IdentityCenterGateway:
             session = getattr(self._local, "session", None)
             if session is None:
                 session = self._local.session = build_session(self.config)
-            client = session.client(service, config=self.config.botocore_config(session))
+            config = self.config.botocore_config(session)
+            client = session.client(service, config=config)  # type: ignore[call-overload]
             instrument_client(client)
             setattr(self._local, service.replace("-", "_"), client)
         return client
@@ -100,9 +101,7 @@ class IdentityCenterGateway:
             result: dict[str, Any] = getattr(self._client(service), operation)(**kwargs)
         return result
 
-    def _paginate(
-        self, service: str, operation: str, key: str, **kwargs: Any
-    ) -> Iterator[dict[str, Any]]:
+    def _paginate(self, service: str, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
         with mapped_errors(api_name(operation), transient=TRANSIENT):
             for page in self._client(service).get_paginator(operation).paginate(**kwargs):
                 yield from page.get(key, [])
@@ -144,7 +143,7 @@ class IdentityCenterGateway:
         """Every permission set of the instance, with its name (one DescribePermissionSet
         each: ListPermissionSets names only ARNs)."""
         return [
-            self.describe_permission_set(instance_arn=instance_arn, permission_set_arn=arn)
+            self.describe_permission_set(instance_arn=instance_arn, permission_set_arn=str(arn))
             for arn in self._paginate(
                 SSO_ADMIN, "list_permission_sets", "PermissionSets", InstanceArn=instance_arn
             )

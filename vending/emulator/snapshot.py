@@ -35,7 +35,10 @@ _BACKEND_FIELDS = ("org", "accounts", "ou", "policies", "services", "admins")
 # IAM Identity Center: the instance (its ARN is random per start), permission sets,
 # assignments; the identity stores' groups and users.
 _SSO_FIELDS = ("instances", "permission_sets", "account_assignments", "deleted_account_assignments")
-_REGIONAL = ((ssoadmin_backends, _SSO_FIELDS), (identitystore_backends, ("identity_stores",)))
+_REGIONAL: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (ssoadmin_backends, _SSO_FIELDS),
+    (identitystore_backends, ("identity_stores",)),
+)
 logger = logging.getLogger("vending.emulator")
 
 

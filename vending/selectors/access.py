@@ -93,11 +93,11 @@ def access_for(aws_account_ids: Iterable[str]) -> dict[str, AccountAccessView]:
     notices: dict[str, str] = {}
     rows: dict[str, list[AccessRow]] = {}
     if not general and ids:
-        notices = dict(
-            AccountAccess.objects.filter(account__account_id__in=ids)
-            .exclude(notice="")
-            .values_list("account__account_id", "notice")
-        )
+        stored = AccountAccess.objects.filter(account__account_id__in=ids).exclude(notice="")
+        notices = {
+            aws_id or "": notice
+            for aws_id, notice in stored.values_list("account__account_id", "notice")
+        }
         shown = AccessAssignment.objects.filter(account__account_id__in=ids, status__in=SHOWN)
         for a in shown.select_related("account").order_by("group", "permission_set"):
             aws_id = a.account.account_id or ""
