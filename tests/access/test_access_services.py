@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests.access.conftest import IdentityCenter
+from tests.lifecycle.conftest import ready_account
 from vending.access_models import AccessAssignment, AccountAccess
 from vending.aws import TransientAwsError
 from vending.aws.identity_center import IdentityCenterGateway
-from vending.choices import AccessStatus, AccountStatus, AuditAction, RequestStatus
+from vending.choices import AccessStatus, AccountStatus, AuditAction
 from vending.models import AuditEvent, VendedAccount
 from vending.selectors.access import NOT_CONFIGURED, account_access_read
 from vending.services.access_steps import NO_INSTANCE
@@ -22,22 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def vend(users, team, task_queue, *, env: str = "dev", cls: str = "general", pause: float = 0.0):
-    request = account_request_create(
-        requester=users["lead"],
-        team=team,
-        compliance_class=cls,
-        environments=[env],
-        justification="Launch",
-    )
-    for approver in ("approver1", "approver2"):
-        request.refresh_from_db()
-        if request.status == RequestStatus.PENDING_APPROVAL:
-            account_request_approve(request=request, approver=users[approver])
-    task_queue.drain(pause=pause)
-    account = request.accounts.get()
-    request.refresh_from_db()
-    assert (account.status, request.status) == ("ready", "completed"), account.failure_reason
-    return account
+    """A ready account of `team`, vended through the portal's own provisioning."""
+    return ready_account(users, team, task_queue, env=env, cls=cls, pause=pause)
 
 
 def statuses(account: VendedAccount) -> dict[str, str]:

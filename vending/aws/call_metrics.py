@@ -1,9 +1,10 @@
-"""Counts every Organizations call by operation and outcome, for the metrics endpoint.
+"""Counts every Organizations and IAM Identity Center call by operation and outcome, for
+the metrics endpoint.
 
 botocore announces each API call it completes (`after-call`, once the answer is in and
 its own retries are done) and each call that got no answer (`after-call-error`). One
-handler on each, registered on every Organizations client the gateway builds, counts
-them all: every page of a paginated list is a call, as AWS bills and throttles it.
+handler on each, registered on every client the gateways build, counts them all: every
+page of a paginated list is a call, as AWS bills and throttles it.
 
 The outcome is the gateway's own reading of the error (`map_client_error`,
 `map_botocore_error`): `ok`, `transient` (worth retrying) or `permanent`, with AWS's
@@ -40,9 +41,10 @@ IDENTITY_CENTER_CALLS = Counter(
 Count = Callable[[str, str, str], None]
 
 
-def instrument_client(client: Any) -> None:
+def instrument_client(client: Any, *, transient: frozenset[str] = frozenset()) -> None:
     """Count the calls of this botocore client (idempotent per client): Organizations in
-    ORGANIZATIONS_CALLS, sso-admin and identitystore in IDENTITY_CENTER_CALLS."""
+    ORGANIZATIONS_CALLS, sso-admin and identitystore in IDENTITY_CENTER_CALLS. `transient`:
+    the service's own "try again" codes, read as its gateway reads them."""
     service = str(client.meta.service_model.service_id.hyphenize())
     count: Count = _count
     if service != "organizations":
@@ -53,7 +55,7 @@ def instrument_client(client: Any) -> None:
             ).inc()
 
     def answered(**kwargs: Any) -> None:
-        _after_call(count=count, **kwargs)
+        _after_call(count=count, transient=transient, **kwargs)
 
     def unanswered(**kwargs: Any) -> None:
         _after_call_error(count=count, **kwargs)
@@ -66,7 +68,13 @@ def instrument_client(client: Any) -> None:
 
 
 def _after_call(
-    *, http_response: Any, parsed: dict[str, Any], model: Any, count: Count, **kwargs: Any
+    *,
+    http_response: Any,
+    parsed: dict[str, Any],
+    model: Any,
+    count: Count,
+    transient: frozenset[str],
+    **kwargs: Any,
 ) -> None:
     operation = str(model.name)
     with _never_failing(operation):
@@ -76,7 +84,8 @@ def _after_call(
         override = (kwargs.get("context") or {}).get("error_code_override")
         if override:
             parsed = {**parsed, "Error": {**parsed.get("Error", {}), "Code": override}}
-        error = map_client_error(ClientError(parsed, operation), operation)  # type: ignore[arg-type]
+        answer = ClientError(parsed, operation)  # type: ignore[arg-type]
+        error = map_client_error(answer, operation, transient=transient)
         count(operation, _outcome(error), error.code)
 
 

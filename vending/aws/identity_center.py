@@ -92,7 +92,7 @@ class IdentityCenterGateway:
                 session = self._local.session = build_session(self.config)
             config = self.config.botocore_config(session)
             client = session.client(service, config=config)  # type: ignore[call-overload]
-            instrument_client(client)
+            instrument_client(client, transient=TRANSIENT)
             setattr(self._local, service.replace("-", "_"), client)
         return client
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from vending.errors import DomainError
 from vending.selectors.accounts import account_get_for
 from vending.services.account_access import access_retry
-from vending.web.pages import signin_required
+from vending.web.pages import account_not_found, signin_required
 
 
 @signin_required
@@ -19,12 +19,7 @@ from vending.web.pages import signin_required
 def account_access_retry(request: HttpRequest, account_id: str) -> HttpResponse:
     account = account_get_for(user=request.user, account_id=account_id)
     if account is None:
-        return render(
-            request,
-            "vending/accounts/not_found.html",
-            {"nav": "accounts", "account_id": account_id},
-            status=404,
-        )
+        return account_not_found(request, account_id)
     try:
         count = access_retry(actor=request.user, account=account)
     except DomainError as exc:

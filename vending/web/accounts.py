@@ -34,7 +34,14 @@ from vending.services.drift import account_missing_in_aws_record
 from vending.services.org_import import account_team_assign
 from vending.web.account_table import TABLE_COLUMNS, account_rows_html
 from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
-from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
+from vending.web.pages import (
+    AwsNotice,
+    account_not_found,
+    aws_notice,
+    htmx_target,
+    signin_required,
+    url_around,
+)
 
 PAGE_SIZE = 50
 
@@ -85,12 +92,7 @@ def _policy_context(
 def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     account = account_get_for(user=request.user, account_id=account_id)
     if account is None:
-        return render(
-            request,
-            "vending/accounts/not_found.html",
-            {"nav": "accounts", "account_id": account_id},
-            status=404,
-        )
+        return account_not_found(request, account_id)
     form = AccountPolicyForm(request.GET)
     form.is_valid()
     gateway = get_gateway()
@@ -140,12 +142,7 @@ def account_assign_team(request: HttpRequest, account_id: str) -> HttpResponse:
     """An admin gives an imported account to a team (audited)."""
     account = account_get_for(user=request.user, account_id=account_id)
     if account is None:
-        return render(
-            request,
-            "vending/accounts/not_found.html",
-            {"nav": "accounts", "account_id": account_id},
-            status=404,
-        )
+        return account_not_found(request, account_id)
     form = AccountTeamForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a team.")

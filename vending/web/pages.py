@@ -102,6 +102,16 @@ def forbidden(request: HttpRequest, *, title: str, explanation: str) -> HttpResp
     )
 
 
+def account_not_found(request: HttpRequest, account_id: str) -> HttpResponse:
+    """The 404 of an account the signed-in person may not see (or that does not exist)."""
+    return render(
+        request,
+        "vending/accounts/not_found.html",
+        {"nav": "accounts", "account_id": account_id},
+        status=404,
+    )
+
+
 def request_or_404(request: HttpRequest, pk: int) -> AccountRequest:
     """The account request `pk`, if the signed-in person may see it."""
     found = account_request_get_for(user=request.user, pk=pk)
