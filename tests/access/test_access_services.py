@@ -171,3 +171,20 @@ def test_a_new_idp_group_takes_over_the_teams_access(
     rows = dict(AccessAssignment.objects.filter(account=account).values_list("group", "status"))
     assert rows == {"checkout": "removed", "aws-checkout": "assigned"}
     assert AuditEvent.objects.filter(action=AuditAction.ACCESS_REMOVED).count() == 1
+
+
+def test_the_command_brings_accounts_made_before_access_was_managed(
+    users, team, task_queue, moto_identity_center: IdentityCenter, settings
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.VENDING_IDENTITY_CENTER = False
+    account = vend(users, team, task_queue)
+    settings.VENDING_IDENTITY_CENTER = True
+    out = StringIO()
+    call_command("access_sync", stdout=out)
+    assert "queued for 1 account(s)" in out.getvalue()
+    task_queue.drain()
+    assert statuses(account) == {"PowerUserAccess": "assigned"}

@@ -39,7 +39,7 @@ from vending.aws.identity_center import (
     IdentityCenterGateway,
     get_identity_center,
 )
-from vending.choices import AccessStatus
+from vending.choices import AccessStatus, AccountStatus
 from vending.dispatch import enqueue_access_sync
 from vending.errors import PermissionDenied
 from vending.models import VendedAccount
@@ -116,6 +116,22 @@ def access_retry(*, actor: Actor, account: VendedAccount) -> int:
         )
         access_sync_enqueue(account)
     return count
+
+
+def access_sync_all(*, account_ids: list[str] | None = None) -> list[str]:
+    """Queue the access sync of every ready account (or of these AWS account ids): after
+    the blueprint's access section or Identity Center changed, or for accounts made
+    before the portal managed access. Returns the AWS account ids queued."""
+    if not identity_center_enabled():
+        return []
+    accounts = VendedAccount.objects.filter(status=AccountStatus.READY, account_id__isnull=False)
+    if account_ids is not None:
+        accounts = accounts.filter(account_id__in=account_ids)
+    queued = []
+    for account in accounts.order_by("pk"):
+        access_sync_enqueue(account)
+        queued.append(str(account.account_id))
+    return queued
 
 
 def access_sweep() -> list[int]:
