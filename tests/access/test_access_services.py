@@ -188,3 +188,27 @@ def test_the_command_brings_accounts_made_before_access_was_managed(
     assert "queued for 1 account(s)" in out.getvalue()
     task_queue.drain()
     assert statuses(account) == {"PowerUserAccess": "assigned"}
+
+
+def test_a_refused_instance_lookup_is_shown_on_the_account(
+    users, team, task_queue, moto_identity_center: IdentityCenter, settings
+):
+    from vending.aws import PermanentAwsError
+
+    settings.VENDING_IDENTITY_CENTER = False
+    account = vend(users, team, task_queue)
+    settings.VENDING_IDENTITY_CENTER = True
+
+    class Denied(IdentityCenterGateway):
+        def list_instances(self):  # type: ignore[no-untyped-def]
+            raise PermanentAwsError(
+                "not authorized", code="AccessDeniedException", operation="ListInstances"
+            )
+
+    assert account_access_sync(account_id=account.pk, gateway=Denied()) is None
+    notice = account_access_read(account).notice
+    assert notice == "Identity Center could not be read: AWS refused ListInstances: not authorized"
+    # Once the role may: the notice goes, the access is assigned.
+    assert account_access_sync(account_id=account.pk) is None
+    assert account_access_read(account).notice == ""
+    assert statuses(account) == {"PowerUserAccess": "assigned"}

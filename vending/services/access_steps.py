@@ -55,7 +55,17 @@ class AccessRun:
         ]
         if not work:
             return None
-        if self.instance() is None:
+        try:
+            if self.instance() is None:
+                return None
+        except TransientAwsError as exc:
+            self.transient = exc
+            return None
+        except PermanentAwsError as exc:  # e.g. the role may not call ListInstances
+            reason = (
+                f"Identity Center could not be read: AWS refused {exc.operation}: {exc.message}"
+            )
+            AccountAccess.objects.filter(account=self.account).update(notice=reason)
             return None
         waits: list[float] = []
         for row, keep in work:
