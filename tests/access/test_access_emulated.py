@@ -109,3 +109,22 @@ def test_a_class_that_maps_other_permission_sets_changes_them(
     group = ic.groups["checkout"]
     assert ic.assignments(account.account_id, "PowerUserAccess") == []
     assert ic.assignments(account.account_id, "ReadOnlyAccess") == [group]
+
+
+def test_access_wanted_again_while_being_removed_is_assigned_again(
+    users, team, task_queue, emulated_identity_center: IdentityCenter, settings
+):
+    from vending.services.teams import team_idp_group_set
+
+    ic = emulated_identity_center
+    account = vend(users, team, task_queue, pause=0.05)
+    task_queue.drain(pause=0.05)
+    ic.add_group("aws-checkout")
+    team_idp_group_set(actor=users["admin"], team=team, idp_group="aws-checkout")
+    task_queue.run_one("vending.access_sync", (account.pk,))  # the old group's: removing
+    assert AccessAssignment.objects.get(account=account, group="checkout").status == "removing"
+    team_idp_group_set(actor=users["admin"], team=team, idp_group="")  # and back
+    task_queue.drain(pause=0.05)
+    rows = dict(AccessAssignment.objects.filter(account=account).values_list("group", "status"))
+    assert rows == {"checkout": "assigned", "aws-checkout": "removed"}
+    assert ic.assignments(account.account_id, "PowerUserAccess") == [ic.groups["checkout"]]

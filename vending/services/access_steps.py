@@ -102,6 +102,8 @@ class AccessRun:
                 self.poll(row, deleting=True)
             elif not keep and status == AccessStatus.PENDING:
                 _set(row, status=AccessStatus.REMOVED, request_id="", requested_at=None)
+            elif keep and status == AccessStatus.REMOVED:  # wanted again while removed
+                _revive(row)
             if row.status in (AccessStatus.IN_PROGRESS, AccessStatus.REMOVING):
                 return _poll_after(row.requested_at)
             if row.status == status or not _needs_work(row, keep):
@@ -252,10 +254,14 @@ def _rows_for(account: VendedAccount, wanted: list[Grant]) -> list[AccessAssignm
             account=account, group=grant.group, permission_set=grant.permission_set
         )
         if not made and row.status == AccessStatus.REMOVED:
-            _set(row, status=AccessStatus.PENDING, request_id="", requested_at=None, attempts=0)
+            _revive(row)
     return list(
         AccessAssignment.objects.filter(account=account).exclude(status=AccessStatus.REMOVED)
     )
+
+
+def _revive(row: AccessAssignment) -> None:
+    _set(row, status=AccessStatus.PENDING, request_id="", requested_at=None, attempts=0)
 
 
 def _grant(row: AccessAssignment) -> Grant:
@@ -266,7 +272,7 @@ def _needs_work(row: AccessAssignment, keep: bool) -> bool:
     if row.status in (AccessStatus.IN_PROGRESS, AccessStatus.REMOVING):
         return True
     if keep:
-        return row.status == AccessStatus.PENDING
+        return row.status in (AccessStatus.PENDING, AccessStatus.REMOVED)
     return row.status != AccessStatus.REMOVED
 
 
