@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.access.conftest import IdentityCenter
-from tests.access.test_access_services import statuses, vend
+from tests.access.test_access_services import statuses, vend, vend_before_access
 from tests.lifecycle.conftest import approve_all
 from tests.lifecycle.test_change_class import change
 from tests.lifecycle.test_decommission import decommission, run_until_settled
@@ -28,9 +28,7 @@ def _fast_polls(settings) -> None:  # type: ignore[no-untyped-def]
 
 def vend_then_ask(users, team, task_queue, settings):  # type: ignore[no-untyped-def]
     """A ready account whose access sync ran once: its assignment asked, in progress."""
-    settings.VENDING_IDENTITY_CENTER = False
-    account = vend(users, team, task_queue, pause=0.05)
-    settings.VENDING_IDENTITY_CENTER = True
+    account = vend_before_access(users, team, task_queue, settings, pause=0.05)
     task_queue.run_one("vending.access_sync", (account.pk,))
     return account
 

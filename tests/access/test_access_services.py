@@ -27,6 +27,15 @@ def vend(users, team, task_queue, *, env: str = "dev", cls: str = "general", pau
     return ready_account(users, team, task_queue, env=env, cls=cls, pause=pause)
 
 
+def vend_before_access(users, team, task_queue, settings, **kwargs):  # type: ignore[no-untyped-def]
+    """A ready account whose access the portal has not looked at yet (Identity Center was
+    off while it was vended)."""
+    settings.VENDING_IDENTITY_CENTER = False
+    account = vend(users, team, task_queue, **kwargs)
+    settings.VENDING_IDENTITY_CENTER = True
+    return account
+
+
 def statuses(account: VendedAccount) -> dict[str, str]:
     return dict(
         AccessAssignment.objects.filter(account=account).values_list("permission_set", "status")
@@ -75,9 +84,7 @@ def test_the_sync_delivered_twice_assigns_once(
 def test_a_transient_error_is_recorded_and_retried(
     users, team, task_queue, moto_identity_center: IdentityCenter, settings
 ):
-    settings.VENDING_IDENTITY_CENTER = False  # vend without the access step
-    account = vend(users, team, task_queue)
-    settings.VENDING_IDENTITY_CENTER = True
+    account = vend_before_access(users, team, task_queue, settings)
 
     class Throttled(IdentityCenterGateway):
         calls = 0
@@ -124,9 +131,7 @@ def test_an_unknown_group_fails_the_access_not_the_account_and_a_retry_mends_it(
 def test_an_unknown_permission_set_is_named(
     users, team, task_queue, moto_identity_center: IdentityCenter, settings
 ):
-    settings.VENDING_IDENTITY_CENTER = False
-    account = vend(users, team, task_queue)
-    settings.VENDING_IDENTITY_CENTER = True
+    account = vend_before_access(users, team, task_queue, settings)
 
     class Missing(IdentityCenterGateway):
         def list_permission_sets(self, *, instance_arn):  # type: ignore[no-untyped-def]
@@ -180,9 +185,7 @@ def test_the_command_brings_accounts_made_before_access_was_managed(
 
     from django.core.management import call_command
 
-    settings.VENDING_IDENTITY_CENTER = False
-    account = vend(users, team, task_queue)
-    settings.VENDING_IDENTITY_CENTER = True
+    account = vend_before_access(users, team, task_queue, settings)
     out = StringIO()
     call_command("access_sync", stdout=out)
     assert "queued for 1 account(s)" in out.getvalue()
@@ -195,9 +198,7 @@ def test_a_refused_instance_lookup_is_shown_on_the_account(
 ):
     from vending.aws import PermanentAwsError
 
-    settings.VENDING_IDENTITY_CENTER = False
-    account = vend(users, team, task_queue)
-    settings.VENDING_IDENTITY_CENTER = True
+    account = vend_before_access(users, team, task_queue, settings)
 
     class Denied(IdentityCenterGateway):
         def list_instances(self):  # type: ignore[no-untyped-def]
