@@ -35,5 +35,6 @@ _schema["ENUM_NAME_OVERRIDES"]["RequestKindEnum"] = "vending.choices.RequestKind
 _schema["ENUM_NAME_OVERRIDES"]["SetupStatusEnum"] = "vending.choices.SetupStatus"
 
 # portal/settings.py has no room left: the next topic's settings chain from here.
+from portal.settings_access import *  # noqa: E402, F403  (Identity Center access)
 from portal.settings_costs import *  # noqa: E402, F403  (what teams spend: Cost Explorer)
 from portal.settings_webhooks import *  # noqa: E402, F403

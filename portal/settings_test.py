@@ -20,3 +20,5 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # The in-process test emulator creates accounts in 0.3 s (tests/conftest.py): the first
 # status read of a test's first creation need not wait the production guess.
 VENDING_CREATE_FIRST_CHECK_SECONDS = 0.3
+# Identity Center stays out of the tests that are not about it (tests/access/ turn it on).
+VENDING_IDENTITY_CENTER = False

@@ -16,13 +16,11 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from vending.audit_payloads import (
     AccountAdoptedPayload,
-    AccountBudgetChangedPayload,
     AccountClassChangedPayload,
     AccountCreateRequestedPayload,
     AccountImportedPayload,
     AccountMovedPayload,
     AccountRetriedPayload,
-    AccountSetupDonePayload,
     AccountTaggedPayload,
     AccountTeamAssignedPayload,
     AuditPayload,
@@ -33,7 +31,6 @@ from vending.audit_payloads import (
     RoleChangedPayload,
     SigninLockedOutPayload,
     TeamCreatedPayload,
-    WebhookChangedPayload,
 )
 from vending.blueprint.plan import Change
 from vending.choices import AccountStatus, AuditAction, RequestStatus, RoleChangeSource
@@ -43,7 +40,6 @@ from vending.models import (
     DriftFinding,
     Team,
     VendedAccount,
-    WebhookEndpoint,
 )
 
 Actor = User | AnonymousUser | None
@@ -52,7 +48,7 @@ Actor = User | AnonymousUser | None
 # -- writers: one per kind of event -----------------------------------------------------
 
 
-def _record(
+def audit_record(
     *,
     action: AuditAction,
     actor: Actor = None,
@@ -85,7 +81,7 @@ def _record(
 def team_created(*, actor: Actor, team: Team) -> AuditEvent:
     """After the team and its leads are saved."""
     leads = tuple(sorted(u.get_username() for u in team.leads.all()))
-    return _record(
+    return audit_record(
         action=AuditAction.TEAM_CREATED,
         actor=actor,
         team=team,
@@ -94,7 +90,7 @@ def team_created(*, actor: Actor, team: Team) -> AuditEvent:
 
 
 def request_submitted(*, actor: Actor, request: AccountRequest) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.REQUEST_SUBMITTED,
         actor=actor,
         request=request,
@@ -113,7 +109,7 @@ def request_approval_added(
     *, approver: User, request: AccountRequest, comment: str, approvals: int
 ) -> AuditEvent:
     """`approvals`: how many the request has with this one."""
-    return _record(
+    return audit_record(
         action=AuditAction.REQUEST_APPROVAL_ADDED,
         actor=approver,
         request=request,
@@ -132,7 +128,7 @@ def request_status_changed(
     to_status: RequestStatus,
     message: str = "",
 ) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.REQUEST_STATUS_CHANGED,
         actor=actor,
         request=request,
@@ -150,7 +146,7 @@ def account_status_changed(
     to_status: AccountStatus,
     message: str = "",
 ) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_STATUS_CHANGED,
         actor=actor,
         account=account,
@@ -165,7 +161,7 @@ def account_create_requested(
 ) -> AuditEvent:
     """`tags`: what CreateAccount was sent with; None when the creation was found in
     progress after an interrupted attempt (its tags are then set when it is placed)."""
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_CREATE_REQUESTED,
         account=account,
         message="" if tags is not None else "Found in progress after an interrupted attempt.",
@@ -177,7 +173,7 @@ def account_create_requested(
 
 def account_adopted(*, account: VendedAccount, aws_account_id: str, how: str) -> AuditEvent:
     """`how`: why the AWS account is taken to be this one."""
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_ADOPTED,
         account=account,
         message=f"Adopted AWS account {aws_account_id}: {how}.",
@@ -186,7 +182,7 @@ def account_adopted(*, account: VendedAccount, aws_account_id: str, how: str) ->
 
 
 def account_moved(*, account: VendedAccount, from_parent_id: str, to_parent_id: str) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_MOVED,
         account=account,
         message=f"Moved into {account.target_ou_path}.",
@@ -195,7 +191,7 @@ def account_moved(*, account: VendedAccount, from_parent_id: str, to_parent_id: 
 
 
 def account_tagged(*, account: VendedAccount, tags: Mapping[str, str]) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_TAGGED,
         account=account,
         payload=AccountTaggedPayload(tags=dict(tags)),
@@ -207,7 +203,7 @@ def account_retried(
 ) -> AuditEvent:
     """Before the retry clears the account's failure: the event keeps it. `stalled_reason`:
     the account had not failed but made no progress, and was queued again as it was."""
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_RETRIED,
         actor=actor,
         account=account,
@@ -228,7 +224,7 @@ def account_retried(
 
 def account_imported(*, actor: Actor, account: VendedAccount, organization_id: str) -> AuditEvent:
     """An account that was in the organization before the portal entered its inventory."""
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_IMPORTED,
         actor=actor,
         account=account,
@@ -246,7 +242,7 @@ def account_imported(*, actor: Actor, account: VendedAccount, organization_id: s
 def account_team_assigned(
     *, actor: Actor, account: VendedAccount, team: Team, previous: Team | None
 ) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_TEAM_ASSIGNED,
         actor=actor,
         team=team,
@@ -262,7 +258,7 @@ def account_class_changed(
     *, account: VendedAccount, previous: str, request: AccountRequest
 ) -> AuditEvent:
     """The portal moved `account` into its new class's OU for a change_class request."""
-    return _record(
+    return audit_record(
         action=AuditAction.ACCOUNT_CLASS_CHANGED,
         account=account,
         request=request,
@@ -276,33 +272,8 @@ def account_class_changed(
     )
 
 
-def account_budget_changed(
-    *, actor: Actor, account: VendedAccount, previous: str | None, amount: str | None
-) -> AuditEvent:
-    """An admin set, changed or removed an account's monthly budget (amounts in USD)."""
-    return _record(
-        action=AuditAction.ACCOUNT_BUDGET_CHANGED,
-        actor=actor,
-        account=account,
-        message=f"Budget {previous or 'none'} -> {amount or 'none'} USD a month.",
-        payload=AccountBudgetChangedPayload(previous=previous, amount=amount),
-    )
-
-
-def account_setup_done(
-    *, account: VendedAccount, part: str, status: str, detail: str
-) -> AuditEvent:
-    """The portal set (or removed) an account's contacts or budget in AWS, or AWS refused."""
-    return _record(
-        action=AuditAction.ACCOUNT_SETUP_DONE,
-        account=account,
-        message=f"{part.capitalize()}: {status}. {detail}".strip(),
-        payload=AccountSetupDonePayload(part=part, status=status, detail=detail),
-    )
-
-
 def org_changed(*, actor: Actor, change: Change) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.ORG_CHANGED,
         actor=actor,
         message=change.summary,
@@ -318,23 +289,14 @@ def org_changed(*, actor: Actor, change: Change) -> AuditEvent:
 
 
 def drift_scan_requested(*, actor: Actor) -> AuditEvent:
-    return _record(
+    return audit_record(
         action=AuditAction.DRIFT_SCAN_REQUESTED, actor=actor, message="Drift scan requested."
-    )
-
-
-def cost_refresh_requested(*, actor: Actor) -> AuditEvent:
-    """An admin asked for the accounts' spend to be read from Cost Explorer now."""
-    return _record(
-        action=AuditAction.COST_REFRESH_REQUESTED,
-        actor=actor,
-        message="Cost refresh requested.",
     )
 
 
 def drift_repaired(*, actor: Actor, finding: DriftFinding, changes: list[Change]) -> AuditEvent:
     """One finding repaired from the web: the blueprint applied to its target only."""
-    return _record(
+    return audit_record(
         action=AuditAction.DRIFT_REPAIRED,
         actor=actor,
         message=f"Repaired {finding.get_kind_display()} at {finding.target or 'Root'}: "
@@ -353,7 +315,7 @@ def role_changed(
 ) -> AuditEvent:
     """`actor` None: the portal, applying the identity provider's groups."""
     username = user.get_username()
-    return _record(
+    return audit_record(
         action=AuditAction.ROLE_CHANGED,
         actor=actor,
         message=(f"Added {username} to {group}" if added else f"Removed {username} from {group}")
@@ -366,26 +328,9 @@ def role_changed(
 
 def signin_locked_out(*, username: str, ip_address: str, failures: int) -> AuditEvent:
     """Repeated failed sign-ins locked out a user or an address (no actor: the portal)."""
-    return _record(
+    return audit_record(
         action=AuditAction.SIGNIN_LOCKED_OUT,
         message=f"Sign-in locked out after {failures} failures: user {username or '-'!r} "
         f"from {ip_address or 'an unknown address'}.",
         payload=SigninLockedOutPayload(username=username, ip_address=ip_address, failures=failures),
-    )
-
-
-def webhook_changed(*, actor: Actor, endpoint: WebhookEndpoint, change: str) -> AuditEvent:
-    """An admin made, changed, rotated, tested or deleted a webhook endpoint (never its
-    secret: that is derived, and shown only to them)."""
-    return _record(
-        action=AuditAction.WEBHOOK_CHANGED,
-        actor=actor,
-        message=f"Webhook endpoint {endpoint.name!r} ({endpoint.url}) {change}.",
-        payload=WebhookChangedPayload(
-            endpoint_id=endpoint.pk,
-            name=endpoint.name,
-            url=endpoint.url,
-            change=change,
-            events=tuple(endpoint.events),
-        ),
     )

@@ -181,6 +181,17 @@ class SigninLockedOutPayload(_Payload):
     failures: int = 0
 
 
+@dataclass(frozen=True)
+class AccessChangedPayload(_Payload):
+    """An Identity Center assignment made or removed on an account."""
+
+    group: str = ""  # the IdP group's display name
+    group_id: str = ""
+    permission_set: str = ""
+    permission_set_arn: str = ""
+    request_id: str = ""  # AWS's creation or deletion request
+
+
 AuditPayload = (
     TeamCreatedPayload
     | RequestSubmittedPayload
@@ -200,6 +211,7 @@ AuditPayload = (
     | RoleChangedPayload
     | SigninLockedOutPayload
     | WebhookChangedPayload
+    | AccessChangedPayload
 )
 
 # Status changes keep nothing in `data`: their row's from_status/to_status say it all.
@@ -222,4 +234,6 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,
     AuditAction.SIGNIN_LOCKED_OUT: SigninLockedOutPayload.from_data,
     AuditAction.WEBHOOK_CHANGED: WebhookChangedPayload.from_data,
+    AuditAction.ACCESS_ASSIGNED: AccessChangedPayload.from_data,
+    AuditAction.ACCESS_REMOVED: AccessChangedPayload.from_data,
 }

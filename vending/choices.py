@@ -137,6 +137,8 @@ class AuditAction(models.TextChoices):
     ACCOUNT_CLASS_CHANGED = "account.class_changed", "Account class changed"
     ACCOUNT_BUDGET_CHANGED = "account.budget_changed", "Account budget changed"
     ACCOUNT_SETUP_DONE = "account.setup_done", "Account contacts or budget set in AWS"
+    ACCESS_ASSIGNED = "access.assigned", "Access assigned (Identity Center)"
+    ACCESS_REMOVED = "access.removed", "Access removed (Identity Center)"
     ORG_CHANGED = "org.changed", "Organization changed"
     DRIFT_SCAN_REQUESTED = "drift.scan_requested", "Drift scan requested"
     DRIFT_REPAIRED = "drift.repaired", "Drift finding repaired"
@@ -144,6 +146,24 @@ class AuditAction(models.TextChoices):
     ROLE_CHANGED = "role.changed", "Role changed"
     SIGNIN_LOCKED_OUT = "signin.locked_out", "Sign-in locked out"
     WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
+
+
+class AccessStatus(models.TextChoices):
+    """One Identity Center assignment of an account (vending/services/account_access.py):
+    a group given a permission set on the account."""
+
+    PENDING = "pending", "Pending"
+    # CreateAccountAssignment asked (AWS carries it out asynchronously).
+    IN_PROGRESS = "in_progress", "Being assigned"
+    ASSIGNED = "assigned", "Assigned"
+    # DeleteAccountAssignment asked: the account was decommissioned or changed hands.
+    REMOVING = "removing", "Being removed"
+    REMOVED = "removed", "Removed"
+    FAILED = "failed", "Failed"
+
+
+# An assignment AWS is working on: its request id is polled.
+ACCESS_IN_FLIGHT = frozenset({AccessStatus.IN_PROGRESS, AccessStatus.REMOVING})
 
 
 class RoleChangeSource(models.TextChoices):

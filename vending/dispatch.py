@@ -92,6 +92,11 @@ def enqueue_lifecycle_step(request_id: int, countdown: float | None = None) -> N
     transaction.on_commit(lambda: _send("lifecycle_request", request_id, countdown))
 
 
+def enqueue_access_sync(account_id: int, countdown: float | None = None) -> None:
+    """Sync an account's Identity Center access (vending/services/account_access.py)."""
+    transaction.on_commit(lambda: _send("access_sync", account_id, countdown))
+
+
 def _kick_outbox() -> None:
     from vending import tasks
 

@@ -56,6 +56,8 @@ class Team(models.Model):
     slug = models.CharField(max_length=32, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=100)
     leads = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="led_teams", blank=True)
+    # The team's group in the identity provider (Identity Center); empty: the team's slug.
+    idp_group = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TeamQuerySet.as_manager()
@@ -384,6 +386,7 @@ class IdempotencyKey(models.Model):
         return f"{self.user_id}:{self.key} -> {self.response_status}"
 
 
+from vending.access_models import AccessAssignment, AccountAccess  # noqa: E402, F401
 from vending.api_token_models import ApiToken  # noqa: E402, F401
 from vending.cost_models import AccountMonthlyCost, CostRefresh  # noqa: E402, F401  (spend)
 from vending.dispatch_models import PendingDispatch  # noqa: E402, F401  (enqueues to retry)

@@ -16,7 +16,8 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 
 from vending.aws import TransientAwsError
-from vending.dispatch import dispatch_pending_send, enqueue_account_step
+from vending.dispatch import dispatch_pending_send, enqueue_access_sync, enqueue_account_step
+from vending.services.account_access import access_sweep, account_access_sync
 from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
 from vending.services.account_setup import account_setup_advance
 from vending.services.costs import cost_refresh as refresh_costs
@@ -70,6 +71,22 @@ def account_setup(account_id: int) -> None:
     """A ready account's alternate contacts and budget, set in AWS (or the budget
     removed); a refusal is recorded on the account, never failing it."""
     account_setup_advance(account_id=account_id)
+
+
+@shared_task(base=ProvisioningTask, name="vending.access_sync")
+def access_sync(account_id: int) -> float | None:
+    """Bring an account's Identity Center assignments to what the blueprint wants; polled
+    by re-queueing while AWS works on one."""
+    countdown = account_access_sync(account_id=account_id)
+    if countdown is not None:
+        enqueue_access_sync(account_id, countdown)
+    return countdown
+
+
+@shared_task(name="vending.access_sweep", acks_late=True, reject_on_worker_lost=True)
+def access_sweep_task() -> list[int]:
+    """Periodic (beat): queue the accounts whose access sync was lost or ran out of retries."""
+    return access_sweep()
 
 
 @shared_task(name="vending.lifecycle_sync", acks_late=True, reject_on_worker_lost=True)

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/teams/"
 
 
-CHECKOUT = {"slug": "checkout", "name": "Checkout", "leads": ["lead"]}
-PAYMENTS = {"slug": "payments", "name": "Payments", "leads": ["lead2"]}
+CHECKOUT = {"slug": "checkout", "name": "Checkout", "leads": ["lead"], "idp_group": ""}
+PAYMENTS = {"slug": "payments", "name": "Payments", "leads": ["lead2"], "idp_group": ""}
 SEEN = {
     "approver1": [CHECKOUT, PAYMENTS],
     "approver2": [CHECKOUT, PAYMENTS],
@@ -40,7 +40,7 @@ def test_an_admin_creates_a_team_with_leads(client_for, users):
     body = {"slug": "search", "name": "Search", "leads": ["lead", "lead2"]}
     response = client_for("admin").post(URL, body, format="json")
     assert response.status_code == 201, response.json()
-    assert response.json() == {"slug": "search", "name": "Search", "leads": ["lead", "lead2"]}
+    assert response.json() == {**body, "idp_group": ""}
     team = Team.objects.get(slug="search")
     assert set(team.leads.values_list("username", flat=True)) == {"lead", "lead2"}
     event = AuditEvent.objects.get(action=AuditAction.TEAM_CREATED, team=team)
@@ -72,6 +72,8 @@ def test_only_admins_create_teams(client_for, users, role):
         ({"name": "X"}, "slug"),
         ({"slug": "ok", "name": "X" * 101}, "name"),
         ({"slug": "ok", "name": "X", "leads": "lead"}, "leads"),
+        ({"slug": "ok", "name": "X", "idp_group": "g" * 129}, "idp_group"),
+        ({"slug": "ok", "name": "X", "idp_group": "tab\tgroup"}, "idp_group"),
     ],
 )
 def test_bad_team_input_names_the_field(client_for, users, body, field):
@@ -88,3 +90,11 @@ def test_a_taken_slug_is_a_409(client_for, team):
     error = error_of(response)
     assert error["code"] == "duplicate_request"
     assert "slug" in error["fields"]
+
+
+def test_an_admin_names_the_teams_idp_group(client_for, users):
+    body = {"slug": "search", "name": "Search", "idp_group": "  aws-search  "}
+    response = client_for("admin").post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["idp_group"] == "aws-search"
+    assert Team.objects.get(slug="search").idp_group == "aws-search"

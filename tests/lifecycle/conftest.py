@@ -8,7 +8,7 @@ from vending.models import VendedAccount
 from vending.services.requests import account_request_approve, account_request_create
 
 
-def ready_account(users, team, task_queue, *, env="dev", cls="general") -> VendedAccount:
+def ready_account(users, team, task_queue, *, env="dev", cls="general", pause=0.0) -> VendedAccount:
     """An account created and placed through the portal's own provisioning."""
     request = account_request_create(
         requester=users["lead"],
@@ -20,7 +20,7 @@ def ready_account(users, team, task_queue, *, env="dev", cls="general") -> Vende
     outcome = account_request_approve(request=request, approver=users["approver1"])
     if not outcome.provisioning_started:
         account_request_approve(request=request, approver=users["approver2"])
-    task_queue.drain()
+    task_queue.drain(pause=pause)  # pause: honour countdowns (the emulator's creations)
     account = request.accounts.get()
     assert account.status == "ready", account.failure_reason
     return account

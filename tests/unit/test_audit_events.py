@@ -309,14 +309,26 @@ def test_admin_team_creation_goes_through_team_create(admin_client, users, monke
     monkeypatch.setattr(vending.admin.people, "team_create", spy)
     response = admin_client.post(
         "/admin/vending/team/add/",
-        {"slug": "search", "name": "Search", "leads": [users["lead"].pk, users["lead2"].pk]},
+        {
+            "slug": "search",
+            "name": "Search",
+            "leads": [users["lead"].pk, users["lead2"].pk],
+            "idp_group": "aws-search",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     team = Team.objects.get(slug="search")
     assert response["Location"] == "/admin/vending/team/"
     assert calls == [
-        {"actor": users["admin"], "slug": "search", "name": "Search", "leads": ["lead", "lead2"]}
+        {
+            "actor": users["admin"],
+            "slug": "search",
+            "name": "Search",
+            "leads": ["lead", "lead2"],
+            "idp_group": "aws-search",
+        }
     ]
+    assert team.idp_group == "aws-search"
     assert sorted(team.leads.values_list("username", flat=True)) == ["lead", "lead2"]
     event = AuditEvent.objects.get(action=AuditAction.TEAM_CREATED)
     assert (event.actor, event.team) == (users["admin"], team)

@@ -66,8 +66,9 @@ def test_scoped_statements_name_the_organization_and_management_account():
         for arn in statement["Resource"]:
             if arn.endswith(":aws:policy/service_control_policy/p-FullAWSAccess"):
                 continue
-            assert ":123456789012:" in arn
-            # Organizations' ARNs also name the organization; others (budgets) have none.
+            # An ARN with an account field names the management account (Identity
+            # Center's have none); Organizations' also name the organization.
+            assert arn.split(":")[4] in ("", "123456789012"), arn
             if arn.startswith("arn:aws:organizations:"):
                 assert "/o-abcdefghij/" in arn
         for action in statement["Action"]:

@@ -77,6 +77,7 @@ class _Scanner(ast.NodeVisitor):
         self.found: list[tuple[str, str, str, str]] = []  # (qualname, class, service?, op)
         self.class_service: dict[str, str] = {}
         self.bases: dict[str, list[str]] = {}
+        self.constants: dict[str, str] = {}
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
@@ -93,6 +94,11 @@ class _Scanner(ast.NodeVisitor):
         self.stack.pop()
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if not self.stack and isinstance(node.value, ast.Constant):
+            # A module's constant, e.g. SSO_ADMIN = "sso-admin": a service named by it.
+            for target in node.targets:
+                if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                    self.constants[target.id] = node.value.value
         service = _client_service(node.value)
         if service:
             for target in node.targets:
@@ -108,8 +114,17 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(func, ast.Attribute):
             first = node.args[0] if node.args else None
             qualname = ".".join(self.stack)
+            second = node.args[1] if len(node.args) > 1 else None
             if func.attr in OPERATION_CALLS and isinstance(first, ast.Constant):
                 self.found.append((qualname, self.stack[0], "", str(first.value)))
+            elif (
+                func.attr in OPERATION_CALLS
+                and isinstance(first, ast.Name)
+                and first.id in self.constants
+                and isinstance(second, ast.Constant)
+            ):
+                # `self._call(SSO_ADMIN, "list_instances")`: a gateway of several clients.
+                self.found.append((qualname, "", self.constants[first.id], str(second.value)))
             elif isinstance(func.value, ast.Name) and func.value.id in self.clients[-1]:
                 self.found.append((qualname, "", self.clients[-1][func.value.id], func.attr))
             elif (
@@ -203,7 +218,10 @@ def test_no_operation_name_escapes_the_scan():
             }
     found = {xform_name(operation) for _service, operation in scanned_calls()}
     session = botocore.session.get_session()
-    for service in set(scanner.class_service.values()) | {s for *_, s, _op in scanner.found if s}:
+    services = set(scanner.class_service.values()) | {s for *_, s, _op in scanner.found if s}
+    # A service named by a module constant, whatever builds its client.
+    services |= set(scanner.constants.values()) & set(session.get_available_services())
+    for service in services:
         operations = {
             xform_name(name) for name in session.get_service_model(service).operation_names
         }

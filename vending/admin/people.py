@@ -25,7 +25,7 @@ from vending.models import (
 )
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP, is_admin
 from vending.services.roles import user_role_set
-from vending.services.teams import team_create
+from vending.services.teams import team_create, team_idp_group_set
 
 admin.site.site_header = "Account vending: administration"
 admin.site.site_title = "Account vending admin"
@@ -85,6 +85,15 @@ class TeamAdmin(PortalAdminAccess, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("slug", "name")}),
         (
+            "Access",
+            {
+                "fields": ("idp_group",),
+                "description": "The team's group in the identity provider: IAM Identity "
+                "Center gives it the blueprint's permission sets on the team's accounts. "
+                "Empty: the blueprint's group_template with the slug.",
+            },
+        ),
+        (
             "Leads",
             {
                 "fields": ("leads",),
@@ -121,7 +130,11 @@ class TeamAdmin(PortalAdminAccess, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
         if change:
+            idp_group = obj.idp_group
+            obj.idp_group = form.initial.get("idp_group", "")
             super().save_model(request, obj, form, change)
+            if idp_group != obj.idp_group:  # access moves to the new group
+                team_idp_group_set(actor=request.user, team=obj, idp_group=idp_group)
             return
         # A new team is created (with its leads and audit event) by the same service as
         # for the API and the command; the admin then carries on with the saved row.
@@ -130,6 +143,7 @@ class TeamAdmin(PortalAdminAccess, admin.ModelAdmin):
             slug=obj.slug,
             name=obj.name,
             leads=[u.get_username() for u in form.cleaned_data.get("leads", ())],
+            idp_group=obj.idp_group,
         )
         obj.pk = team.pk
         obj.refresh_from_db()

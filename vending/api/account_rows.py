@@ -16,8 +16,10 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from vending.api.access_serializers import access_fields
 from vending.api.account_live import SEEN
 from vending.api.metadata_serializers import budget_of
+from vending.selectors.access import AccountAccessView, access_for
 from vending.selectors.account_progress import PROGRESS_ROW_FIELDS, account_progress_of_row
 from vending.selectors.accounts import account_live_state
 
@@ -59,7 +61,9 @@ ACCOUNT_ROW_FIELDS = (
 )
 
 
-def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str, Any]:
+def account_row(
+    row: Mapping[str, Any], zone: tzinfo, now: datetime, access: AccountAccessView | None = None
+) -> dict[str, Any]:
     """Every value is a stored column passed through, except the two AccountLiveSerializer's
     field types change: a blank failure reason is null, and dates are ISO 8601 in the
     current time zone, UTC written "Z" (DRF's DateTimeField); the progress, read as the
@@ -113,6 +117,8 @@ def account_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str
         "last_progress_at": _iso_or_none(progress.last_progress_at, zone),
         "stalled": progress.stalled,
         "stalled_reason": progress.stalled_reason,
+        # Identity Center: read for the whole page at once (`access_for`) when listed.
+        **access_fields(access or access_for([row["account_id"] or ""])[row["account_id"] or ""]),
     }
 
 
@@ -154,7 +160,9 @@ class AccountRowListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         zone = timezone.get_current_timezone()  # once a page, not twice a row
         now = timezone.now()
-        return [account_row(row, zone, now) for row in data]
+        rows = list(data)
+        access = access_for([row["account_id"] or "" for row in rows])
+        return [account_row(row, zone, now, access[row["account_id"] or ""]) for row in rows]
 
 
 class AccountRowSerializer(serializers.BaseSerializer):

@@ -9,9 +9,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vending.api.access_serializers import AccessSerializer, access_fields
 from vending.api.metadata_serializers import AccountMetadataSerializer
 from vending.api.progress_serializers import AccountProgressSerializer
 from vending.choices import AccountOrigin, AccountStatus, ComplianceClass, Environment
+from vending.selectors.access import account_access_read
 
 
 class AccountSerializer(AccountMetadataSerializer, AccountProgressSerializer):
@@ -49,6 +51,40 @@ class AccountSerializer(AccountMetadataSerializer, AccountProgressSerializer):
     close_expected_on = serializers.DateField(
         allow_null=True, help_text="A decommission past the close quota: the expected date."
     )
+    access = serializers.SerializerMethodField(
+        help_text="Who has access through IAM Identity Center: the team's IdP group and "
+        "each permission set the blueprint maps to the account's class and environment."
+    )
+    access_portal_url = serializers.SerializerMethodField(
+        help_text="The AWS access portal to sign in through (VENDING_SSO_START_URL); null "
+        "when not configured."
+    )
+    access_notice = serializers.SerializerMethodField(
+        help_text="Why the portal does not manage the account's access (e.g. Identity "
+        "Center is not configured); null when it does."
+    )
+
+    @extend_schema_field(AccessSerializer(many=True))
+    def get_access(self, account: Any) -> list[dict[str, Any]]:
+        value: list[dict[str, Any]] = self._access(account)["access"]
+        return value
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_access_portal_url(self, account: Any) -> str | None:
+        value: str | None = self._access(account)["access_portal_url"]
+        return value
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_access_notice(self, account: Any) -> str | None:
+        value: str | None = self._access(account)["access_notice"]
+        return value
+
+    def _access(self, account: Any) -> dict[str, Any]:
+        # The three fields come from one read per account.
+        cache: dict[int, dict[str, Any]] = self.__dict__.setdefault("_access_cache", {})
+        if account.pk not in cache:
+            cache[account.pk] = access_fields(account_access_read(account))
+        return cache[account.pk]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_failure_reason(self, account: Any) -> str | None:

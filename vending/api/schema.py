@@ -115,7 +115,7 @@ PREVIEW_EXAMPLE = OpenApiExample(
 )
 TEAM_EXAMPLE = OpenApiExample(
     "A team with one lead",
-    value={"slug": "search", "name": "Search", "leads": ["lead"]},
+    value={"slug": "search", "name": "Search", "leads": ["lead"], "idp_group": "aws-search"},
     request_only=True,
 )
 REJECT_EXAMPLE = OpenApiExample(

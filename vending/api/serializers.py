@@ -97,6 +97,10 @@ class TeamSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     leads = serializers.SerializerMethodField(help_text="Usernames of the team's leads.")
+    idp_group = serializers.CharField(
+        help_text="The team's group in the identity provider, given access to its accounts "
+        "through IAM Identity Center ('': the blueprint's group_template with the slug)."
+    )
 
     def get_leads(self, team: Any) -> list[str]:
         return sorted(user.get_username() for user in team.leads.all())
@@ -117,6 +121,14 @@ class TeamCreateInputSerializer(StrictInputSerializer):
         default=list,
         max_length=100,
         help_text="Usernames of existing users.",
+    )
+    idp_group = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The team's IdP group (Identity Center); empty: the blueprint's "
+        "group_template with the slug.",
     )
 
 

@@ -27,8 +27,6 @@ class AlternateContact:
 
 
 class AccountContactsGateway(ServiceGateway):
-    service = "account"
-
     def _new_client(self, session: boto3.Session, config: Config) -> Any:
         return session.client("account", config=config)
 

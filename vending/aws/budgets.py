@@ -67,8 +67,6 @@ def _subscribers(emails: Sequence[str]) -> list[dict[str, str]]:
 
 
 class BudgetsGateway(ServiceGateway):
-    service = "budgets"
-
     def _new_client(self, session: boto3.Session, config: Config) -> Any:
         return session.client("budgets", config=config)
 

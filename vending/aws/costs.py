@@ -90,7 +90,7 @@ class CostExplorerGateway:
         if client is None:
             session = build_session(self.config)
             client = session.client("ce", config=self.config.botocore_config(session))
-            instrument_client(client, service="cost-explorer")
+            instrument_client(client)
             self._local.client = client
         return client
 

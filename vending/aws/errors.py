@@ -11,6 +11,9 @@ connection that never opened proves that nothing was done.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -80,13 +83,34 @@ class PermanentAwsError(AwsError):
     """Retrying does not help; a person has to act."""
 
 
-def map_client_error(exc: ClientError, operation: str) -> AwsError:
+def api_name(operation: str) -> str:
+    """AWS's name of a boto3 method: `create_account` -> `CreateAccount`."""
+    return "".join(part.capitalize() for part in operation.split("_"))
+
+
+@contextmanager
+def mapped_errors(operation: str, *, transient: frozenset[str] = frozenset()) -> Iterator[None]:
+    """botocore's exceptions leave the block as `TransientAwsError` or `PermanentAwsError`;
+    `transient` adds the codes a service means as "try again" (Identity Center's
+    ConflictException) to the common ones."""
+    try:
+        yield
+    except ClientError as exc:
+        raise map_client_error(exc, operation, transient=transient) from exc
+    except BotoCoreError as exc:
+        raise map_botocore_error(exc, operation) from exc
+
+
+def map_client_error(
+    exc: ClientError, operation: str, *, transient: frozenset[str] = frozenset()
+) -> AwsError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     message = str(error.get("Message", "")) or str(exc)
     reason = str(exc.response.get("Reason", "") or error.get("Reason", ""))
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    kind = TransientAwsError if code in TRANSIENT_CODES or status >= 500 else PermanentAwsError
+    retry = code in TRANSIENT_CODES or code in transient or status >= 500
+    kind = TransientAwsError if retry else PermanentAwsError
     return kind(
         explain(code, reason) or message,
         code=code,

@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from vending.aws.call_metrics import instrument_client
-from vending.aws.errors import AwsError, map_botocore_error, map_client_error
+from vending.aws.errors import AwsError, api_name, mapped_errors
 from vending.aws.lifecycle import AccountLifecycleCalls
 from vending.aws.session import GatewayConfig, build_session
 from vending.aws.types import (
@@ -73,21 +71,14 @@ class OrganizationsGateway(AccountLifecycleCalls):
     def _call(self, operation: str, *, retry: bool = True, **kwargs: Any) -> dict[str, Any]:
         """`retry=False` for calls that are not idempotent: botocore would repeat them
         after a 5xx or a timeout, when AWS may already have acted on the first attempt."""
-        try:
-            return getattr(self._client(retry=retry), operation)(**kwargs)
-        except ClientError as exc:
-            raise map_client_error(exc, _api_name(operation)) from exc
-        except BotoCoreError as exc:
-            raise map_botocore_error(exc, _api_name(operation)) from exc
+        with mapped_errors(api_name(operation)):
+            result: dict[str, Any] = getattr(self._client(retry=retry), operation)(**kwargs)
+        return result
 
     def _paginate(self, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        try:
+        with mapped_errors(api_name(operation)):
             for page in self.client.get_paginator(operation).paginate(**kwargs):
                 yield from page.get(key, [])
-        except ClientError as exc:
-            raise map_client_error(exc, _api_name(operation)) from exc
-        except BotoCoreError as exc:
-            raise map_botocore_error(exc, _api_name(operation)) from exc
 
     # -- organization -------------------------------------------------------------------
 
@@ -306,10 +297,6 @@ class OrganizationsGateway(AccountLifecycleCalls):
 
 
 # -- conversions ------------------------------------------------------------------------
-
-
-def _api_name(operation: str) -> str:
-    return "".join(part.capitalize() for part in operation.split("_"))
 
 
 def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:

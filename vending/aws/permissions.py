@@ -19,7 +19,9 @@ Roles are the identities the policy is for:
 - `bootstrap`: the one-off set-up of a new organization (`portal_init` on an account
   that has none);
 - `caller`: the identity the processes start with when they assume
-  `VENDING_ORG_ROLE_ARN` (only `sts:AssumeRole` on that role).
+  `VENDING_ORG_ROLE_ARN` (only `sts:AssumeRole` on that role);
+- `demo`: what `portal_init` does only against the local emulator (Identity Center's
+  permission sets and groups, which on AWS the organization's administrators make).
 
 Where an API operation is authorized by actions of other names, the table lists the
 actions AWS checks, not the operation: CreateAccount, CreateOrganizationalUnit and
@@ -39,13 +41,15 @@ WORKER = "worker"
 WEB = "web"
 BOOTSTRAP = "bootstrap"
 CALLER = "caller"
-ROLES = (WORKER, WEB, BOOTSTRAP, CALLER)
+DEMO = "demo"
+ROLES = (WORKER, WEB, BOOTSTRAP, CALLER, DEMO)
 
 # Gateway methods, as `Class.method` (or `function.inner` for a module-level function).
 GW = "OrganizationsGateway"
 LIFE = "AccountLifecycleCalls"
 COST = "CostExplorerGateway"
 BUDGETS = "BudgetsGateway"
+SSO = "IdentityCenterGateway"
 CONTACTS = "AccountContactsGateway"
 
 
@@ -145,6 +149,29 @@ CAPABILITIES: tuple[Capability, ...] = (
         ),
     ),
     Capability(
+        sid="Access",
+        summary="give the team's IdP group the blueprint's permission sets on its accounts "
+        "through IAM Identity Center, follow the assignments, take them away",
+        roles=frozenset({WORKER}),
+        uses=_uses(
+            ("sso:ListInstances", f"{SSO}.list_instances"),
+            ("sso:ListPermissionSets", f"{SSO}.list_permission_sets"),
+            ("sso:DescribePermissionSet", f"{SSO}.describe_permission_set"),
+            ("sso:CreateAccountAssignment", f"{SSO}.create_account_assignment"),
+            (
+                "sso:DescribeAccountAssignmentCreationStatus",
+                f"{SSO}.describe_assignment_creation",
+            ),
+            ("sso:DeleteAccountAssignment", f"{SSO}.delete_account_assignment"),
+            (
+                "sso:DescribeAccountAssignmentDeletionStatus",
+                f"{SSO}.describe_assignment_deletion",
+            ),
+            ("sso:ListAccountAssignments", f"{SSO}.list_account_assignments"),
+            ("identitystore:GetGroupId", f"{SSO}.find_group_id"),
+        ),
+    ),
+    Capability(
         sid="AccountSetup",
         summary="a ready account's alternate contacts, and its monthly budget (created, "
         "changed, deleted on decommission) in the management account",
@@ -187,6 +214,19 @@ CAPABILITIES: tuple[Capability, ...] = (
             ("organizations:EnablePolicyType", f"{GW}.enable_policy_type"),
             ("organizations:DescribeOrganization", f"{GW}.describe_organization"),
             ("organizations:ListRoots", f"{GW}.list_roots"),
+        ),
+    ),
+    Capability(
+        sid="DemoIdentityCenter",
+        summary="the demo's permission sets and IdP groups (the local emulator only)",
+        roles=frozenset({DEMO}),
+        uses=_uses(
+            ("sso:ListInstances", f"{SSO}.list_instances"),
+            ("sso:ListPermissionSets", f"{SSO}.list_permission_sets"),
+            ("sso:DescribePermissionSet", f"{SSO}.describe_permission_set"),
+            ("sso:CreatePermissionSet", f"{SSO}.create_permission_set"),
+            ("identitystore:GetGroupId", f"{SSO}.find_group_id"),
+            ("identitystore:CreateGroup", f"{SSO}.create_group"),
         ),
     ),
     Capability(

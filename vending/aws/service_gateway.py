@@ -21,8 +21,6 @@ from vending.aws.session import GatewayConfig, build_session
 
 
 class ServiceGateway:
-    service = ""  # boto3's name of the service, for the metrics
-
     def __init__(self, config: GatewayConfig | None = None) -> None:
         self.config = config or GatewayConfig()
         self._local = threading.local()
@@ -33,7 +31,7 @@ class ServiceGateway:
         if client is None:
             session = build_session(self.config)
             client = self._new_client(session, self.config.botocore_config(session))
-            instrument_client(client, service=self.service)
+            instrument_client(client)
             self._local.client = client
         return client
 

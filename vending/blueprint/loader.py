@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 
+from vending.blueprint.access import parse_access
 from vending.blueprint.budgets import parse_budgets
 from vending.blueprint.model import (
     FULL_AWS_ACCESS,
@@ -29,7 +30,7 @@ DEFAULT_BLUEPRINT = Path(__file__).resolve().parent / "default.yaml"
 PROGRAMS = ("hipaa", "pci")
 _TOP_KEYS = {
     "version", "feature_set", "strategy", "platform_role_arn", "policies", "root",
-    "organizational_units", "classes", "accounts", "budgets",
+    "organizational_units", "classes", "accounts", "budgets", "access",
 }  # fmt: skip
 _POLICY_KEYS = {"name", "description", "file", "document", "generated"}
 _OU_KEYS = {"name", "policies", "children", "full_aws_access"}
@@ -98,6 +99,7 @@ def parse_blueprint(raw: Any, *, source: str, base_dir: Path) -> Blueprint:
     classes = _classes(raw.get("classes") or {}, problems)
     accounts = _accounts(raw.get("accounts") or [], problems)
     budgets = parse_budgets(raw.get("budgets"), problems)
+    access = parse_access(raw.get("access"), problems)
 
     blueprint = Blueprint(
         source=source,
@@ -110,6 +112,7 @@ def parse_blueprint(raw: Any, *, source: str, base_dir: Path) -> Blueprint:
         accounts=accounts,
         root_full_aws_access=root.get("full_aws_access"),
         budgets=budgets,
+        access=access,
     )
     known_paths = {ou.path for ou in blueprint.walk()}
     for cls, path in classes.items():

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from vending.blueprint.access import AccessSpec
+
 FULL_AWS_ACCESS = "FullAWSAccess"
 
 
@@ -58,6 +60,8 @@ class Blueprint:
     warnings: tuple[str, ...] = field(default=())
     # Default monthly budgets in USD: class -> environment -> amount (blueprint/budgets.py).
     budgets: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # Identity Center permission sets per class and environment; None: not managed.
+    access: AccessSpec | None = None
 
     def walk(self) -> list[OUSpec]:
         """Every OU, parents before children."""

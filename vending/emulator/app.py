@@ -8,6 +8,9 @@ Requests flow as follows:
   then go through :mod:`.operations`, which either answers or lets moto answer;
 * Cost Explorer's GetCostAndUsage by linked account is answered from made-up figures
   when ``monthly_cost_usd`` is set (:mod:`.costs`), else by moto;
+* IAM Identity Center (sso-admin, identitystore) is moto's, but for the account
+  assignments, asynchronous as in AWS (:mod:`.identity_center`); its changes are saved
+  with the state file;
 * everything else (STS, IAM, moto's own ``/moto-api``) goes to moto; its
   ``/moto-api/reset`` also clears the emulator's own state.
 
@@ -36,6 +39,8 @@ from .config import EmulatorConfig
 from .control import CONTROL_PREFIX, ControlRoutes, json_object
 from .control_routes import add_routes
 from .faults import FaultInjector, LostResponse
+from .identity_center import ANSWERED as ASSIGNMENT_CALLS
+from .identity_center import TARGET_PREFIX as SSO_ADMIN_PREFIX
 from .operations import Call, answer, changes_state
 from .protocol import TARGET_PREFIX, Caller, OrganizationsError, error_response, json_response
 from .seeding import seed_accounts
@@ -47,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["CONTROL_PREFIX", "EmulatorApp"]
 budgets.install()  # what moto's Budgets lacks (UpdateBudget)
 _MOTO_RESET = "/moto-api/reset"
+IDENTITY_CENTER_PREFIXES = (SSO_ADMIN_PREFIX, "AWSIdentityStore.")
 
 
 class EmulatorApp:
@@ -163,6 +169,8 @@ class EmulatorApp:
             answered = self._costs(environ, start_response)
             if answered is not None:
                 return answered
+        if target.startswith(IDENTITY_CENTER_PREFIXES):
+            return self._identity_center(environ, start_response, target.split(".", 1)[-1])
         if path.rstrip("/") == _MOTO_RESET and environ.get("REQUEST_METHOD") == "POST":
             with self._lock:
                 result = _buffered(self._moto, environ, start_response)
@@ -198,6 +206,31 @@ class EmulatorApp:
         # carries them out before it is served, so nobody observes one past its deadline.
         if self._state.catch_up():
             self.save()
+
+    def _identity_center(
+        self, environ: WSGIEnvironment, start_response: StartResponse, operation: str
+    ) -> Iterable[bytes]:
+        with self._lock:
+            self._catch_up()
+            try:
+                if operation not in ASSIGNMENT_CALLS:
+                    return _buffered(self._moto, environ, start_response)
+                answer = self._state.assignments.answer(
+                    operation,
+                    Caller.from_environ(environ),
+                    Caller.region_from_environ(environ),
+                    json_object(environ),
+                    self._config,
+                    self._state.clock.now(),
+                )
+                return json_response(start_response, 200, answer)
+            except (OrganizationsError, ValueError) as error:
+                if isinstance(error, ValueError):
+                    error = OrganizationsError("ValidationException", "The body is not JSON.")
+                return error_response(start_response, error)
+            finally:
+                if changes_state(operation):
+                    self.save()
 
     def _organizations(
         self, environ: WSGIEnvironment, start_response: StartResponse, operation: str

@@ -51,6 +51,9 @@ class EmulatorConfig:
     # 15 days (API reference, Handshake).
     invitations_per_day: int = 20
     handshake_expiry_days: float = 15.0
+    # How long an Identity Center CreateAccountAssignment or DeleteAccountAssignment stays
+    # IN_PROGRESS (AWS: seconds to a minute or two).
+    assignment_delay_seconds: float = 1.0
     fault_rate: float = 0.0
     fault_kinds: tuple[str, ...] = DEFAULT_FAULT_KINDS
     # Operation names (e.g. "CreateAccount"); empty means every Organizations operation.
@@ -74,6 +77,7 @@ class EmulatorConfig:
         _check_number("close_quota_percent", self.close_quota_percent, minimum=0, maximum=100)
         _check_number("handshake_expiry_days", self.handshake_expiry_days, minimum=0)
         _check_number("monthly_cost_usd", self.monthly_cost_usd, minimum=0)
+        _check_number("assignment_delay_seconds", self.assignment_delay_seconds, minimum=0)
         for name in (
             "max_in_progress_creations",
             "ou_max_depth",

@@ -93,6 +93,12 @@ class Caller:
         account_id = get_account_id_from(key.group(1)) if key else DEFAULT_ACCOUNT_ID
         return cls(account_id, partition)
 
+    @staticmethod
+    def region_from_environ(environ: WSGIEnvironment) -> str:
+        """The region the request was signed for (moto keeps regional services per region)."""
+        scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        return scope.group("region") if scope else "us-east-1"
+
     def backend(self) -> OrganizationsBackend:
         """moto's in-process Organizations state for this caller (created on first use)."""
         return organizations_backends[self.account_id][self.partition]

@@ -7,7 +7,8 @@ leaves, so an answered call is never lost to a crash or a restart. Writes are at
 snapshot. ``make clean`` deletes it with the rest of ``var/``.
 
 The snapshot is a pickle of moto's Organizations backends (organizations, accounts,
-OUs, policies; the member -> management map) and of the emulator's own state. A pickle
+OUs, policies; the member -> management map), of its Identity Center backends (instance,
+permission sets, assignments, the identity stores' groups) and of the emulator's own state. A pickle
 runs code when loaded: the file is the emulator's own, under ``var/``, never one from
 elsewhere. A snapshot written by another moto version, or unreadable, is set aside
 (renamed ``*.unreadable``) with a warning and the emulator starts empty.
@@ -23,12 +24,21 @@ from pathlib import Path
 from typing import Any
 
 import moto
+from moto.identitystore.models import identitystore_backends
 from moto.organizations.models import OrganizationsBackend, organizations_backends
+from moto.ssoadmin.models import ssoadmin_backends
 
 from .state import EmulatorState
 
-FORMAT = 1
+FORMAT = 2
 _BACKEND_FIELDS = ("org", "accounts", "ou", "policies", "services", "admins")
+# IAM Identity Center: the instance (its ARN is random per start), permission sets,
+# assignments; the identity stores' groups and users.
+_SSO_FIELDS = ("instances", "permission_sets", "account_assignments", "deleted_account_assignments")
+_REGIONAL: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (ssoadmin_backends, _SSO_FIELDS),
+    (identitystore_backends, ("identity_stores",)),
+)
 logger = logging.getLogger("vending.emulator")
 
 
@@ -44,7 +54,7 @@ def save(path: Path, state: EmulatorState) -> None:
         "moto": moto.__version__,
         # One pickle for everything, so objects shared between them (a policy and the
         # accounts it is attached to) stay shared when loaded.
-        "data": (backends, dict(organizations_backends.master_accounts), state),
+        "data": (backends, dict(organizations_backends.master_accounts), state, _regional()),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -72,7 +82,7 @@ def load(path: Path) -> EmulatorState | None:
                 f"written by format {payload.get('format')} / moto {payload.get('moto')}, "
                 f"this is format {FORMAT} / moto {moto.__version__}"
             )
-        backends, master_accounts, state = payload["data"]
+        backends, master_accounts, state, regional = payload["data"]
     except Exception as error:
         aside = path.with_name(path.name + ".unreadable")
         os.replace(path, aside)
@@ -84,7 +94,24 @@ def load(path: Path) -> EmulatorState | None:
             setattr(backend, name, value)
     organizations_backends.master_accounts.clear()
     organizations_backends.master_accounts.update(master_accounts)
+    for index, saved in enumerate(regional):
+        dictionary, _ = _REGIONAL[index]
+        for (account_id, region), fields in saved.items():
+            for name, value in fields.items():
+                setattr(dictionary[account_id][region], name, value)
     return state if isinstance(state, EmulatorState) else None
+
+
+def _regional() -> list[dict[tuple[str, str], dict[str, Any]]]:
+    """The Identity Center backends that were used, per (account, region)."""
+    return [
+        {
+            (account_id, region): {name: getattr(backend, name) for name in names}
+            for account_id, per_account in dict.items(dictionary)
+            for region, backend in dict.items(per_account)
+        }
+        for dictionary, names in _REGIONAL
+    ]
 
 
 def _holds_anything(backend: OrganizationsBackend) -> bool:

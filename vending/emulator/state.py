@@ -9,6 +9,7 @@ from .accounts import AccountCreations
 from .clock import EmulatorClock
 from .closing import AccountClosures
 from .handshakes import Handshakes
+from .identity_center import AccountAssignments
 from .membership import Accounts
 
 
@@ -19,6 +20,7 @@ class EmulatorState:
     accounts: Accounts = field(default_factory=Accounts)
     closures: AccountClosures = field(default_factory=AccountClosures)
     clock: EmulatorClock = field(default_factory=EmulatorClock)
+    assignments: AccountAssignments = field(default_factory=AccountAssignments)
 
     def catch_up(self) -> bool:
         """Carry out what time has made due (creations finished, handshakes expired,
@@ -29,5 +31,6 @@ class EmulatorState:
             self.creations.complete_due(now),
             self.handshakes.expire_due(now),
             self.closures.complete_due(now),
+            self.assignments.complete_due(now),
         )
         return any(results)

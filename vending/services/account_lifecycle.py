@@ -25,6 +25,7 @@ from vending.errors import InvalidTransition
 from vending.models import AccountRequest, VendedAccount
 from vending.notifications import notify_requester
 from vending.selectors.lifecycle_plans import SUSPENDED_OU_PATH
+from vending.services.account_access import access_sync_enqueue
 from vending.services.account_placement import account_move, ou_id_required, parent_id_read
 from vending.services.decommission import decommission_step
 from vending.services.failure_reasons import AccountStepFailed
@@ -127,6 +128,7 @@ def _class_change_complete(
             if moved_from is not None:
                 account_moved(account=account, from_parent_id=moved_from, to_parent_id=target)
             account_class_changed(account=account, previous=previous, request=request)
+            access_sync_enqueue(account)  # the new class may map other permission sets
         notify_requester(request, RequestStatus.COMPLETED)
 
 

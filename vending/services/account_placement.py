@@ -25,6 +25,7 @@ from vending.aws.types import ParentType
 from vending.choices import AccountStatus
 from vending.models import VendedAccount
 from vending.naming import account_tags
+from vending.services.account_access import access_sync_enqueue
 from vending.services.account_setup import account_setup_on_ready
 from vending.services.failure_reasons import AccountStepFailed, failure_message
 from vending.services.org_units import (
@@ -73,6 +74,7 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
             fields={"ou_id": target, "completed_at": timezone.now()},
         )
         account_setup_on_ready(account)  # contacts and budget, queued once committed
+        access_sync_enqueue(account)  # the team's group gets in (Identity Center)
 
 
 def account_move(

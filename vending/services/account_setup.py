@@ -31,7 +31,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vending.account_metadata import budget_errors
-from vending.audit import Actor, account_budget_changed, account_setup_done
+from vending.audit import Actor
+from vending.audit_day_two import account_budget_changed, account_setup_done
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
 from vending.aws.account_contacts import (
     AccountContactsGateway,

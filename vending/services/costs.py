@@ -17,7 +17,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from vending.audit import Actor, cost_refresh_requested
+from vending.audit import Actor
+from vending.audit_day_two import cost_refresh_requested
 from vending.aws import AwsError
 from vending.aws.costs import AccountMonthCost, CostExplorerGateway, CostReport, get_cost_gateway
 from vending.cost_models import AccountMonthlyCost, CostRefresh

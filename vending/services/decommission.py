@@ -26,6 +26,7 @@ from vending.models import AccountRequest, VendedAccount
 from vending.notifications import notify_requester
 from vending.selectors.close_quota import close_position, close_quota_read
 from vending.selectors.lifecycle_plans import SUSPENDED_OU_PATH
+from vending.services.account_access import access_remove_now
 from vending.services.account_placement import account_move, ou_id_required, parent_id_read
 from vending.services.account_setup import account_budget_retire
 from vending.services.failure_reasons import AccountStepFailed
@@ -48,6 +49,7 @@ def decommission_step(
     if account.status == AccountStatus.READY:
         _suspend(request, account, gw)
     if account.status == AccountStatus.SUSPENDED:
+        access_remove_now(account)  # DeleteAccountAssignment before it is closed or removed
         if account.origin == AccountOrigin.INVITED:
             _remove(account, gw)
         else:

@@ -19,6 +19,8 @@ from vending.aws.emulator_control import (
     emulator_config_update,
     emulator_standalone_account_ensure,
 )
+from vending.aws.identity_center import IdentityCenterGateway, get_identity_center
+from vending.blueprint.current import current_blueprint
 from vending.errors import PermissionDenied
 from vending.models import Team
 from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
@@ -118,3 +120,34 @@ def demo_standalone_account(*, endpoint_url: str) -> str:
         name=DEMO_STANDALONE.name,
         email=DEMO_STANDALONE.email,
     )
+
+
+def demo_identity_center_setup(gateway: IdentityCenterGateway | None = None) -> list[str]:
+    """Identity Center in the emulator as the blueprint expects it (idempotent): the
+    permission sets its `access:` section names, and an IdP group per team. Returns what
+    was created. Nothing without VENDING_IDENTITY_CENTER, a blueprint access section or an
+    instance (moto's sso-admin has one per account and region)."""
+    refusal = demo_refusal()
+    if refusal:
+        raise PermissionDenied(refusal)
+    access = current_blueprint().access
+    gw = gateway or get_identity_center()
+    instances = gw.list_instances() if settings.VENDING_IDENTITY_CENTER and access else []
+    if access is None or not instances:
+        return []
+    instance = instances[0]
+    made: list[str] = []
+    existing = {p.name for p in gw.list_permission_sets(instance_arn=instance.instance_arn)}
+    for name in access.permission_sets:
+        if name not in existing:
+            gw.create_permission_set(
+                instance_arn=instance.instance_arn, name=name, description="Demo (emulator)"
+            )
+            made.append(f"permission set {name}")
+    for team in Team.objects.all():
+        group = access.group_for(team_slug=team.slug, idp_group=team.idp_group)
+        store = instance.identity_store_id
+        if gw.find_group_id(identity_store_id=store, display_name=group) is None:
+            gw.create_group(identity_store_id=store, display_name=group)
+            made.append(f"group {group}")
+    return made

@@ -25,6 +25,7 @@ from vending.models import AccountRequest, VendedAccount
 from vending.naming import account_tags
 from vending.notifications import notify_requester
 from vending.selectors.invite_plans import invite_send_time
+from vending.services.account_access import access_sync_enqueue
 from vending.services.account_placement import account_move, ou_id_required
 from vending.services.failure_reasons import AccountStepFailed
 from vending.services.org_units import ROOT_PATH, org_root_id, org_units_kept
@@ -182,4 +183,5 @@ def _place(request: AccountRequest, account: VendedAccount, gw: OrganizationsGat
             },
         )
         transition(request, to=RequestStatus.COMPLETED, message="The account joined.")
+        access_sync_enqueue(account)  # the team's group gets in (Identity Center)
         notify_requester(request, RequestStatus.COMPLETED)

@@ -33,6 +33,7 @@ from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import Team, VendedAccount
 from vending.roles import is_admin
 from vending.selectors.org_impact import account_policies_read, policy_documents_read
+from vending.services.account_access import access_sync_enqueue
 
 # read_live reads the documents of the policies a blueprint names: none here.
 _EMPTY = Blueprint(
@@ -199,4 +200,5 @@ def account_team_assign(*, actor: Actor, account_id: str, team_slug: str) -> Ven
         account.team = team
         account.save(update_fields=["team", "updated_at"])
         account_team_assigned(actor=actor, account=account, team=team, previous=previous)
+        access_sync_enqueue(account)  # the old team's group out, the new one's in
     return account

@@ -5,17 +5,25 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from vending.audit import Actor, team_created
 from vending.errors import DuplicateRequest, InvalidInput, PermissionDenied
-from vending.models import Team, slug_validator
+from vending.models import Team, VendedAccount, slug_validator
 from vending.roles import is_admin
+from vending.services.account_access import access_sync_enqueue
+
+IDP_GROUP_MAX = 128
 
 
-def team_create(*, actor: Actor, slug: str, name: str, leads: Iterable[str] = ()) -> Team:
-    """Create a team with its leads (usernames). Admins only."""
+def team_create(
+    *, actor: Actor, slug: str, name: str, leads: Iterable[str] = (), idp_group: str = ""
+) -> Team:
+    """Create a team with its leads (usernames) and its IdP group (Identity Center; empty:
+    the blueprint's group_template). Admins only."""
     if actor is not None and not is_admin(actor):
         raise PermissionDenied("Only portal admins can create teams.")
+    idp_group = idp_group_clean(idp_group)
     try:
         slug_validator(slug)
     except ValidationError as exc:
@@ -34,7 +42,7 @@ def team_create(*, actor: Actor, slug: str, name: str, leads: Iterable[str] = ()
         )
     try:
         with transaction.atomic():
-            team = Team.objects.create(slug=slug, name=name.strip())
+            team = Team.objects.create(slug=slug, name=name.strip(), idp_group=idp_group)
             team.leads.set(users)
             team_created(actor=actor, team=team)
     except IntegrityError as exc:
@@ -42,4 +50,30 @@ def team_create(*, actor: Actor, slug: str, name: str, leads: Iterable[str] = ()
             f"A team with slug '{slug}' exists already.",
             field_errors={"slug": ["A team with this slug exists already."]},
         ) from exc
+    return team
+
+
+def idp_group_clean(idp_group: str) -> str:
+    """A group's display name as the identity store keeps it: 1-128 characters, no
+    surrounding blanks ("" for none)."""
+    cleaned = idp_group.strip()
+    if len(cleaned) > IDP_GROUP_MAX or any(not c.isprintable() for c in cleaned):
+        message = f"An IdP group name is at most {IDP_GROUP_MAX} printable characters."
+        raise InvalidInput(message, field_errors={"idp_group": [message]})
+    return cleaned
+
+
+def team_idp_group_set(*, actor: Actor, team: Team, idp_group: str) -> Team:
+    """Change a team's IdP group (admins): its accounts' access moves to the new group
+    (the old one's assignments are removed)."""
+    if actor is not None and not is_admin(actor):
+        raise PermissionDenied("Only portal admins can change a team's IdP group.")
+    idp_group = idp_group_clean(idp_group)
+    with transaction.atomic():
+        Team.objects.filter(pk=team.pk).update(idp_group=idp_group)
+        team.idp_group = idp_group
+        for account in VendedAccount.objects.filter(
+            Q(request__team=team) | Q(request__isnull=True, team=team)
+        ):
+            access_sync_enqueue(account)
     return team

@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 
-from vending.audit import Actor, webhook_changed
+from vending.audit import Actor
+from vending.audit_day_two import webhook_changed
 from vending.choices import NotificationKind
 from vending.dispatch import enqueue_outbox_send
 from vending.errors import InvalidInput, PermissionDenied

@@ -15,6 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 from vending.aws import AwsError, get_gateway
 from vending.errors import DomainError
 from vending.roles import is_admin
+from vending.selectors.access import account_access_read
 from vending.selectors.account_progress import account_progress
 from vending.selectors.accounts import (
     account_get_for,
@@ -147,6 +148,7 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     context["may_refresh"] = is_admin(request.user)
     context["emulator_url"] = emulator_url() if account.handshake_id else ""
     context["budget_form"] = account_budget_form(request.user, account)
+    context["access"] = account_access_read(account)  # Identity Center: who has access
     return render(request, "vending/accounts/detail.html", context)
 
 

@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from vending.web import (
+    access,
     account_budget,
     account_changes,
     accounts,
@@ -79,6 +80,11 @@ urlpatterns = [
         "accounts/<aws_account_id:account_id>/team/",
         accounts.account_assign_team,
         name="account_assign_team",
+    ),
+    path(
+        "accounts/<aws_account_id:account_id>/access/retry/",
+        access.account_access_retry,
+        name="account_access_retry",
     ),
     path(
         "accounts/<aws_account_id:account_id>/<str:kind>/",

@@ -12,6 +12,7 @@ from vending.metrics.multiprocess import metrics_files_prune
 from vending.services.demo import (
     DEMO_STANDALONE,
     demo_costs_enable,
+    demo_identity_center_setup,
     demo_refusal,
     demo_setup,
     demo_standalone_account,
@@ -68,6 +69,13 @@ class Command(BaseCommand):
         except (DomainError, AwsError) as exc:
             # The spend charts stay empty; nothing else depends on it.
             self.stderr.write(f"The emulator does not report demo spend: {exc}")
+        try:
+            for made in demo_identity_center_setup():
+                self.stdout.write(f"  identity center: {made}")
+        except DomainError as exc:
+            raise domain_error(exc) from exc
+        except AwsError as exc:
+            raise CommandError(f"Could not set up Identity Center in the emulator: {exc}") from exc
         self.stdout.write("Demo organization and users are ready (see README).")
         if outside != "member":
             self.stdout.write(

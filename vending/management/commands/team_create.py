@@ -14,11 +14,21 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--name", required=True)
         parser.add_argument("--lead", dest="leads", action="append", default=[])
+        parser.add_argument(
+            "--idp-group",
+            default="",
+            help="the team's group in the identity provider (IAM Identity Center access); "
+            "default: the blueprint's group_template with the slug",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             team = team_create(
-                actor=None, slug=options["slug"], name=options["name"], leads=options["leads"]
+                actor=None,
+                slug=options["slug"],
+                name=options["name"],
+                leads=options["leads"],
+                idp_group=options["idp_group"],
             )
         except DomainError as exc:
             raise domain_error(exc) from exc
