@@ -13,7 +13,23 @@ from vending.api.progress_serializers import AccountProgressSerializer
 from vending.choices import AccountOrigin, AccountStatus, ComplianceClass, Environment
 
 
-class AccountSerializer(AccountProgressSerializer):
+class AccountLifecycleSerializer(serializers.Serializer):
+    """What an account's life after creation adds (also on each account of a request)."""
+
+    origin = serializers.ChoiceField(choices=AccountOrigin.choices)
+    expires_on = serializers.DateField(allow_null=True, help_text="Its lease's end, if any.")
+    handshake_id = serializers.CharField(help_text="Invited accounts: the invitation.")
+    handshake_state = serializers.CharField(help_text="OPEN, ACCEPTED, DECLINED, ...")
+    handshake_expires_at = serializers.DateTimeField(allow_null=True)
+    invite_expected_at = serializers.DateTimeField(
+        allow_null=True, help_text="A queued invitation (20 a day): when it is expected out."
+    )
+    close_expected_on = serializers.DateField(
+        allow_null=True, help_text="A decommission past the close quota: the expected date."
+    )
+
+
+class AccountSerializer(AccountLifecycleSerializer, AccountProgressSerializer):
     account_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     email = serializers.CharField()
@@ -32,22 +48,11 @@ class AccountSerializer(AccountProgressSerializer):
         allow_null=True,
         help_text="Null: imported from an OU that maps to no class.",
     )
-    origin = serializers.ChoiceField(choices=AccountOrigin.choices)
     request = serializers.IntegerField(
         source="request_id", allow_null=True, help_text="The request's id; null if imported."
     )
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
-    expires_on = serializers.DateField(allow_null=True, help_text="Its lease's end, if any.")
-    handshake_id = serializers.CharField(help_text="Invited accounts: the invitation.")
-    handshake_state = serializers.CharField(help_text="OPEN, ACCEPTED, DECLINED, ...")
-    handshake_expires_at = serializers.DateTimeField(allow_null=True)
-    invite_expected_at = serializers.DateTimeField(
-        allow_null=True, help_text="A queued invitation (20 a day): when it is expected out."
-    )
-    close_expected_on = serializers.DateField(
-        allow_null=True, help_text="A decommission past the close quota: the expected date."
-    )
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_failure_reason(self, account: Any) -> str | None:

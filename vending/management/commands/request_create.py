@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vending.choices import ComplianceClass, Environment
 from vending.errors import DomainError
-from vending.management.commands._actor import domain_error, user_named
+from vending.management.commands._actor import domain_error, iso_date, submitted, user_named
 from vending.selectors.teams import team_get
 from vending.services.requests import account_request_create
 
@@ -27,6 +27,12 @@ class Command(BaseCommand):
             help="repeat for each environment",
         )
         parser.add_argument("--justification", required=True)
+        parser.add_argument(
+            "--expires-on",
+            type=iso_date,
+            metavar="YYYY-MM-DD",
+            help="a lease: the portal decommissions the accounts on this day unless extended",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = user_named(options["username"])
@@ -40,13 +46,13 @@ class Command(BaseCommand):
                 compliance_class=options["compliance_class"],
                 environments=options["environments"],
                 justification=options["justification"],
+                expires_on=options["expires_on"],
             )
         except DomainError as exc:
             raise domain_error(exc) from exc
-        self.stdout.write(
-            f"Request #{request.pk} submitted: {request.get_status_display()}, "
-            f"{request.approvals_required} approval(s) needed."
-        )
+        self.stdout.write(submitted(request))
+        if request.expires_on:
+            self.stdout.write(f"  Lease: the accounts are decommissioned on {request.expires_on}.")
         for account in request.accounts.all():
             self.stdout.write(
                 f"  {account.environment}: {account.name} <{account.email}> "
