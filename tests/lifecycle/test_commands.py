@@ -331,3 +331,22 @@ def test_request_create_refuses_a_lease_that_ends_today(users, team):
         today,
         match="The lease must end after today",
     )
+
+
+def test_request_status_shows_the_expected_dates_in_words(users, team):
+    account = ready(users, team, expires_in=20)
+    due = timezone.now() + timedelta(hours=5)
+    VendedAccount.objects.filter(pk=account.pk).update(
+        origin=AccountOrigin.INVITED,
+        handshake_id="h-123",
+        handshake_state="OPEN",
+        invite_expected_at=due,
+        close_expected_on=timezone.localdate() + timedelta(days=30),
+    )
+    text = run("request_status", str(account.request_id))
+    assert (
+        f"origin invited; handshake h-123 OPEN; invitation expected out {due:%Y-%m-%d %H:%M}"
+        in text
+    )
+    assert f"close expected on {timezone.localdate() + timedelta(days=30)}" in text
+    assert f"lease ends {account.expires_on}" in text
