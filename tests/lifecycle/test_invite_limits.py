@@ -42,3 +42,24 @@ def test_an_invitation_aws_refuses_for_the_days_limit_waits_for_the_next_day(
     step(request, task_queue)
     account.refresh_from_db()
     assert account.status == AccountStatus.INVITED and account.invite_expected_at is None
+
+
+def test_each_queued_invitation_shows_its_own_send_time(
+    users, team, emulator_org, task_queue, settings
+):
+    settings.VENDING_INVITES_PER_DAY = 1
+    first = invite(users, team, standalone(emulator_org, "first"))
+    step(first, task_queue)
+    sent = VendedAccount.objects.get(pk=first.target_account_id).invite_requested_at
+    queued = [
+        invite(users, team, standalone(emulator_org, name), env=env)
+        for name, env in (("second", "test"), ("third", "qa"))
+    ]
+    for request in queued:
+        step(request, task_queue)
+    expected = [
+        VendedAccount.objects.get(pk=r.target_account_id).invite_expected_at for r in queued
+    ]
+    # One a day: the second a day after the first, the third a day after the second.
+    assert expected == [sent + timedelta(days=1), sent + timedelta(days=2)]
+    assert emulator_org.stats()["calls"]["InviteAccountToOrganization"] == 1

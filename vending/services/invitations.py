@@ -26,7 +26,7 @@ from vending.choices import AccountStatus, RequestStatus
 from vending.models import AccountRequest, VendedAccount
 from vending.naming import account_tags
 from vending.notifications import notify_requester
-from vending.selectors.invite_plans import DAY, invite_send_time
+from vending.selectors.invite_plans import DAY, invite_send_time, invites_queued
 from vending.services.account_placement import account_move, ou_id_required
 from vending.services.failure_reasons import AccountStepFailed
 from vending.services.org_units import ROOT_PATH, org_root_id, org_units_kept
@@ -96,7 +96,8 @@ def _invite(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
                 f"Account {target} is already in the organization: it cannot be invited.",
             )
     now = timezone.now()
-    send_at = invite_send_time(now=now)
+    # In the queue's order: approved invitations submitted before it and not sent go first.
+    send_at = invite_send_time(now=now, position=invites_queued(before=account.pk))
     if account.invite_requested_at is None and send_at > now:
         VendedAccount.objects.filter(pk=account.pk).update(invite_expected_at=send_at)
         account.invite_expected_at = send_at
