@@ -44,9 +44,18 @@ def test_a_lead_submits_a_request(client_for, team):
             "stalled": False,
             "stalled_reason": None,
             "budget": None,
+            # What its life after creation adds (no lease, not invited, not closing).
+            "origin": "created",
+            "expires_on": None,
+            "handshake_id": "",
+            "handshake_state": "",
+            "handshake_expires_at": None,
+            "invite_expected_at": None,
+            "close_expected_on": None,
         }
         for env in ("dev", "prod")
     ]
+    assert body["expires_on"] is None and body["target_account"] is None
     assert AccountRequest.objects.get(pk=body["id"]).requester.username == "lead"
 
 

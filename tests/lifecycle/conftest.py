@@ -37,3 +37,11 @@ def approve_all(request, users) -> None:
 @pytest.fixture
 def account(users, team, moto_gateway, task_queue) -> VendedAccount:
     return ready_account(users, team, task_queue)
+
+
+def next_look_due(request) -> None:
+    """The portal's clock reaches the request's next look at its account (a chain's
+    countdown, e.g. a sync period for an open handshake): deliveries run again."""
+    from django.utils import timezone
+
+    VendedAccount.objects.filter(pk=request.target_account_id).update(check_due_at=timezone.now())

@@ -19,7 +19,7 @@ from vending.services import account_lifecycle
 from vending.services.lifecycle_requests import account_change_request_create
 from vending.services.org_units import org_units_kept
 
-from .conftest import approve_all
+from .conftest import approve_all, next_look_due
 from .test_change_class import ready_account_emulated
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("emulator_org")]
@@ -54,6 +54,7 @@ def parent(gateway, account_id: str) -> str:
 def run_until_settled(request, task_queue, *, duplicate=False, rounds=100) -> None:
     for _ in range(rounds):
         task_queue.messages.clear()
+        next_look_due(request)
         account_lifecycle.lifecycle_sync()
         task_queue.drain(duplicate=duplicate)
         request.refresh_from_db()

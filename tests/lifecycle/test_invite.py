@@ -17,7 +17,7 @@ from vending.services import account_lifecycle, invitations
 from vending.services.lifecycle_requests import account_invite_request_create
 from vending.services.org_units import org_units_kept
 
-from .conftest import approve_all
+from .conftest import approve_all, next_look_due
 from .test_change_class import ready_account_emulated
 from .test_decommission import control
 
@@ -46,7 +46,9 @@ def invite(users, team, account_id: str, env="dev", cls="hipaa") -> AccountReque
 
 
 def step(request, task_queue, times=1) -> None:
+    """The request's next look (its countdown passed), delivered `times` times."""
     task_queue.messages.clear()
+    next_look_due(request)
     for _ in range(times):
         task_queue.run_one("vending.lifecycle_request", (request.pk,))
     request.refresh_from_db()
@@ -91,6 +93,7 @@ def test_an_invitation_that_ends_unanswered_ends_the_request_in_words(
     else:
         control(emulator_org.emulator, "/clock", {"advance_days": 16})
     task_queue.messages.clear()
+    next_look_due(request)
     account_lifecycle.lifecycle_sync()  # the periodic task
     task_queue.drain()
     request.refresh_from_db()

@@ -135,6 +135,15 @@ class Emulator:
         with urllib.request.urlopen(req, timeout=5) as resp:  # loopback only
             return json.loads(resp.read())
 
+    def standalone_account(self, name: str) -> str:
+        """An AWS account outside any organization (to invite); its id."""
+        body = {"name": name, "email": f"{name}@example.com"}
+        return str(self.control("/_emulator/accounts", body)["account_id"])
+
+    def advance_clock(self, **step: float) -> None:
+        """Move the emulator's clock (`days=`, `hours=`, `seconds=`)."""
+        self.control("/_emulator/clock", {f"advance_{k}": v for k, v in step.items()})
+
     def client(self) -> Any:
         import boto3
         from botocore.config import Config
@@ -312,11 +321,93 @@ class Portal:
         return int(out.split("#", 1)[1].split()[0])
 
     def wait_finished(self, request_id: int, timeout: float = 180) -> dict[str, Any]:
-        def finished() -> dict[str, Any] | None:
-            status = self.status(request_id)
-            return status if status["status"] in {"completed", "failed"} else None
+        return self.wait_status(
+            request_id,
+            lambda s: s["status"] in {"completed", "failed"},
+            timeout=timeout,
+            what=f"request #{request_id} to finish",
+        )
 
+    def wait_status(
+        self,
+        request_id: int,
+        done: Callable[[dict[str, Any]], bool],
+        *,
+        timeout: float = 180,
+        what: str = "",
+    ) -> dict[str, Any]:
+        """`request_status --json` once `done` holds for it; the logs if it never does."""
+
+        def check() -> dict[str, Any] | None:
+            status = self.status(request_id)
+            return status if done(status) else None
+
+        what = what or f"request #{request_id}"
         try:
-            return wait_for(finished, timeout=timeout, what=f"request #{request_id}", every=1)
+            return wait_for(check, timeout=timeout, what=what, every=1)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{self.status(request_id)}\n{self.logs()}") from exc
+
+    def request(self, command: str, *args: str) -> int:
+        """Run a request command (request_create, request_invite, request_change) and
+        return the id it prints ("Request #N submitted ...")."""
+        out = self.manage(command, *args)
+        return int(out.split("Request #", 1)[1].split()[0])
+
+    def wait_states(
+        self,
+        request_id: int,
+        done: Callable[[str, dict[str, Any]], bool],
+        *,
+        timeout: float = 120,
+        what: str = "",
+    ) -> tuple[str, dict[str, Any]]:
+        """Poll the database (cheaper than a manage.py per look) until `done(request's
+        status, its account's columns)` holds; the account is the one it creates or
+        invites, or the one it is about. Then the caller reads `request_status`."""
+
+        def check() -> tuple[str, dict[str, Any]] | None:
+            rows = self.sql(
+                "SELECT r.status, a.status, a.handshake_state, a.invite_expected_at, "
+                "a.close_expected_on, a.close_requested_at FROM vending_accountrequest r "
+                "JOIN vending_vendedaccount a ON a.id = COALESCE(r.target_account_id, "
+                "(SELECT min(id) FROM vending_vendedaccount WHERE request_id = r.id)) "
+                "WHERE r.id = %s",
+                (request_id,),
+            )
+            if not rows:
+                return None
+            names = ("status", "handshake_state", "invite_expected_at", "close_expected_on")
+            account = dict(zip((*names, "close_requested_at"), rows[0][1:], strict=True))
+            return (rows[0][0], account) if done(rows[0][0], account) else None
+
+        what = what or f"request #{request_id}"
+        try:
+            return wait_for(check, timeout=timeout, what=what, every=0.5)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.status(request_id)}\n{self.logs()}") from exc
+
+    def sql(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement on the portal's database (e.g. to move its dates back, as
+        time passing would); the rows it returns, if any."""
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            cursor = conn.execute(query, params)
+            return list(cursor.fetchall()) if cursor.description else []
+
+
+def ou_path_of(client: Any, account_id: str) -> str:
+    """Where AWS (the emulator) holds an account: OU names from the root joined by '/'."""
+    names = []
+    child = account_id
+    while True:
+        parent = client.list_parents(ChildId=child)["Parents"][0]
+        if parent["Type"] == "ROOT":
+            return "/".join(reversed(names))
+        names.append(
+            client.describe_organizational_unit(OrganizationalUnitId=parent["Id"])[
+                "OrganizationalUnit"
+            ]["Name"]
+        )
+        child = parent["Id"]

@@ -6,26 +6,11 @@ import time
 
 import pytest
 
-from tests.system.harness import BROKERS, wait_for
+from tests.system.harness import BROKERS, ou_path_of, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 ENVS = ["dev", "test", "qa", "prod"]
-
-
-def ou_path_of(client, account_id: str) -> str:
-    names = []
-    child = account_id
-    while True:
-        parent = client.list_parents(ChildId=child)["Parents"][0]
-        if parent["Type"] == "ROOT":
-            return "/".join(reversed(names))
-        names.append(
-            client.describe_organizational_unit(OrganizationalUnitId=parent["Id"])[
-                "OrganizationalUnit"
-            ]["Name"]
-        )
-        child = parent["Id"]
 
 
 def accounts_by_email(client) -> dict[str, list[dict]]:

@@ -16,7 +16,25 @@ from vending.choices import AccountOrigin, AccountStatus, ComplianceClass, Envir
 from vending.selectors.access import account_access_read
 
 
-class AccountSerializer(AccountMetadataSerializer, AccountProgressSerializer):
+class AccountLifecycleSerializer(serializers.Serializer):
+    """What an account's life after creation adds (also on each account of a request)."""
+
+    origin = serializers.ChoiceField(choices=AccountOrigin.choices)
+    expires_on = serializers.DateField(allow_null=True, help_text="Its lease's end, if any.")
+    handshake_id = serializers.CharField(help_text="Invited accounts: the invitation.")
+    handshake_state = serializers.CharField(help_text="OPEN, ACCEPTED, DECLINED, ...")
+    handshake_expires_at = serializers.DateTimeField(allow_null=True)
+    invite_expected_at = serializers.DateTimeField(
+        allow_null=True, help_text="A queued invitation (20 a day): when it is expected out."
+    )
+    close_expected_on = serializers.DateField(
+        allow_null=True, help_text="A decommission past the close quota: the expected date."
+    )
+
+
+class AccountSerializer(
+    AccountMetadataSerializer, AccountLifecycleSerializer, AccountProgressSerializer
+):
     account_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     email = serializers.CharField()
@@ -35,22 +53,11 @@ class AccountSerializer(AccountMetadataSerializer, AccountProgressSerializer):
         allow_null=True,
         help_text="Null: imported from an OU that maps to no class.",
     )
-    origin = serializers.ChoiceField(choices=AccountOrigin.choices)
     request = serializers.IntegerField(
         source="request_id", allow_null=True, help_text="The request's id; null if imported."
     )
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
-    expires_on = serializers.DateField(allow_null=True, help_text="Its lease's end, if any.")
-    handshake_id = serializers.CharField(help_text="Invited accounts: the invitation.")
-    handshake_state = serializers.CharField(help_text="OPEN, ACCEPTED, DECLINED, ...")
-    handshake_expires_at = serializers.DateTimeField(allow_null=True)
-    invite_expected_at = serializers.DateTimeField(
-        allow_null=True, help_text="A queued invitation (20 a day): when it is expected out."
-    )
-    close_expected_on = serializers.DateField(
-        allow_null=True, help_text="A decommission past the close quota: the expected date."
-    )
     access = serializers.SerializerMethodField(
         help_text="Who has access through IAM Identity Center: the team's IdP group and "
         "each permission set the blueprint maps to the account's class and environment."

@@ -13,6 +13,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vending.api.account_serializers import AccountLifecycleSerializer
 from vending.api.errors import ERROR_CODE_VALUES
 from vending.api.metadata_serializers import (
     MetadataPreviewSerializer,
@@ -168,7 +169,7 @@ class ApprovalSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class RequestAccountSerializer(AccountProgressSerializer):
+class RequestAccountSerializer(AccountLifecycleSerializer, AccountProgressSerializer):
     environment = serializers.ChoiceField(choices=Environment.choices)
     name = serializers.CharField()
     email = serializers.CharField()
@@ -206,8 +207,18 @@ class AccountRequestSerializer(RequestMetadataSerializer):
         help_text="How many may still approve it (approvers who neither submitted it, lead "
         "its team nor approved it yet); 0 once it no longer waits for approval.",
     )
-    decision_reason = serializers.CharField(help_text="Why it was rejected or cancelled.")
-    accounts = RequestAccountSerializer(many=True)
+    decision_reason = serializers.CharField(
+        help_text="Why it was rejected or cancelled, or why it failed."
+    )
+    expires_on = serializers.DateField(
+        allow_null=True,
+        help_text="create: the accounts' lease; extend: the lease's new end (else null).",
+    )
+    accounts = RequestAccountSerializer(many=True, help_text="The accounts it creates or invites.")
+    target_account = RequestAccountSerializer(
+        allow_null=True,
+        help_text="change_class, decommission, extend: the account it is about, as it is now.",
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

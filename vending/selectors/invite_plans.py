@@ -62,13 +62,16 @@ def invites_sent_since(since: datetime) -> list[datetime]:
 
 def invite_send_time(*, position: int = 0, now: datetime | None = None) -> datetime:
     """When an invitation `position` places behind the day's free room can be sent:
-    now while fewer than VENDING_INVITES_PER_DAY went out in the last 24 hours."""
+    now while fewer than VENDING_INVITES_PER_DAY went out in the last 24 hours, else a
+    day after the invitation whose place it takes (the day's sends repeat a day later,
+    so a queue longer than a day's room waits whole days more)."""
     now = now or timezone.now()
     sent = invites_sent_since(now - DAY)
     behind = len(sent) - settings.VENDING_INVITES_PER_DAY + position
     if behind < 0 or not sent:
         return now
-    return sent[min(behind, len(sent) - 1)] + DAY
+    days, index = divmod(behind, len(sent))
+    return sent[index] + DAY * (days + 1)
 
 
 def invite_plan(
@@ -121,17 +124,20 @@ def invite_plan(
         approvals_required=approvals_required_for(
             compliance_class=compliance_class, environments=[environment]
         ),
-        expected_send_at=invite_send_time(position=_queued()),
+        expected_send_at=invite_send_time(position=invites_queued()),
         invites_sent=len(invites_sent_since(timezone.now() - DAY)),
         invites_per_day=settings.VENDING_INVITES_PER_DAY,
     )
 
 
-def _queued() -> int:
-    """Approved invitations not sent yet."""
-    return VendedAccount.objects.filter(
+def invites_queued(*, before: int | None = None) -> int:
+    """Approved invitations not sent yet (those ahead of account `before`: its place)."""
+    queued = VendedAccount.objects.filter(
         status=AccountStatus.PENDING,
         invite_requested_at__isnull=True,
         request__kind=RequestKind.INVITE,
         request__status=RequestStatus.PROVISIONING,
-    ).count()
+    )
+    if before is not None:
+        queued = queued.filter(pk__lt=before)
+    return queued.count()

@@ -13,8 +13,11 @@ transaction is open during an AWS call.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from vending.audit import account_class_changed, account_moved
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
@@ -37,6 +40,9 @@ from vending.transitions import transition
 
 logger = logging.getLogger(__name__)
 
+# A chain's message may be delivered a little before its due time (clocks, rounding).
+DUE_EARLY = timedelta(seconds=1)
+
 
 def lifecycle_request_advance(
     *, request_id: int, gateway: OrganizationsGateway | None = None
@@ -54,7 +60,31 @@ def lifecycle_request_advance(
     if lease is None:
         logger.info("Account %s is being worked on by another delivery", account.pk)
         return None
-    gw = get_gateway() if gateway is None else gateway
+    if _not_due(account.pk):
+        # A duplicate (the sync, the sweeper, a redelivery): the chain's own next look
+        # comes when it is due; going on would start a second chain of looks.
+        account_lease_release(account.pk, lease)
+        return None
+    countdown: float | None = None
+    try:
+        countdown = _step(request, account, get_gateway() if gateway is None else gateway)
+    finally:
+        # The next look is due after the countdown (None: nothing left to wait for, or
+        # an error the task retries).
+        due = None if countdown is None else timezone.now() + timedelta(seconds=countdown)
+        account_lease_release(account.pk, lease, check_due_at=due)
+    return countdown
+
+
+def _not_due(account_pk: int) -> bool:
+    """Its next look is scheduled later (read under the lease: fresh)."""
+    due = VendedAccount.objects.filter(pk=account_pk).values_list("check_due_at", flat=True)[0]
+    return due is not None and due > timezone.now() + DUE_EARLY
+
+
+def _step(
+    request: AccountRequest, account: VendedAccount, gw: OrganizationsGateway
+) -> float | None:
     try:
         if request.kind == RequestKind.CHANGE_CLASS:
             class_change_step(request, account, gw)
@@ -65,15 +95,13 @@ def lifecycle_request_advance(
         elif request.kind == RequestKind.EXTEND:
             lease_extend_step(request, account)
     except InvalidTransition:
-        logger.info("Request %s changed under us; nothing to do", request_id)
+        logger.info("Request %s changed under us; nothing to do", request.pk)
     except AccountStepFailed as exc:
         lifecycle_request_fail(request, reason=exc.reason)
     except PermanentAwsError as exc:
         lifecycle_request_fail(
             request, reason=f"AWS refused {exc.operation}: {exc.message} ({exc.code})."
         )
-    finally:
-        account_lease_release(account.pk, lease)
     return None
 
 
@@ -167,12 +195,19 @@ def lifecycle_sync() -> list[int]:
         AccountStatus.SUSPENDED,
         AccountStatus.CLOSING,
     ]
+    now = timezone.now()
     under_way = list(
         AccountRequest.objects.filter(
             kind__in=[RequestKind.DECOMMISSION, RequestKind.INVITE],
             status=RequestStatus.PROVISIONING,
             target_account__status__in=waiting,
-        ).values_list("pk", flat=True)
+        )
+        # Only those whose next look is due: the others' chain looks at them itself.
+        .filter(
+            Q(target_account__check_due_at__isnull=True)
+            | Q(target_account__check_due_at__lte=now + DUE_EARLY)
+        )
+        .values_list("pk", flat=True)
     )
     for pk in under_way:
         enqueue_lifecycle_step(pk)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,7 +60,8 @@ def decommission_step(
     if account.status == AccountStatus.CLOSING:
         state = _aws_state(account, gw)
         if state not in CLOSED_STATES:
-            return CLOSE_POLL_SECONDS
+            # Every minute, or at each sync where it runs more often.
+            return min(CLOSE_POLL_SECONDS, float(settings.VENDING_LIFECYCLE_SYNC_SECONDS))
         with transaction.atomic():
             transition(account, to=AccountStatus.CLOSED, message=f"AWS reports it {state}.")
     if account.status in (AccountStatus.CLOSED, AccountStatus.REMOVED):

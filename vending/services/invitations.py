@@ -13,6 +13,8 @@ without a handshake looks for the open handshake it may have made before invitin
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -24,13 +26,15 @@ from vending.choices import AccountStatus, RequestStatus
 from vending.models import AccountRequest, VendedAccount
 from vending.naming import account_tags
 from vending.notifications import notify_requester
-from vending.selectors.invite_plans import invite_send_time
+from vending.selectors.invite_plans import DAY, invite_send_time, invites_queued
 from vending.services.account_access import access_sync_enqueue
 from vending.services.account_placement import account_move, ou_id_required
 from vending.services.failure_reasons import AccountStepFailed
 from vending.services.org_units import ROOT_PATH, org_root_id, org_units_kept
 from vending.transitions import transition
 
+# AWS's refusal of an invitation past its day's limit (HandshakeConstraintViolationException).
+RATE_LIMITED = "HANDSHAKE_RATE_LIMIT_EXCEEDED"
 ENDED_IN_WORDS = {
     HandshakeState.DECLINED: "The account's owner declined the invitation.",
     HandshakeState.CANCELED: "The invitation was canceled from the management account.",
@@ -93,7 +97,8 @@ def _invite(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
                 f"Account {target} is already in the organization: it cannot be invited.",
             )
     now = timezone.now()
-    send_at = invite_send_time(now=now)
+    # In the queue's order: approved invitations submitted before it and not sent go first.
+    send_at = invite_send_time(now=now, position=invites_queued(before=account.pk))
     if account.invite_requested_at is None and send_at > now:
         VendedAccount.objects.filter(pk=account.pk).update(invite_expected_at=send_at)
         account.invite_expected_at = send_at
@@ -107,11 +112,30 @@ def _invite(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
             notes=f"Invitation for team {account.owner_team} ({account.environment}).",
         )
     except PermanentAwsError as exc:
+        if exc.reason == RATE_LIMITED:
+            return _wait_for_aws_day(account, gw, now)
         raise AccountStepFailed(
             exc.code or "AWS_ERROR", f"AWS refused the invitation: {exc.message}"
         ) from exc
     _invited(account, handshake)
     return None
+
+
+def _wait_for_aws_day(account: VendedAccount, gw: OrganizationsGateway, now: datetime) -> float:
+    """AWS counts invitations the portal did not send (an admin's, by hand): this one was
+    not sent, so it waits, queued, until the oldest of AWS's day leaves it (an hour when
+    AWS lists none)."""
+    sent = sorted(
+        h.requested_at
+        for h in gw.list_handshakes()
+        if h.requested_at is not None and h.requested_at > now - DAY
+    )
+    expected = sent[0] + DAY if sent else now + timedelta(hours=1)
+    VendedAccount.objects.filter(pk=account.pk).update(
+        invite_requested_at=None, invite_expected_at=expected
+    )
+    account.invite_requested_at, account.invite_expected_at = None, expected
+    return max(1.0, (expected - now).total_seconds())
 
 
 def _invited(account: VendedAccount, handshake: Handshake) -> None:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vending.choices import ComplianceClass, ContactType, Environment
 from vending.errors import DomainError
-from vending.management.commands._actor import domain_error, user_named
+from vending.management.commands._actor import domain_error, iso_date, submitted, user_named
 from vending.selectors.request_metadata import MetadataInput
 from vending.selectors.teams import team_get
 from vending.services.requests import account_request_create
@@ -44,6 +44,12 @@ class Command(BaseCommand):
             help=f"an alternate contact, TYPE one of {', '.join(ContactType.values)}; repeat",
         )
         parser.add_argument("--budget", default=None, help="monthly budget per account, USD")
+        parser.add_argument(
+            "--expires-on",
+            type=iso_date,
+            metavar="YYYY-MM-DD",
+            help="a lease: the portal decommissions the accounts on this day unless extended",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = user_named(options["username"])
@@ -58,13 +64,13 @@ class Command(BaseCommand):
                 environments=options["environments"],
                 justification=options["justification"],
                 metadata=_metadata(options),
+                expires_on=options["expires_on"],
             )
         except DomainError as exc:
             raise domain_error(exc) from exc
-        self.stdout.write(
-            f"Request #{request.pk} submitted: {request.get_status_display()}, "
-            f"{request.approvals_required} approval(s) needed."
-        )
+        self.stdout.write(submitted(request))
+        if request.expires_on:
+            self.stdout.write(f"  Lease: the accounts are decommissioned on {request.expires_on}.")
         for account in request.accounts.all():
             self.stdout.write(
                 f"  {account.environment}: {account.name} <{account.email}> "
