@@ -32,11 +32,15 @@ OPERATOR = Operator()
 User = AuthUser | AnonymousUser | Operator
 
 
-def _in_group(user: User, name: str) -> bool:
+def _in_group(user: User, *names: str) -> bool:
+    """Whether `user` is in any of the groups `names`: one query, none when a view
+    already loaded their groups (prefetch_related)."""
     if not isinstance(user, AuthUser):
         return False
-    # Prefetch-friendly: use the cached groups when a view already loaded them.
-    return any(g.name == name for g in user.groups.all())
+    prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+    if prefetched is not None:
+        return any(g.name in names for g in prefetched)
+    return user.groups.filter(name__in=names).exists()
 
 
 def is_admin(user: User) -> bool:
@@ -44,7 +48,10 @@ def is_admin(user: User) -> bool:
 
 
 def is_approver(user: User) -> bool:
-    return is_admin(user) or _in_group(user, APPROVERS_GROUP)
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or _in_group(user, ADMINS_GROUP, APPROVERS_GROUP))
+    )
 
 
 def is_lead_of(user: User, team: Team) -> bool:

@@ -134,7 +134,11 @@ def account_request_approve(
     with transaction.atomic():
         # The row lock serialises approvers of one request, so two final approvals
         # cannot both see "one missing" and neither start provisioning.
-        locked = AccountRequest.objects.select_for_update().get(pk=request.pk)
+        locked = (
+            AccountRequest.objects.select_for_update(of=("self",))
+            .select_related("team")
+            .get(pk=request.pk)
+        )
         refusal = approval_refusal(approver, locked)
         if refusal:
             raise PermissionDenied(refusal)
@@ -156,7 +160,10 @@ def account_request_approve(
             notify_requester(locked, RequestStatus.APPROVED)
         else:
             notify_approval_needed(locked)
-    request.refresh_from_db()
+    # The caller's object as committed: the locked row, as the transitions left it.
+    for field in AccountRequest._meta.concrete_fields:
+        setattr(request, field.attname, getattr(locked, field.attname))
+    request.__dict__.pop("_prefetched_objects_cache", None)  # as refresh_from_db does
     return ApprovalOutcome(request=request, approval=approval, provisioning_started=started)
 
 
