@@ -136,7 +136,7 @@ def account_request_approve(
         # cannot both see "one missing" and neither start provisioning.
         locked = (
             AccountRequest.objects.select_for_update(of=("self",))
-            .select_related("team")
+            .select_related("team", "requester")
             .get(pk=request.pk)
         )
         refusal = approval_refusal(approver, locked)
@@ -147,10 +147,13 @@ def account_request_approve(
                 f"Request #{locked.pk} is {locked.get_status_display().lower()}; "
                 "it no longer takes approvals."
             )
-        if locked.approvals.filter(approver_id=approver.pk).exists():
+        # An approver who may approve (refused above otherwise) is one whose approvals
+        # count: their earlier approval, if any, is among the counted ones.
+        counted = list(approvals_counted(request=locked).values_list("approver_id", flat=True))
+        if approver.pk in counted:
             raise DuplicateRequest("You have already approved this request.")
         approval = Approval.objects.create(request=locked, approver=approver, comment=comment)
-        count = approvals_counted(request=locked).count()
+        count = len(counted) + 1
         request_approval_added(approver=approver, request=locked, comment=comment, approvals=count)
         started = count >= locked.approvals_required
         if started:
