@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -33,7 +32,14 @@ from vending.services.drift import account_missing_in_aws_record
 from vending.services.org_import import account_team_assign
 from vending.web.account_table import TABLE_COLUMNS, account_rows_html
 from vending.web.forms import AccountFilterForm, AccountPolicyForm, AccountTeamForm
-from vending.web.pages import AwsNotice, aws_notice, htmx_target, signin_required, url_around
+from vending.web.pages import (
+    AwsNotice,
+    aws_notice,
+    htmx_target,
+    page_of,
+    signin_required,
+    url_around,
+)
 
 PAGE_SIZE = 50
 
@@ -46,7 +52,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     accounts = account_list_for(user=request.user, filters=filters, search=form.search())
     # Only the columns the table shows, as named tuples: see account_table.
     accounts = accounts.order_by("name", "id").values_list(*TABLE_COLUMNS, named=True)
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(accounts, request.GET.get("page"), per_page=PAGE_SIZE)
     rows = account_rows_html(
         cast("Iterable[tuple[Any, ...]]", page.object_list),
         account_url=url_around("account_detail", example="000000000000"),

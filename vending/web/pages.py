@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -81,6 +82,25 @@ class UrlAround:
 
     before: str
     after: str
+
+
+def page_of(rows: QuerySet[Any], number: str | None, *, per_page: int) -> Page[Any]:
+    """`Paginator(rows, per_page).get_page(number)` in one query: the page's rows (tuples,
+    from `values_list`) carry one more value at their end, `rows_in_all`, how many rows
+    there are in all (COUNT(*) OVER ()), so the total needs no query of its own. A page
+    with no rows (an empty list, or a number past the end) is left to the Paginator: it
+    counts, and shows the last page (rows without that value)."""
+    paginator = Paginator(rows, per_page)
+    try:
+        wanted = max(1, int(number or 1))
+    except (TypeError, ValueError):
+        wanted = 1
+    start = (wanted - 1) * per_page
+    counted = list(rows.annotate(rows_in_all=Window(Count("*")))[start : start + per_page])
+    if not counted:
+        return paginator.get_page(number)
+    paginator.count = counted[0][-1]  # the cached property, known without its query
+    return Page(counted, wanted, paginator)
 
 
 def url_around(name: str, *, example: str) -> UrlAround:
