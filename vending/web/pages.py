@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window, prefetch_related_objects
+from django.db.models import Count, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from vending.aws import TransientAwsError
 from vending.models import AccountRequest
+from vending.selectors.navigation import nav_counts_for
 from vending.selectors.policies import NotInOrganization
 from vending.selectors.requests import account_request_get_for
 
@@ -44,14 +45,15 @@ def htmx_target(request: HttpRequest) -> str:
 def signin_required(view: View) -> View:
     """Like `login_required`, and an htmx fragment sends the whole page to the login.
 
-    It also loads the user's groups once, so every role check of the request (the
-    view's, the selectors', the navigation's) reads them without another query.
+    It also reads, in one query, the user's roles and what the navigation shows
+    (`nav_counts_for`), so every role check of the request (the view's, the selectors',
+    the navigation's) answers without another query.
     """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            prefetch_related_objects([request.user], "groups")
+            request.nav_counts = nav_counts_for(user=request.user)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
         if is_htmx(request):
             # The session ended while a page was open: sign in again, then come back
