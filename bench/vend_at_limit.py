@@ -10,6 +10,12 @@ per request), approves them all through the portal's services in one process, an
 reports the time from the last approval to the last account ready, beside the limit,
 and the Organizations calls per account by operation (the emulator counts them).
 
+The clock starts on a stack as it runs in production: the workers idle (the scheduler's
+first drift scan and the submissions' e-mails done), DEBUG off, the modules' bytecode
+kept between processes, and the approving process warmed as a serving web process is
+(its URLs, e-mail templates and broker connection loaded), as the bare script's client
+is built before its clock starts.
+
 With ``--create-delay 0`` it also runs a bare sequential boto3 script (CreateAccount,
 DescribeCreateAccountStatus until done, MoveAccount, one account after the other)
 against the same emulator, and prints portal / bare. ``--seed-accounts M`` starts the
