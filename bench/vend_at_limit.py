@@ -10,6 +10,12 @@ per request), approves them all through the portal's services in one process, an
 reports the time from the last approval to the last account ready, beside the limit,
 and the Organizations calls per account by operation (the emulator counts them).
 
+The clock starts on a stack as it runs in production: the workers idle (the scheduler's
+first drift scan and the submissions' e-mails done), DEBUG off, the modules' bytecode
+kept between processes, and the approving process warmed as a serving web process is
+(its URLs, e-mail templates and broker connection loaded), as the bare script's client
+is built before its clock starts.
+
 With ``--create-delay 0`` it also runs a bare sequential boto3 script (CreateAccount,
 DescribeCreateAccountStatus until done, MoveAccount, one account after the other)
 against the same emulator, and prints portal / bare. ``--seed-accounts M`` starts the
@@ -25,6 +31,7 @@ import argparse
 import json
 import math
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -100,6 +107,23 @@ def submit(accounts: int, cls: str) -> None:
         )
 
 
+def warm_up() -> None:
+    """What a serving web process has done long before an approval comes: its URLs
+    loaded (e-mails link to pages), its e-mail templates compiled, its broker connection
+    open (the message sent, kicking the outbox's sender, finds an empty outbox)."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    from vending import tasks
+    from vending.choices import NotificationKind
+
+    get_resolver().url_patterns  # noqa: B018 - loads the URLconf
+    for kind in NotificationKind:
+        get_template(f"emails/{kind}.txt")
+        get_template(f"emails/{kind}.subject.txt")
+    tasks.outbox_send.apply_async()
+
+
 def approve_all() -> None:
     """In a portal process: approve every pending request, as fast as the service allows;
     print when the first approval started and the last one was committed."""
@@ -113,6 +137,7 @@ def approve_all() -> None:
 
     approvers = list(get_user_model().objects.filter(username__in=["approver1", "approver2"]))
     pending = list(AccountRequest.objects.filter(status="pending_approval").order_by("pk"))
+    warm_up()
     first = time.time()
     for request in pending:
         for approver in approvers:
@@ -143,6 +168,49 @@ def redis_database() -> Any:
         yield url
 
 
+def production_env(portal: Portal, tmp_path: Path) -> None:
+    """The portal as deployed: production timings (the harness shortens them for tests),
+    and its modules' bytecode compiled once and kept (as an installed
+    package's is), where this machine's environment may say not to write it."""
+    for name in TEST_TIMINGS:
+        portal.env.pop(name, None)
+    portal.env.pop("PYTHONDONTWRITEBYTECODE", None)
+    portal.env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+
+
+def debug_off(portal: Portal) -> None:
+    """Once the demo organization and users exist (`portal_init` makes them only with
+    DEBUG on): the workers and the approving process run as deployed."""
+    portal.env.update(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=secrets.token_urlsafe(40))
+
+
+def idle(emulator: Emulator, database_url: str, timeout: float) -> None:
+    """Wait until the workers are idle: the scheduler's first drift scan (run when it
+    starts) is done, the outbox has sent the submissions' e-mails, and the emulator has
+    answered no call for a second."""
+    import psycopg
+
+    def settled() -> bool:
+        with psycopg.connect(database_url) as conn:
+            row = conn.execute(
+                "SELECT (SELECT count(*) FROM vending_driftscan WHERE finished_at IS NOT NULL),"
+                " (SELECT count(*) FROM vending_notification WHERE status = 'pending')"
+            ).fetchone()
+        return row is not None and row[0] > 0 and row[1] == 0
+
+    wait_for(settled, timeout=timeout, what="the workers' start-up work", every=0.25)
+
+    def calls() -> int:
+        return sum(emulator.control("/_emulator/stats")["calls"].values())
+
+    seen, since = calls(), time.monotonic()
+    while time.monotonic() - since < 1.0:
+        time.sleep(0.25)
+        now = calls()
+        if now != seen:
+            seen, since = now, time.monotonic()
+
+
 def accounts_progress(database_url: str) -> tuple[int, int, int, float | None]:
     """(accounts, terminal, failed, when the last one completed) from the portal's table."""
     import psycopg
@@ -165,14 +233,15 @@ def vend_through_portal(
         portal = Portal(
             tmp_path, database_url=database_url, broker_url=broker_url, aws_url=emulator.url
         )
-        for name in TEST_TIMINGS:
-            portal.env.pop(name, None)
+        production_env(portal, tmp_path)
         try:
             portal.manage("portal_init", timeout=args.timeout)
             in_portal(portal, "submit", args.accounts, args.cls)
+            debug_off(portal)
             for index in range(args.workers):
                 portal.start_worker(concurrency=args.concurrency, beat=index == 0)
-            time.sleep(args.settle)  # workers connected and idle before the clock starts
+            time.sleep(args.settle)  # workers connected before the clock starts...
+            idle(emulator, database_url, args.timeout)  # ...and idle
             emulator.control("/_emulator/stats/reset", {})
             approvals = json.loads(in_portal(portal, "approve_all").splitlines()[-1])
 

@@ -47,6 +47,27 @@ def accounts_with_owner(qs: _QS) -> _QS:
     )
 
 
+def owner_team_is(slug: str) -> Q:
+    """`team_slug == slug` in a form the database answers from its indexes (a filter on
+    the Coalesce reads every account): a request of the team's, or no request and
+    assigned to the team."""
+    from vending.models import AccountRequest, Team
+
+    team = Team.objects.filter(slug=slug).values("pk")
+    return Q(request__in=AccountRequest.objects.filter(team__in=team).values("pk")) | Q(
+        request__isnull=True, team__in=team
+    )
+
+
+def account_class_is(value: str) -> Q:
+    """`account_class == value` without the Coalesce: its own class, or none of its own
+    and its request's."""
+    from vending.models import AccountRequest
+
+    of_request = AccountRequest.objects.filter(compliance_class=value).values("pk")
+    return Q(compliance_class=value) | Q(compliance_class="", request__in=of_request)
+
+
 class OwnedAccount:
     """What VendedAccount answers about its owner (templates and serializers read it)."""
 

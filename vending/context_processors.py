@@ -14,7 +14,8 @@ def portal(request: HttpRequest) -> dict[str, object]:
     }
     if not user.is_authenticated:
         return context
-    counts = nav_counts_for(user=user)
+    # Read by `signin_required` on the pages behind it (with the roles).
+    counts = getattr(request, "nav_counts", None) or nav_counts_for(user=user)
     context.update(
         {
             "is_approver": is_approver(user),

@@ -18,12 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from vending.choices import AccountStatus, NotificationChannel, NotificationKind, RequestStatus
 from vending.dispatch import enqueue_outbox_send
-from vending.models import AccountRequest, Notification, VendedAccount
+from vending.models import AccountRequest, Approval, Notification, VendedAccount
 from vending.selectors.requests import approvals_counted, eligible_approvers
 from vending.webhooks import webhook_notifications_write
 
@@ -110,6 +111,11 @@ _REQUESTER_STATES: dict[RequestStatus, list[str]] = {
 
 def notify_requester(request: AccountRequest, status: RequestStatus) -> None:
     """The requester, when their request is approved, rejected or completed."""
+    if status == RequestStatus.APPROVED:
+        # The e-mail names who approved: the approvals and their approvers in one read.
+        prefetch_related_objects(
+            [request], Prefetch("approvals", Approval.objects.select_related("approver"))
+        )
     _write(
         NotificationKind(f"request_{status.value}"),
         _who_may_see([request.requester], request),

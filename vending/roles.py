@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
@@ -32,11 +33,43 @@ OPERATOR = Operator()
 User = AuthUser | AnonymousUser | Operator
 
 
-def _in_group(user: User, name: str) -> bool:
+ROLE_GROUPS = (ADMINS_GROUP, APPROVERS_GROUP)
+
+
+def role_groups_held(user: str = "pk") -> dict[str, Exists]:
+    """For a query of users (or of rows whose `user` field names one): whether each is
+    in each role group (`roles_remember` keeps the answer), so that a query made anyway
+    reads the roles too."""
+    through = AuthUser.groups.through.objects
+    return {
+        f"in_{name.replace('-', '_')}": Exists(
+            through.filter(user_id=OuterRef(user), group__name=name)
+        )
+        for name in ROLE_GROUPS
+    }
+
+
+def roles_remember(user: AuthUser, row: Mapping[str, Any]) -> None:
+    """Keep on `user` the role groups a query read with `role_groups_held` (and no more
+    than for the request at hand: the object is the request's)."""
+    user._role_groups = frozenset(  # type: ignore[attr-defined]
+        name for name in ROLE_GROUPS if row[f"in_{name.replace('-', '_')}"]
+    )
+
+
+def _in_group(user: User, *names: str) -> bool:
+    """Whether `user` is in any of the groups `names`: one query, none when a view
+    already loaded their groups (prefetch_related) or a query read them
+    (`roles_remember`)."""
     if not isinstance(user, AuthUser):
         return False
-    # Prefetch-friendly: use the cached groups when a view already loaded them.
-    return any(g.name == name for g in user.groups.all())
+    remembered = getattr(user, "_role_groups", None)
+    if remembered is not None:
+        return any(name in remembered for name in names)
+    prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+    if prefetched is not None:
+        return any(g.name in names for g in prefetched)
+    return user.groups.filter(name__in=names).exists()
 
 
 def is_admin(user: User) -> bool:
@@ -44,7 +77,10 @@ def is_admin(user: User) -> bool:
 
 
 def is_approver(user: User) -> bool:
-    return is_admin(user) or _in_group(user, APPROVERS_GROUP)
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or _in_group(user, ADMINS_GROUP, APPROVERS_GROUP))
+    )
 
 
 def is_lead_of(user: User, team: Team) -> bool:

@@ -106,7 +106,12 @@ def test_an_adopted_account_is_not_a_creation(
     with django_capture_on_commit_callbacks(execute=True):
         to_placing(found)
         with at(0):
-            transition(clashed, to=AccountStatus.PLACING, fields={"account_id": "210987654321"})
+            # As `account_creation.adopt` does: the change to placing says it adopted.
+            transition(
+                clashed,
+                to=AccountStatus.PLACING,
+                fields={"account_id": "210987654321", "adopted": True},
+            )
     assert histogram(scraper) == before
 
 

@@ -62,18 +62,27 @@ def _on_audit_event(sender: type[AuditEvent], instance: AuditEvent, **kwargs: An
         if account is None or requested_at is None or not account.create_request_id:
             return
         # robust: a failure to observe is logged, never raised into the committed work.
+        # An account adopted by this change says so (`adopted`, written by the same
+        # UPDATE): only then is the trail read to tell an adoption from a creation.
         transaction.on_commit(
-            partial(_observe, account.pk, requested_at, instance.created_at), robust=True
+            partial(_observe, account.pk, requested_at, instance.created_at, maybe=account.adopted),
+            robust=True,
         )
     except Exception:
         logger.warning("Could not observe an account creation", exc_info=True)
 
 
-def _observe(account_pk: int, requested_at: datetime, seen_at: datetime) -> None:
-    adopted = AuditEvent.objects.filter(
-        account_id=account_pk,
-        action=AuditAction.ACCOUNT_ADOPTED,
-        created_at__gte=requested_at,
-    ).exists()
+def _observe(
+    account_pk: int, requested_at: datetime, seen_at: datetime, *, maybe: bool = True
+) -> None:
+    """`maybe`: whether the account may have been adopted rather than created."""
+    adopted = (
+        maybe
+        and AuditEvent.objects.filter(
+            account_id=account_pk,
+            action=AuditAction.ACCOUNT_ADOPTED,
+            created_at__gte=requested_at,
+        ).exists()
+    )
     if not adopted:
         account_creation_seconds().observe(max(0.0, (seen_at - requested_at).total_seconds()))

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import Exact
 
-from vending.account_ownership import accounts_with_owner
+from vending.account_ownership import account_class_is, accounts_with_owner, owner_team_is
 from vending.aws import AwsError, OrganizationsGateway
 from vending.choices import AccountLiveState, AccountStatus
 from vending.models import VendedAccount
@@ -20,9 +20,10 @@ from vending.naming import account_tags
 from vending.roles import User
 from vending.selectors.filters import filter_by
 
+# The owner's team and class are columns computed per row (`accounts_with_owner`): they
+# are filtered through equivalent conditions the database answers from its indexes.
+OWNER_FILTERS = {"team": owner_team_is, "compliance_class": account_class_is}
 ACCOUNT_FILTERS = {
-    "team": "team_slug",
-    "compliance_class": "account_class",
     "origin": "origin",
     "environment": "environment",
     "status": "status",
@@ -49,6 +50,9 @@ def account_list_for(
     )
     qs = accounts_with_owner(qs)
     qs = filter_by(qs, filters, ACCOUNT_FILTERS)
+    for name, condition in OWNER_FILTERS.items():
+        if filters.get(name):
+            qs = qs.filter(condition(filters[name]))
     if filters.get("tag"):
         qs = qs.filter(tag_filter(str(filters["tag"])))
     search = (search or str(filters.get("search") or "")).strip()

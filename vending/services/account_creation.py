@@ -109,14 +109,18 @@ def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | N
     # An earlier attempt may have reached AWS without its id being saved.
     recovering = account.create_requested_at is not None
     # One commit: the account is creating, holds a slot and, unless it recovers first,
-    # carries the write-ahead marker.
+    # carries the write-ahead marker (written by the status change's UPDATE when there
+    # is one). The slots stay locked until the commit, so a release that runs meanwhile
+    # sees this account waiting, or this claim sees the slot it frees.
     with transaction.atomic():
+        claimed = creation_slot_claim(account=account)
+        marker = _marker_fields(account) if claimed and not recovering else {}
         if account.status == AccountStatus.PENDING:
-            transition(account, to=AccountStatus.CREATING)
-        if not creation_slot_claim(account=account):
+            transition(account, to=AccountStatus.CREATING, fields=marker)
+        elif marker:
+            _mark(account, marker)
+        if not claimed:
             return None
-        if not recovering:
-            _mark(account)
     if recovering:
         if _recover(account, gw):
             return 0.0
@@ -124,13 +128,16 @@ def creation_step(account: VendedAccount, gw: OrganizationsGateway) -> float | N
     return _create(account, gw)
 
 
-def _mark(account: VendedAccount) -> None:
+def _marker_fields(account: VendedAccount) -> dict[str, object]:
     """The write-ahead marker: CreateAccount is about to be called."""
-    account.create_requested_at = timezone.now()
-    account.create_attempts += 1
-    VendedAccount.objects.filter(pk=account.pk).update(
-        create_requested_at=account.create_requested_at, create_attempts=account.create_attempts
-    )
+    return {"create_requested_at": timezone.now(), "create_attempts": account.create_attempts + 1}
+
+
+def _mark(account: VendedAccount, fields: dict[str, object] | None = None) -> None:
+    fields = fields or _marker_fields(account)
+    VendedAccount.objects.filter(pk=account.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(account, name, value)
 
 
 def _recover(account: VendedAccount, gw: OrganizationsGateway) -> bool:

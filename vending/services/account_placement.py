@@ -71,7 +71,8 @@ def placement_step(account: VendedAccount, gw: OrganizationsGateway) -> None:
             account,
             to=AccountStatus.READY,
             message=f"Ready in {account.target_ou_path}.",
-            fields={"ou_id": target, "completed_at": timezone.now()},
+            # Finished: the lease ends with this write (provisioning_advance sees it).
+            fields={"ou_id": target, "completed_at": timezone.now(), "lease_until": None},
         )
         account_setup_on_ready(account)  # contacts and budget, queued once committed
         access_sync_enqueue(account)  # the team's group gets in (Identity Center)

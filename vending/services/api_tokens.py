@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from vending.errors import InvalidInput, PermissionDenied
 from vending.models import ApiToken
-from vending.roles import is_admin
+from vending.roles import is_admin, role_groups_held, roles_remember
 
 SECRET_MARKER = "vpt_"  # noqa: S105 - a marker, not a secret
 PREFIX_LENGTH = 8
@@ -118,9 +118,15 @@ def api_token_authenticate(*, secret: str) -> ApiToken:
     prefix = secret[len(SECRET_MARKER) : len(SECRET_MARKER) + PREFIX_LENGTH]
     if not secret.startswith(SECRET_MARKER) or len(secret) > _SECRET_MAX:
         raise ApiTokenRefused("Invalid token.")
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(**role_groups_held("user_id"))
+        .filter(prefix=prefix)
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.digest, _digest(secret)):
         raise ApiTokenRefused("Invalid token.")
+    roles_remember(token.user, vars(token))  # the request's role checks need no query
     now = timezone.now()
     if token.revoked_at is not None:
         raise ApiTokenRefused("This token was revoked; create a new one.")

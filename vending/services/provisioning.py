@@ -69,7 +69,9 @@ def provisioning_request_start(*, request_id: int) -> list[int]:
     )
     for pk in pending:
         enqueue_account_step(pk)
-    provisioning_request_settle(request_id=request_id)
+    if not pending:
+        # A delivery after every account finished; otherwise the last one settles it.
+        provisioning_request_settle(request_id=request_id)
     return pending
 
 
@@ -88,9 +90,13 @@ def provisioning_advance(
         logger.info("Account %s is being worked on by another delivery", account_id)
         return None
     error: dict[str, object] = {}
+    # The write that makes the account ready also ends its lease (no release of its own).
+    released = False
     try:
         for _ in range(MAX_STEPS_PER_RUN):
-            countdown = _step(account_id, gw)
+            account = VendedAccount.objects.select_related("request__team").get(pk=account_id)
+            countdown = _step(account, gw)
+            released = account.lease_until is None
             if countdown != 0.0:
                 return countdown
         return 0.0
@@ -102,7 +108,8 @@ def provisioning_advance(
         error = account_error_fields_of(exc)
         raise
     finally:
-        account_lease_release(account_id, lease, **error)
+        if not released:
+            account_lease_release(account_id, lease, **error)
 
 
 def account_lease_release(account_id: int, lease: datetime, **fields: object) -> None:
@@ -122,8 +129,7 @@ def account_lease_take(account_id: int) -> datetime | None:
     return until if taken else None
 
 
-def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
-    account = VendedAccount.objects.select_related("request__team").get(pk=account_id)
+def _step(account: VendedAccount, gw: OrganizationsGateway) -> float | None:
     request = account.request
     if request is None or request.status != RequestStatus.PROVISIONING:
         return None  # only accounts created for a request are provisioned
@@ -134,13 +140,16 @@ def _step(account_id: int, gw: OrganizationsGateway) -> float | None:
             # It becomes creating in the transaction that claims its creation slot.
             account_identity_validate(AccountIdentity(name=account.name, email=account.email))
         if account.status in (AccountStatus.PENDING, AccountStatus.CREATING):
-            return creation_step(account, gw)
+            countdown = creation_step(account, gw)
+            if countdown != 0.0 or account.status != AccountStatus.PLACING:
+                return countdown
+            # Created: the object is as the step wrote it, placed without reading it again.
         if account.status == AccountStatus.PLACING:
             placement_step(account, gw)
             _settle_if_last(request.pk)
     except InvalidTransition:
         # Another delivery of this task moved the account on; it carries on from there.
-        logger.info("Account %s changed under us; nothing to do", account_id)
+        logger.info("Account %s changed under us; nothing to do", account.pk)
     except AccountStepFailed as exc:
         _fail(account, code=exc.code, reason=exc.reason)
     except PermanentAwsError as exc:

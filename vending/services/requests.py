@@ -146,7 +146,11 @@ def account_request_approve(
     with transaction.atomic():
         # The row lock serialises approvers of one request, so two final approvals
         # cannot both see "one missing" and neither start provisioning.
-        locked = AccountRequest.objects.select_for_update().get(pk=request.pk)
+        locked = (
+            AccountRequest.objects.select_for_update(of=("self",))
+            .select_related("team", "requester")
+            .get(pk=request.pk)
+        )
         refusal = approval_refusal(approver, locked)
         if refusal:
             raise PermissionDenied(refusal)
@@ -155,10 +159,13 @@ def account_request_approve(
                 f"Request #{locked.pk} is {locked.get_status_display().lower()}; "
                 "it no longer takes approvals."
             )
-        if locked.approvals.filter(approver_id=approver.pk).exists():
+        # An approver who may approve (refused above otherwise) is one whose approvals
+        # count: their earlier approval, if any, is among the counted ones.
+        counted = list(approvals_counted(request=locked).values_list("approver_id", flat=True))
+        if approver.pk in counted:
             raise DuplicateRequest("You have already approved this request.")
         approval = Approval.objects.create(request=locked, approver=approver, comment=comment)
-        count = approvals_counted(request=locked).count()
+        count = len(counted) + 1
         request_approval_added(approver=approver, request=locked, comment=comment, approvals=count)
         started = count >= locked.approvals_required
         if started:
@@ -168,7 +175,10 @@ def account_request_approve(
             notify_requester(locked, RequestStatus.APPROVED)
         else:
             notify_approval_needed(locked)
-    request.refresh_from_db()
+    # The caller's object as committed: the locked row, as the transitions left it.
+    for field in AccountRequest._meta.concrete_fields:
+        setattr(request, field.attname, getattr(locked, field.attname))
+    request.__dict__.pop("_prefetched_objects_cache", None)  # as refresh_from_db does
     return ApprovalOutcome(request=request, approval=approval, provisioning_started=started)
 
 

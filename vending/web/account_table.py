@@ -57,15 +57,15 @@ _ORIGIN_LABELS = dict(AccountOrigin.choices)
 def account_rows_html(
     rows: Iterable[Any], *, account_url: UrlAround, request_url: UrlAround
 ) -> SafeString:
-    """The table's rows for `rows` read with `.values_list(*TABLE_COLUMNS)`; every value
-    is escaped (`html.escape`, quotes included)."""
+    """The table's rows for `rows` read with `.values_list(*TABLE_COLUMNS)` (values after
+    those are not shown); every value is escaped (`html.escape`, quotes included)."""
     return mark_safe("".join(_row(row, account_url, request_url) for row in rows))  # noqa: S308
 
 
 def _row(row: tuple[Any, ...], account_url: UrlAround, request_url: UrlAround) -> str:
     (name, email, account_id, team, cls, environment, ou_path, status, reason, request_id,
      origin, own_team, own_class, completed_at, live_ou_path, live_seen_at,
-     missing_since, owner, cost_centre) = row  # fmt: skip
+     missing_since, owner, cost_centre) = row[: len(TABLE_COLUMNS)]  # fmt: skip
     state = account_live_state(
         status=status,
         target_ou_path=ou_path,

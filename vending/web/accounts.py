@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -46,6 +45,7 @@ from vending.web.pages import (
     aws_notice,
     emulator_url,
     htmx_target,
+    page_of,
     signin_required,
     url_around,
 )
@@ -62,7 +62,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     accounts = account_list_for(user=request.user, filters=filters, search=form.search())
     # Only the columns the table shows, as named tuples: see account_table.
     accounts = accounts.order_by("name", "id").values_list(*TABLE_COLUMNS, named=True)
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(accounts, request.GET.get("page"), per_page=PAGE_SIZE)
     rows = account_rows_html(
         cast("Iterable[tuple[Any, ...]]", page.object_list),
         account_url=url_around("account_detail", example="000000000000"),

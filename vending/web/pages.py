@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import prefetch_related_objects
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from django.urls import reverse
 from vending.aws import TransientAwsError, get_gateway
 from vending.choices import ComplianceClass
 from vending.models import AccountRequest
+from vending.selectors.navigation import nav_counts_for
 from vending.selectors.policies import NotInOrganization
 from vending.selectors.requests import account_request_get_for
 from vending.web.forms import CLASS_HELP
@@ -47,14 +49,15 @@ def htmx_target(request: HttpRequest) -> str:
 def signin_required(view: View) -> View:
     """Like `login_required`, and an htmx fragment sends the whole page to the login.
 
-    It also loads the user's groups once, so every role check of the request (the
-    view's, the selectors', the navigation's) reads them without another query.
+    It also reads, in one query, the user's roles and what the navigation shows
+    (`nav_counts_for`), so every role check of the request (the view's, the selectors',
+    the navigation's) answers without another query.
     """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            prefetch_related_objects([request.user], "groups")
+            request.nav_counts = nav_counts_for(user=request.user)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
         if is_htmx(request):
             # The session ended while a page was open: sign in again, then come back
@@ -85,6 +88,25 @@ class UrlAround:
 
     before: str
     after: str
+
+
+def page_of(rows: QuerySet[Any], number: str | None, *, per_page: int) -> Page[Any]:
+    """`Paginator(rows, per_page).get_page(number)` in one query: the page's rows (tuples,
+    from `values_list`) carry one more value at their end, `rows_in_all`, how many rows
+    there are in all (COUNT(*) OVER ()), so the total needs no query of its own. A page
+    with no rows (an empty list, or a number past the end) is left to the Paginator: it
+    counts, and shows the last page (rows without that value)."""
+    paginator = Paginator(rows, per_page)
+    try:
+        wanted = max(1, int(number or 1))
+    except (TypeError, ValueError):
+        wanted = 1
+    start = (wanted - 1) * per_page
+    counted = list(rows.annotate(rows_in_all=Window(Count("*")))[start : start + per_page])
+    if not counted:
+        return paginator.get_page(number)
+    paginator.count = counted[0][-1]  # the cached property, known without its query
+    return Page(counted, wanted, paginator)
 
 
 def url_around(name: str, *, example: str) -> UrlAround:
