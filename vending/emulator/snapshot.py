@@ -32,19 +32,36 @@ _BACKEND_FIELDS = ("org", "accounts", "ou", "policies", "services", "admins")
 logger = logging.getLogger("vending.emulator")
 
 
-def save(path: Path, state: EmulatorState) -> None:
+def capture(state: EmulatorState) -> tuple[Any, ...]:
+    """moto's organizations and the emulator's own state, as they are now (not copied)."""
     backends = {
         (account_id, partition): {name: getattr(backend, name) for name in _BACKEND_FIELDS}
         for account_id, per_account in dict.items(organizations_backends)
         for partition, backend in dict.items(per_account)
         if _holds_anything(backend)
     }
+    return (backends, dict(organizations_backends.master_accounts), state)
+
+
+def restore(data: tuple[Any, ...]) -> EmulatorState | None:
+    """Put what `capture` took into moto; the emulator's own state from it."""
+    backends, master_accounts, state = data
+    for (account_id, partition), fields in backends.items():
+        backend: OrganizationsBackend = organizations_backends[account_id][partition]
+        for name, value in fields.items():
+            setattr(backend, name, value)
+    organizations_backends.master_accounts.clear()
+    organizations_backends.master_accounts.update(master_accounts)
+    return state if isinstance(state, EmulatorState) else None
+
+
+def save(path: Path, state: EmulatorState) -> None:
     payload = {
         "format": FORMAT,
         "moto": moto.__version__,
         # One pickle for everything, so objects shared between them (a policy and the
         # accounts it is attached to) stay shared when loaded.
-        "data": (backends, dict(organizations_backends.master_accounts), state),
+        "data": capture(state),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -72,19 +89,15 @@ def load(path: Path) -> EmulatorState | None:
                 f"written by format {payload.get('format')} / moto {payload.get('moto')}, "
                 f"this is format {FORMAT} / moto {moto.__version__}"
             )
-        backends, master_accounts, state = payload["data"]
+        data = payload["data"]
+        if len(data) != 3:
+            raise ValueError("not an emulator snapshot")
     except Exception as error:
         aside = path.with_name(path.name + ".unreadable")
         os.replace(path, aside)
         logger.warning("Emulator state %s is unusable (%s); moved to %s", path, error, aside)
         return None
-    for (account_id, partition), fields in backends.items():
-        backend: OrganizationsBackend = organizations_backends[account_id][partition]
-        for name, value in fields.items():
-            setattr(backend, name, value)
-    organizations_backends.master_accounts.clear()
-    organizations_backends.master_accounts.update(master_accounts)
-    return state if isinstance(state, EmulatorState) else None
+    return restore(data)
 
 
 def _holds_anything(backend: OrganizationsBackend) -> bool:
