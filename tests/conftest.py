@@ -7,8 +7,15 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from vending.emulator import EmulatorConfig, EmulatorServer
+
+# Random examples per property test: every one in `make test` and CI; a quarter in
+# `make check`, the quick loop (`pytest --hypothesis-profile=check`).
+hypothesis_settings.register_profile("full", max_examples=200)
+hypothesis_settings.register_profile("check", max_examples=50)
+hypothesis_settings.load_profile("full")
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
