@@ -46,6 +46,15 @@ def _one_botocore_loader() -> Iterator[None]:
     botocore.session.create_loader = create_loader
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+    """pytest-django's, and the test database is a copy of a migrated one (tests/db_template.py)."""
+    from tests.db_template import migrate_from_template
+
+    with migrate_from_template():
+        yield
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # With `--dist loadgroup` (make test), the slow tests run one after another on one
     # worker: they start real processes and share Redis, which they flush.
