@@ -154,15 +154,20 @@ def load_catalog(path: Path | None = None) -> Catalog:
     Without `path`: the setting VENDING_COMPLIANCE_CATALOG when set, else the bundled
     file. The cache key includes the mtime, so editing the file needs no restart.
     """
+    return _load_cached(*catalog_file(path))
+
+
+def catalog_file(path: Path | None = None) -> tuple[Path, int]:
+    """The catalog file `load_catalog(path)` reads, and its modification time (ns): what
+    a cache of anything made from the catalog must be keyed on."""
     if path is None:
         configured = django_setting("VENDING_COMPLIANCE_CATALOG", "")
         path = Path(configured) if configured else BUNDLED_CATALOG
     path = path.resolve()
     try:
-        mtime = path.stat().st_mtime_ns
+        return path, path.stat().st_mtime_ns
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read the compliance catalog: {exc}") from exc
-    return _load_cached(path, mtime)
 
 
 def clear_catalog_cache() -> None:
