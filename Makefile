@@ -97,7 +97,7 @@ test: lint typecheck migrations-check pytest
 # emulator, thousands of rows) are left to `make test`. Bytecode is cached even where
 # the environment says not to, as mypy's cache is: a second run does not recompile.
 check: lint typecheck
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n auto --hypothesis-profile=check
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints:

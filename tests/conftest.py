@@ -7,8 +7,15 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from vending.emulator import EmulatorConfig, EmulatorServer
+
+# Random examples per property test: every one in `make test` and CI; a quarter in
+# `make check`, the quick loop (`pytest --hypothesis-profile=check`).
+hypothesis_settings.register_profile("full", max_examples=200)
+hypothesis_settings.register_profile("check", max_examples=50)
+hypothesis_settings.load_profile("full")
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
@@ -37,6 +44,15 @@ def _one_botocore_loader() -> Iterator[None]:
     botocore.session.create_loader = functools.cache(create_loader)
     yield
     botocore.session.create_loader = create_loader
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+    """pytest-django's, and the test database is a copy of a migrated one (tests/db_template.py)."""
+    from tests.db_template import migrate_from_template
+
+    with migrate_from_template():
+        yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -146,14 +162,8 @@ class _AppliedOrg:
         }
 
     @classmethod
-    def capture(cls, *, after: dict[str, int]) -> _AppliedOrg:
-        import copy
-
-        backend = cls._backend()
-        assert backend.org is not None, "the blueprint apply made no organization"
-        state = {name: getattr(backend, name) for name in cls._MOTO_FIELDS}
-        state["master_accounts"] = cls._backends().master_accounts
-        rows = {
+    def rows_since(cls, after: dict[str, int]) -> dict[str, list[dict]]:
+        return {
             key: list(
                 model.objects.filter(pk__gt=after[key]).values(
                     *[f.attname for f in model._meta.concrete_fields if not f.primary_key]
@@ -161,7 +171,21 @@ class _AppliedOrg:
             )
             for key, model in cls._models().items()
         }
-        return cls(copy.deepcopy(state), rows)
+
+    @classmethod
+    def rows_restore(cls, rows: dict[str, list[dict]]) -> None:
+        for key, model in cls._models().items():
+            model.objects.bulk_create(model(**row) for row in rows[key])
+
+    @classmethod
+    def capture(cls, *, after: dict[str, int]) -> _AppliedOrg:
+        import copy
+
+        backend = cls._backend()
+        assert backend.org is not None, "the blueprint apply made no organization"
+        state = {name: getattr(backend, name) for name in cls._MOTO_FIELDS}
+        state["master_accounts"] = cls._backends().master_accounts
+        return cls(copy.deepcopy(state), cls.rows_since(after))
 
     @classmethod
     def restore(cls, applied: _AppliedOrg) -> None:
@@ -172,8 +196,7 @@ class _AppliedOrg:
         for name in cls._MOTO_FIELDS:
             setattr(backend, name, state[name])
         cls._backends().master_accounts.update(state["master_accounts"])
-        for key, model in cls._models().items():
-            model.objects.bulk_create(model(**row) for row in applied.rows[key])
+        cls.rows_restore(applied.rows)
 
 
 _APPLIED_ORG: list[_AppliedOrg] = []
@@ -295,8 +318,27 @@ def emulator_gateway(emulator, monkeypatch, fresh_gateway_cache):  # type: ignor
 
 @pytest.fixture
 def emulator_org(emulator_gateway, db):  # type: ignore[no-untyped-def]
-    """`emulator_gateway` with the org blueprint applied, as `make run` leaves the emulator."""
+    """`emulator_gateway` with the org blueprint applied, as `make run` leaves the emulator.
+
+    As `moto_gateway`: the first test of a process applies the blueprint for real through
+    the emulator; every later one starts from the emulator's checkpoint of that moment
+    (its organization, state and counters) and a copy of the rows the apply wrote. An
+    emulator configured otherwise than EMULATOR_CONFIG (faults, limits) applies for real.
+    """
     from vending.services.org_blueprint import org_blueprint_apply
 
-    org_blueprint_apply(gateway=emulator_gateway)
+    app = emulator_gateway.emulator.app
+    if app.config != EMULATOR_CONFIG:
+        org_blueprint_apply(gateway=emulator_gateway)
+    elif _APPLIED_EMULATOR_ORG:
+        checkpoint, rows = _APPLIED_EMULATOR_ORG[0]
+        app.rewind(checkpoint)
+        _AppliedOrg.rows_restore(rows)
+    else:
+        before = _AppliedOrg.last_ids()
+        org_blueprint_apply(gateway=emulator_gateway)
+        _APPLIED_EMULATOR_ORG.append((app.checkpoint(), _AppliedOrg.rows_since(before)))
     return emulator_gateway
+
+
+_APPLIED_EMULATOR_ORG: list[tuple[bytes, dict[str, list[dict]]]] = []

@@ -24,6 +24,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_PACKAGES = ("vending", "portal")
 MAX_MODULE_LINES = 400
@@ -46,6 +48,8 @@ def has_length_reason(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     )
 
 
+# A process of its own; `make check` runs lint-imports in its lint step already.
+@pytest.mark.slow
 def test_import_contracts_hold() -> None:
     lint_imports = Path(sys.executable).with_name("lint-imports")
     command = str(lint_imports) if lint_imports.exists() else shutil.which("lint-imports")

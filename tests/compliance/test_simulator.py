@@ -497,3 +497,22 @@ def test_hipaa_pci_placement_is_the_intersection_of_both_classes(org: dict[str, 
     summary = summarize_services(levels_for_ou_path(gw, "HipaaOU/HipaaPciOU"))
     assert summary["organizations"].status == "partial"
     assert {s.status for p, s in summary.items() if p not in both | {"organizations"}} == {"denied"}
+
+
+def test_a_summary_is_kept_for_the_same_policies_only() -> None:
+    # Summaries are kept by everything that decides them: the same policies answer the
+    # same (shared) summaries, another document or level name is computed afresh, and
+    # what a caller does with its dict does not reach the next caller.
+    allow_s3 = hierarchy(("OU", (pol("only-s3", stmt("Allow", "s3:*")),)))
+    allow_sqs = hierarchy(("OU", (pol("only-s3", stmt("Allow", "sqs:*")),)))
+    first = summarize_services(allow_s3, prefixes=["s3", "sqs"])
+    first.pop("s3")
+    again = summarize_services(allow_s3, prefixes=["s3", "sqs"])
+    other = summarize_services(allow_sqs, prefixes=["s3", "sqs"])
+
+    assert again["s3"].status == "allowed" and again["sqs"].status == "denied"
+    assert again["sqs"] is first["sqs"]
+    assert other["s3"].status == "denied" and other["sqs"].status == "allowed"
+    renamed = hierarchy(("Renamed", (pol("only-s3", stmt("Allow", "s3:*")),)))
+    denial = summarize_services(renamed, prefixes=["sqs"])["sqs"].example_denial
+    assert denial is not None and "Renamed" in json.dumps(denial.__dict__, default=str)

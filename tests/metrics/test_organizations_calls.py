@@ -81,6 +81,11 @@ def test_a_throttled_or_failed_call_counts_as_transient(scraper, emulator, monke
 def test_retries_inside_botocore_count_as_one_call(scraper, emulator, monkeypatch):
     """The count is of the portal's calls; botocore's own retries are inside one."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint_url)
+    # botocore's backoff between its attempts (seconds, for a throttle) is not what is
+    # counted: no waiting for it.
+    monkeypatch.setattr(
+        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0.0
+    )
     gateway = OrganizationsGateway(GatewayConfig(max_attempts=2))
     gateway.create_organization()
     emulator.app.update_config(
@@ -91,6 +96,7 @@ def test_retries_inside_botocore_count_as_one_call(scraper, emulator, monkeypatc
     with pytest.raises(TransientAwsError):
         gateway.list_roots()
     assert calls(scraper, "ListRoots", "transient", code) == before + 1
+    assert emulator.app.stats()["faults"]["ListRoots"] > 1  # botocore did retry inside it
 
 
 def test_a_call_that_gets_no_answer_counts_as_transient(scraper, monkeypatch):

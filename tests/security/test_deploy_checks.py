@@ -147,6 +147,7 @@ def _production_settings(tmp_path: Path, **extra: str) -> dict[str, object]:
     return seen
 
 
+@pytest.mark.slow  # two Python processes load the production settings
 def test_hsts_preload_and_the_forwarded_proto_header_are_opt_in(tmp_path):
     assert _production_settings(tmp_path) == {"preload": False, "proxy": None}
     assert _production_settings(

@@ -75,3 +75,27 @@ def test_the_message_held_when_redis_went_away_is_delivered_again(tmp_path):
             again.default_channel.qos.restore_visible(num=10)
             again.drain_events(timeout=5)
         assert got == [{"n": 1}]
+
+
+def test_the_message_held_when_redis_went_away_is_back_as_soon_as_redis_is(tmp_path):
+    """Not one visibility timeout later (kombu's default: an hour; the portal's: minutes):
+    the first channel that reaches Redis again puts it back in its queue."""
+    redis_channel_close_patch()
+    with redis_server(tmp_path / "redis", free_port()) as server:
+        connection = _consumer_waiting_with_an_unacked_message(server)
+        server.stop()
+        _close_as_a_worker_does(connection)
+        server.start()
+        with Connection(server.url) as again:
+            queue = Queue("q", Exchange("q"), routing_key="q")
+            got = []
+
+            def take(body: object, message: Message) -> None:
+                got.append(body)
+                message.ack()
+
+            again.Consumer([queue], callbacks=[take]).consume()
+            again.drain_events(timeout=5)
+            unacked = again.default_channel.client.hlen(again.default_channel.unacked_key)
+        assert got == [{"n": 1}]
+        assert unacked == 0  # acknowledged, nothing left to come back a second time

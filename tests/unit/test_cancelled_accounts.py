@@ -45,6 +45,7 @@ def test_closing_a_request_cancels_its_accounts(users, team, close):
     assert submit(users, team).accounts.count() == 2
 
 
+@pytest.mark.slow  # rewinds the schema through the migrations and back: seconds
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_cancels_pending_accounts_of_closed_requests_only():
     executor = MigrationExecutor(connection)

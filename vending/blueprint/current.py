@@ -9,17 +9,19 @@ from pathlib import Path
 
 from vending.blueprint.loader import blueprint_path, load_blueprint
 from vending.blueprint.model import Blueprint
+from vending.compliance.catalog import catalog_file
 
 
 @cache
-def _load(path: Path, mtime: float) -> Blueprint:
+def _load(path: Path, mtime: float, catalog: tuple[Path, int]) -> Blueprint:
     return load_blueprint(path)
 
 
 def current_blueprint() -> Blueprint:
-    """The configured blueprint, re-read when its file changes."""
+    """The configured blueprint, re-read when its file changes or the compliance catalog
+    its SCPs are generated from does (another file, or the same one edited)."""
     path = blueprint_path()
-    return _load(path, path.stat().st_mtime)
+    return _load(path, path.stat().st_mtime, catalog_file())
 
 
 def class_ou_path(compliance_class: str) -> str:

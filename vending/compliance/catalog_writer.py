@@ -24,6 +24,7 @@ from vending.compliance.catalog import (
     CatalogError,
     CatalogService,
     CatalogSource,
+    catalog_yaml,
     parse_catalog,
 )
 
@@ -138,7 +139,7 @@ def write_catalog(path: Path, catalog: Catalog, *, note: str = "") -> str:
     """Write `catalog` over the file at `path` (validated first, replaced atomically);
     answers the text written."""
     text = render_catalog(path.read_text(encoding="utf-8"), catalog, note=note)
-    parse_catalog(yaml.safe_load(text), path=path)  # CatalogError: nothing is written
+    parse_catalog(catalog_yaml(text), path=path)  # CatalogError: nothing is written
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

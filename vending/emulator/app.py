@@ -22,6 +22,7 @@ every change is written before its answer leaves (:mod:`.snapshot`).
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -109,6 +110,25 @@ class EmulatorApp:
         with self._lock:
             if self._state_file is not None:
                 snapshot.save(self._state_file, self._state)
+
+    def checkpoint(self) -> bytes:
+        """Everything `rewind` needs to put the emulator back as it is now: moto's
+        organizations, the emulator's own state, its counters and its fault stream.
+        (A test suite applies an organization once and starts each test from it.)"""
+        with self._lock:
+            counters = (self._calls, self._faulted, self._max_in_progress)
+            taken = (snapshot.capture(self._state), counters, self._faults.getstate())
+            return pickle.dumps(taken, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def rewind(self, checkpoint: bytes) -> None:
+        """Back to what `checkpoint` took (from this process: a pickle runs code)."""
+        with self._lock:
+            data, counters, faults = pickle.loads(checkpoint)  # noqa: S301 - our own bytes
+            moto_api_backend.reset()
+            self._state = snapshot.restore(data) or EmulatorState()
+            self._calls, self._faulted, self._max_in_progress = counters
+            self._faults.setstate(faults)
+            self.save()
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

@@ -59,6 +59,12 @@ class FaultInjector:
     def reseed(self, seed: int | None) -> None:
         self._random.seed(seed)
 
+    def getstate(self) -> object:
+        return self._random.getstate()
+
+    def setstate(self, state: object) -> None:
+        self._random.setstate(state)  # type: ignore[arg-type]
+
     def draw(self, operation: str, config: EmulatorConfig) -> OrganizationsError | None:
         if config.fault_rate <= 0:
             return None

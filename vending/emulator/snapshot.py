@@ -7,8 +7,8 @@ leaves, so an answered call is never lost to a crash or a restart. Writes are at
 snapshot. ``make clean`` deletes it with the rest of ``var/``.
 
 The snapshot is a pickle of moto's Organizations backends (organizations, accounts,
-OUs, policies; the member -> management map), of its Identity Center backends (instance,
-permission sets, assignments, the identity stores' groups) and of the emulator's own state. A pickle
+OUs, policies; the member -> management map), of its IAM Identity Center backends
+(sso-admin, identitystore) and of the emulator's own state. A pickle
 runs code when loaded: the file is the emulator's own, under ``var/``, never one from
 elsewhere. A snapshot written by another moto version, or unreadable, is set aside
 (renamed ``*.unreadable``) with a warning and the emulator starts empty.
@@ -42,19 +42,42 @@ _REGIONAL: tuple[tuple[Any, tuple[str, ...]], ...] = (
 logger = logging.getLogger("vending.emulator")
 
 
-def save(path: Path, state: EmulatorState) -> None:
+def capture(state: EmulatorState) -> tuple[Any, ...]:
+    """moto's organizations and Identity Center, and the emulator's own state, as they
+    are now (not copied)."""
     backends = {
         (account_id, partition): {name: getattr(backend, name) for name in _BACKEND_FIELDS}
         for account_id, per_account in dict.items(organizations_backends)
         for partition, backend in dict.items(per_account)
         if _holds_anything(backend)
     }
+    return (backends, dict(organizations_backends.master_accounts), state, _regional())
+
+
+def restore(data: tuple[Any, ...]) -> EmulatorState | None:
+    """Put what `capture` took into moto; the emulator's own state from it."""
+    backends, master_accounts, state, regional = data
+    for (account_id, partition), fields in backends.items():
+        backend: OrganizationsBackend = organizations_backends[account_id][partition]
+        for name, value in fields.items():
+            setattr(backend, name, value)
+    organizations_backends.master_accounts.clear()
+    organizations_backends.master_accounts.update(master_accounts)
+    for index, saved in enumerate(regional):
+        dictionary, _ = _REGIONAL[index]
+        for (account_id, region), fields in saved.items():
+            for name, value in fields.items():
+                setattr(dictionary[account_id][region], name, value)
+    return state if isinstance(state, EmulatorState) else None
+
+
+def save(path: Path, state: EmulatorState) -> None:
     payload = {
         "format": FORMAT,
         "moto": moto.__version__,
         # One pickle for everything, so objects shared between them (a policy and the
         # accounts it is attached to) stay shared when loaded.
-        "data": (backends, dict(organizations_backends.master_accounts), state, _regional()),
+        "data": capture(state),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -82,24 +105,19 @@ def load(path: Path) -> EmulatorState | None:
                 f"written by format {payload.get('format')} / moto {payload.get('moto')}, "
                 f"this is format {FORMAT} / moto {moto.__version__}"
             )
-        backends, master_accounts, state, regional = payload["data"]
+        data = payload["data"]
+        if len(data) != 4:
+            raise ValueError("not an emulator snapshot")
     except Exception as error:
         aside = path.with_name(path.name + ".unreadable")
         os.replace(path, aside)
         logger.warning("Emulator state %s is unusable (%s); moved to %s", path, error, aside)
         return None
-    for (account_id, partition), fields in backends.items():
-        backend: OrganizationsBackend = organizations_backends[account_id][partition]
-        for name, value in fields.items():
-            setattr(backend, name, value)
-    organizations_backends.master_accounts.clear()
-    organizations_backends.master_accounts.update(master_accounts)
-    for index, saved in enumerate(regional):
-        dictionary, _ = _REGIONAL[index]
-        for (account_id, region), fields in saved.items():
-            for name, value in fields.items():
-                setattr(dictionary[account_id][region], name, value)
-    return state if isinstance(state, EmulatorState) else None
+    return restore(data)
+
+
+def _holds_anything(backend: OrganizationsBackend) -> bool:
+    return backend.org is not None or bool(backend.accounts or backend.ou or backend.policies)
 
 
 def _regional() -> list[dict[tuple[str, str], dict[str, Any]]]:
@@ -112,7 +130,3 @@ def _regional() -> list[dict[tuple[str, str], dict[str, Any]]]:
         }
         for dictionary, names in _REGIONAL
     ]
-
-
-def _holds_anything(backend: OrganizationsBackend) -> bool:
-    return backend.org is not None or bool(backend.accounts or backend.ou or backend.policies)
