@@ -1,4 +1,5 @@
-"""The lead's home page: their teams' accounts with status, spend this month and lease,
+"""The lead's home page: their teams' accounts with status, how to sign in, spend this
+month against the budget and lease,
 the leases ending within 14 days, the open requests; a fixed number of queries whatever
 the number of accounts. Approvers keep the count of what waits for them."""
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from tests.factories import bulk_accounts
 from tests.web.helpers import submit
+from vending.access_models import AccessAssignment
 from vending.cost_models import AccountMonthlyCost
 from vending.models import VendedAccount
 
@@ -42,11 +44,31 @@ def test_a_lead_sees_accounts_spend_leases_and_open_requests(web_client_for, use
     assert "in 3 days" in html and "Extend the lease" in html
     assert open_request in lead.open_requests and fleet["general"] in lead.open_requests
     assert "payments" not in [t.slug for t in lead.teams]
-    # The places other features fill (each account's access link and budget): in the
-    # header and in each row.
-    used = [t.name for t in response.templates]
-    assert used.count("vending/home/_account_slot_headers.html") == 1
-    assert used.count("vending/home/_account_slots.html") == 1 + len(lead.accounts)
+    # Without Identity Center nor a budget: no sign-in link, no budget.
+    assert "Sign in</a>" not in html and ">none<" in html
+
+
+def test_a_lead_signs_in_from_home_and_sees_the_budget_used(web_client_for, users, fleet, settings):
+    settings.VENDING_IDENTITY_CENTER = True
+    settings.VENDING_SSO_START_URL = "https://example.awsapps.com/start"
+    today = timezone.now().date()
+    account = VendedAccount.objects.get(account_id="111111111111")
+    VendedAccount.objects.filter(pk=account.pk).update(budget_amount=Decimal("400"))
+    AccountMonthlyCost.objects.create(
+        account_id="111111111111",
+        month=today.replace(day=1),
+        amount=Decimal("340"),
+        refreshed_at=timezone.now(),
+    )
+    AccessAssignment.objects.create(
+        account=account, group="checkout", permission_set="PowerUserAccess", status="assigned"
+    )
+    html = web_client_for("lead").get("/").content.decode()
+    assert (
+        'href="https://example.awsapps.com/start/#/console?account_id=111111111111'
+        '&amp;role_name=PowerUserAccess"'
+    ) in html
+    assert "400.00" in html and "(85% used)" in html
 
 
 def test_someone_who_leads_no_team_gets_no_lead_section(web_client_for, fleet, users):

@@ -1,5 +1,6 @@
-"""The home page's read for a team lead: their teams' accounts (status, spend this month,
-lease), the leases ending soon and the open requests. A fixed number of queries however
+"""The home page's read for a team lead: their teams' accounts (status, who has access,
+spend this month against the budget, lease), the leases ending soon and the open
+requests. A fixed number of queries however
 many teams and accounts (tests/web/test_home_page.py counts them)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db.models import Q
 from vending.choices import REQUEST_OPEN, AccountStatus, RequestStatus
 from vending.models import AccountRequest, Team, VendedAccount
 from vending.roles import User
+from vending.selectors.access import AccountAccessView, access_for
 from vending.selectors.costs import month_to_date_by_account
 
 # A lease ending within this many days is listed as ending soon.
@@ -27,10 +29,28 @@ class HomeAccount:
     team: Team
     month_to_date: Decimal | None  # None: no figure yet
     lease_days_left: int | None  # None: no lease
+    access: AccountAccessView | None = None  # Identity Center (selectors/access.py)
 
     @property
     def expiring(self) -> bool:
         return self.lease_days_left is not None and self.lease_days_left <= EXPIRING_WITHIN_DAYS
+
+    @property
+    def sign_in_url(self) -> str:
+        """Where the team signs in to the account: its first assigned permission set's
+        shortcut in the AWS access portal, else the portal itself ("" when neither)."""
+        if self.access is None or self.access.notice:
+            return ""
+        shortcuts = [row.shortcut_url for row in self.access.rows if row.shortcut_url]
+        return shortcuts[0] if shortcuts else self.access.portal_url
+
+    @property
+    def budget_used_percent(self) -> int | None:
+        """This month's spend so far as a share of the monthly budget (None: no budget)."""
+        budget = self.account.budget_amount
+        if not budget or self.month_to_date is None:
+            return None
+        return round(self.month_to_date * 100 / budget)
 
 
 @dataclass
@@ -66,6 +86,7 @@ def lead_home(*, user: User, today: date) -> LeadHome | None:
         .order_by("name", "id")
     )
     spent = month_to_date_by_account((a.account_id for a in accounts if a.account_id), today=today)
+    access = access_for(a.account_id for a in accounts if a.account_id)
     for account in accounts:
         team_id = account.request.team_id if account.request else account.team_id
         home.accounts.append(
@@ -74,6 +95,7 @@ def lead_home(*, user: User, today: date) -> LeadHome | None:
                 team=teams[team_id or 0],
                 month_to_date=spent.get(account.account_id or ""),
                 lease_days_left=(account.expires_on - today).days if account.expires_on else None,
+                access=access.get(account.account_id or ""),
             )
         )
     home.open_requests = list(
