@@ -41,6 +41,7 @@ def request_invite(request: HttpRequest) -> HttpResponse:
         form = InviteRequestForm(request.POST, teams=led)
         if form.is_valid():
             data = form.cleaned_data
+            account_id, email = form.target()
             try:
                 created = account_invite_request_create(
                     requester=signed_in_user(request),
@@ -48,7 +49,8 @@ def request_invite(request: HttpRequest) -> HttpResponse:
                     compliance_class=data["compliance_class"],
                     environment=data["environment"],
                     justification=data["justification"],
-                    **form.target(),
+                    account_id=account_id,
+                    email=email,
                 )
             except DomainError as exc:
                 form.add_domain_error(exc)
@@ -80,13 +82,15 @@ def request_invite_preview(request: HttpRequest) -> HttpResponse:
     refusal: DomainError | None = None
     if form.is_valid():
         data = form.cleaned_data
+        account_id, email = form.target()
         try:
             plan = invite_plan(
                 user=request.user,
                 team=data["team"],
                 compliance_class=data["compliance_class"],
                 environment=data["environment"],
-                **form.target(),
+                account_id=account_id,
+                email=email,
             )
         except DomainError as exc:
             refusal = exc

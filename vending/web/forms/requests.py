@@ -79,10 +79,10 @@ class InvitePreviewForm(LedTeamForm):
             raise forms.ValidationError("Give a 12-digit AWS account id or an e-mail address.")
         return value
 
-    def target(self) -> dict[str, str]:
-        """`account_id` or `email`, as the service takes them."""
+    def target(self) -> tuple[str, str]:
+        """(account_id, email) as the service takes them: one of the two is given."""
         value = self.cleaned_data["account"]
-        return {"account_id": value} if ACCOUNT_ID.fullmatch(value) else {"email": value}
+        return (value, "") if ACCOUNT_ID.fullmatch(value) else ("", value)
 
 
 def _is_email(value: str) -> bool:
