@@ -79,7 +79,7 @@ class WebhookListCreateApi(APIView):
     @extend_schema(
         operation_id="webhooks_list",
         summary="List webhook endpoints (admins)",
-        responses={200: WebhookEndpointSerializer(many=True), **errors(403, 404)},
+        responses={200: WebhookEndpointSerializer(many=True), **errors(400, 403, 404)},
         tags=TAG,
     )
     def get(self, request: Request) -> Response:
