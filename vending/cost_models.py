@@ -20,9 +20,15 @@ class CostRefresh(models.Model):
     calls = models.PositiveIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # True while it runs, null once finished: the unique constraint lets one run at a time
+    # (two workers seeing it due at once start one refresh, not two sets of paid calls).
+    under_way = models.BooleanField(null=True, default=True, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["under_way"], name="one_cost_refresh_under_way")
+        ]
 
     def __str__(self) -> str:
         return f"cost refresh {self.started_at:%Y-%m-%d %H:%M}"

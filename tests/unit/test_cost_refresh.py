@@ -194,3 +194,29 @@ def test_demo_spend_is_refused_outside_demo_mode(settings):
     settings.VENDING_EMULATOR = False
     with pytest.raises(PermissionDenied):
         demo_costs_enable(endpoint_url="http://127.0.0.1:1")
+
+
+def test_two_runs_that_both_saw_it_due_make_one_set_of_calls(monkeypatch):
+    # Both read "due" before either wrote its refresh (beat's checks picked up by two
+    # worker processes at once): the second finds the first under way and calls nothing.
+    monkeypatch.setattr("vending.services.costs.cost_refresh_due", lambda **kwargs: True)
+    CostRefresh.objects.create(
+        started_at=NOW, period_start=date(2026, 5, 1), period_end=date(2026, 11, 21)
+    )
+    gateway = FakeCostGateway()
+    assert cost_refresh(gateway=gateway, now=NOW + timedelta(seconds=1)) is None
+    assert gateway.asked == []
+    assert CostRefresh.objects.count() == 1
+
+
+def test_a_refresh_left_under_way_by_a_dead_worker_gives_way():
+    dead = CostRefresh.objects.create(
+        started_at=NOW, period_start=date(2026, 5, 1), period_end=date(2026, 11, 21)
+    )
+    gateway = FakeCostGateway([row("111111111111", date(2026, 11, 1), "5.00")])
+    done = cost_refresh(gateway=gateway, now=NOW + timedelta(minutes=11))
+    assert done is not None and done.succeeded and done.under_way is None
+    dead.refresh_from_db()
+    assert dead.under_way is None and dead.finished_at is None
+    # Finished, it no longer holds the place: the next one due runs.
+    assert cost_refresh(gateway=gateway, now=NOW + timedelta(days=2)) is not None

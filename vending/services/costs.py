@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from vending.audit import Actor
@@ -25,7 +25,7 @@ from vending.cost_models import AccountMonthlyCost, CostRefresh
 from vending.dispatch import enqueue_cost_refresh
 from vending.errors import PermissionDenied
 from vending.roles import is_admin
-from vending.selectors.costs import cost_period, cost_refresh_due
+from vending.selectors.costs import REFRESH_UNDER_WAY_SECONDS, cost_period, cost_refresh_due
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +41,34 @@ def cost_refresh(
     if not cost_refresh_due(now=now, force=force):
         return None
     start, end = cost_period(today=now.date())
-    refresh = CostRefresh.objects.create(started_at=now, period_start=start, period_end=end)
+    refresh = _claim(now=now, start=start, end=end)
+    if refresh is None:
+        return None
     try:
         report = (gateway or get_cost_gateway()).monthly_costs_by_account(start=start, end=end)
     except AwsError as exc:
         logger.warning("Cost refresh failed; the last figures stay: %s", exc)
         refresh.error = str(exc)
         refresh.finished_at = timezone.now()
-        refresh.save(update_fields=["error", "finished_at"])
+        refresh.under_way = None
+        refresh.save(update_fields=["error", "finished_at", "under_way"])
         return refresh
     _keep(refresh, report, start=start, end=end)
     return refresh
+
+
+def _claim(*, now: datetime, start: date, end: date) -> CostRefresh | None:
+    """The refresh this run makes, or None when another run started one first. A run
+    left under way by a crash (older than REFRESH_UNDER_WAY_SECONDS) gives way."""
+    stale = now - timedelta(seconds=REFRESH_UNDER_WAY_SECONDS)
+    CostRefresh.objects.filter(under_way=True, started_at__lte=stale).update(under_way=None)
+    try:
+        with transaction.atomic():
+            return CostRefresh.objects.create(
+                started_at=now, period_start=start, period_end=end, under_way=True
+            )
+    except IntegrityError:
+        return None
 
 
 def _keep(refresh: CostRefresh, report: CostReport, *, start: date, end: date) -> None:
@@ -88,7 +105,8 @@ def _keep(refresh: CostRefresh, report: CostReport, *, start: date, end: date) -
         refresh.calls = report.calls
         refresh.rows = len(figures)
         refresh.finished_at = timezone.now()
-        refresh.save(update_fields=["calls", "rows", "finished_at"])
+        refresh.under_way = None
+        refresh.save(update_fields=["calls", "rows", "finished_at", "under_way"])
 
 
 def cost_refresh_request(*, actor: Actor) -> None:
