@@ -215,7 +215,13 @@ class Portal:
         self.tmp_path = tmp_path
         self.workers: list[subprocess.Popen[bytes]] = []
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_"))},
+            # Not the test process's own metrics folder either (vending/metrics/multiprocess.py
+            # exports it): the portal's processes count in their own, under VENDING_VAR_DIR.
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("AWS_", "DJANGO_")) and k != "PROMETHEUS_MULTIPROC_DIR"
+            },
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DJANGO_DEBUG": "true",
             "DATABASE_URL": database_url,
