@@ -94,10 +94,13 @@ pytest: install
 test: lint typecheck migrations-check pytest
 
 # Under a minute on two cores: the tests marked slow (real processes, real waits on the
-# emulator, thousands of rows) are left to `make test`. Bytecode is cached even where
-# the environment says not to, as mypy's cache is: a second run does not recompile.
+# emulator, thousands of rows) are left to `make test`. Two test processes per core: many
+# tests spend part of their time waiting (for the emulator's creation delay, a server to
+# stop, a countdown), and the other process on the core computes meanwhile. Bytecode is
+# cached even where the environment says not to, as mypy's cache is: a second run does
+# not recompile.
 check: lint typecheck
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n auto --hypothesis-profile=check
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n $$(( 2 * $$(nproc) )) --hypothesis-profile=check
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints:

@@ -111,16 +111,10 @@ def warm_up() -> None:
     """What a serving web process has done long before an approval comes: its URLs
     loaded (e-mails link to pages), its e-mail templates compiled, its broker connection
     open (the message sent, kicking the outbox's sender, finds an empty outbox)."""
-    from django.template.loader import get_template
-    from django.urls import get_resolver
-
     from vending import tasks
-    from vending.choices import NotificationKind
+    from vending.preload import process_preload
 
-    get_resolver().url_patterns  # noqa: B018 - loads the URLconf
-    for kind in NotificationKind:
-        get_template(f"emails/{kind}.txt")
-        get_template(f"emails/{kind}.subject.txt")
+    process_preload()
     tasks.outbox_send.apply_async()
 
 
@@ -256,6 +250,8 @@ def vend_through_portal(
             except AssertionError as exc:
                 raise SystemExit(f"{exc}: {accounts_progress(database_url)}") from None
             stats = emulator.control("/_emulator/stats")
+            if args.timeline:
+                timeline(database_url, approvals["first"])
         finally:
             portal.stop()
     assert last_ready is not None
@@ -267,6 +263,27 @@ def vend_through_portal(
         max_in_progress=stats["max_in_progress_creations"],
         failed=failed,
     )
+
+
+def timeline(database_url: str, first: float) -> None:
+    """`--timeline`: every audit event from the first approval on, to stderr, seconds
+    after it (where an account's time goes, step by step)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT extract(epoch FROM created_at), account_id, request_id, action, from_status,"
+            " to_status FROM vending_auditevent WHERE created_at >= to_timestamp(%s)"
+            " ORDER BY created_at, id",
+            (first,),
+        ).fetchall()
+    for at, account, request, action, before, after in rows:
+        change = f" {before} -> {after}" if before or after else ""
+        print(
+            f"{float(at) - first:8.3f} s  request {request or '-'}  account {account or '-'}  "
+            f"{action}{change}",
+            file=sys.stderr,
+        )
 
 
 def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
@@ -366,6 +383,9 @@ def main() -> int:
     parser.add_argument("--class", dest="cls", default="general")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds before approving")
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after (s)")
+    parser.add_argument(
+        "--timeline", action="store_true", help="print the audit trail's timeline to stderr"
+    )
     args = parser.parse_args()
     if args.accounts < 1 or args.workers < 1 or args.concurrency < 1:
         parser.error("--accounts, --workers and --concurrency must be at least 1")

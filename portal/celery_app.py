@@ -5,7 +5,6 @@ finished (`acks_late`), and a task whose worker died is given back to the broker
 (`reject_on_worker_lost`). Tasks declare their own bounded retries.
 """
 
-import logging
 import os
 
 from celery import Celery
@@ -81,6 +80,15 @@ def _prune_metrics_files(**kwargs: object) -> None:
     metrics_files_prune()
 
 
+@worker_init.connect
+def _preload(**kwargs: object) -> None:
+    # Before the pool forks: every pool process starts with the AWS models, blueprint,
+    # templates and URLconf loaded (vending/preload.py).
+    from vending.preload import process_preload
+
+    process_preload()
+
+
 @worker_process_init.connect
 def _leave_the_process_group(**kwargs: object) -> None:
     # A stop signal for the worker goes to its main process only, which then stops its
@@ -94,16 +102,11 @@ def _leave_the_process_group(**kwargs: object) -> None:
 
 
 @worker_process_init.connect
-def _warm_aws_client(**kwargs: object) -> None:
-    # Each pool process builds its Organizations clients before its first task, so the
-    # first account does not wait for botocore to load its models (or the role to be
-    # assumed). A failure here is only logged: the first task then tries again.
-    from vending.aws import get_gateway
+def _warm_aws_clients(**kwargs: object) -> None:
+    # Each pool process builds its AWS clients before its first task (vending/preload.py).
+    from vending.preload import pool_process_warm
 
-    try:
-        get_gateway().warm()
-    except Exception:
-        logging.getLogger(__name__).warning("Could not prepare the AWS client", exc_info=True)
+    pool_process_warm()
 
 
 @beat_init.connect

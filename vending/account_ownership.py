@@ -49,14 +49,17 @@ def accounts_with_owner(qs: _QS) -> _QS:
 
 def owner_team_is(slug: str) -> Q:
     """`team_slug == slug` in a form the database answers from its indexes (a filter on
-    the Coalesce reads every account): a request of the team's, or no request and
-    assigned to the team."""
-    from vending.models import AccountRequest, Team
+    the Coalesce, or an OR across the two ways, reads every account): the accounts of
+    the team's requests, and those without a request assigned to the team, each found
+    by its own index."""
+    from vending.models import Team, VendedAccount
 
     team = Team.objects.filter(slug=slug).values("pk")
-    return Q(request__in=AccountRequest.objects.filter(team__in=team).values("pk")) | Q(
-        request__isnull=True, team__in=team
+    of_requests = VendedAccount.objects.filter(request__team__in=team).order_by().values("pk")
+    assigned = (
+        VendedAccount.objects.filter(request__isnull=True, team__in=team).order_by().values("pk")
     )
+    return Q(pk__in=of_requests.union(assigned, all=True))
 
 
 def account_class_is(value: str) -> Q:

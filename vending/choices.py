@@ -199,6 +199,10 @@ class NotificationKind(models.TextChoices):
     WEBHOOK_TEST = "webhook_test", "Webhook test"
 
 
+# The kinds that are e-mailed (and that webhooks may subscribe to): all but the test.
+NOTIFICATIONS_EMAILED = tuple(k for k in NotificationKind if k != NotificationKind.WEBHOOK_TEST)
+
+
 class NotificationChannel(models.TextChoices):
     """How a notification of the outbox goes out."""
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from vending.choices import NotificationChannel, NotificationKind
+from vending.choices import NOTIFICATIONS_EMAILED, NotificationChannel, NotificationKind
 from vending.models import AccountRequest, Notification, VendedAccount, WebhookEndpoint
 
 SIGNATURE_HEADER = "X-Vending-Signature"
@@ -34,7 +34,7 @@ TIMESTAMP_HEADER = "X-Vending-Timestamp"
 EVENT_HEADER = "X-Vending-Event"
 DELIVERY_HEADER = "X-Vending-Delivery"
 # The events an endpoint may subscribe to: those the portal e-mails about.
-SUBSCRIBABLE = [k for k in NotificationKind if k != NotificationKind.WEBHOOK_TEST]
+SUBSCRIBABLE = list(NOTIFICATIONS_EMAILED)
 # Where cloud instance metadata answers (169.254.169.254, fd00:ec2::254 is not
 # link-local but is refused by name below): never a webhook's destination.
 _METADATA = ipaddress.ip_network("fd00:ec2::254/128")

@@ -198,7 +198,7 @@ def test_the_scan_finds_the_gateway_calls():
     assert calls[("organizations", "CreateAccount")] == {"OrganizationsGateway.create_account"}
     assert calls[("organizations", "ListAccounts")] == {"OrganizationsGateway.list_accounts"}
     assert calls[("organizations", "CloseAccount")] == {"AccountLifecycleCalls.close_account"}
-    assert calls[("sts", "AssumeRole")] == {"build_session.refresh"}
+    assert calls[("sts", "AssumeRole")] == {"_new_session.refresh"}
 
 
 def test_no_operation_name_escapes_the_scan():

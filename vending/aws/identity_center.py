@@ -96,6 +96,11 @@ class IdentityCenterGateway:
             setattr(self._local, service.replace("-", "_"), client)
         return client
 
+    def warm(self) -> None:
+        """Build this thread's clients now (see `OrganizationsGateway.warm`)."""
+        self._client(SSO_ADMIN)
+        self._client(IDENTITY_STORE)
+
     def _call(self, service: str, operation: str, **kwargs: Any) -> dict[str, Any]:
         with mapped_errors(api_name(operation), transient=TRANSIENT):
             result: dict[str, Any] = getattr(self._client(service), operation)(**kwargs)

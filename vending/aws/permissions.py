@@ -233,7 +233,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         sid="AssumeOrgRole",
         summary="assume VENDING_ORG_ROLE_ARN (the identity the processes start with)",
         roles=frozenset({CALLER}),
-        uses=_uses(("sts:AssumeRole", "build_session.refresh")),
+        uses=_uses(("sts:AssumeRole", "_new_session.refresh")),
     ),
 )
 

@@ -35,6 +35,10 @@ class ServiceGateway:
             self._local.client = client
         return client
 
+    def warm(self) -> None:
+        """Build this thread's client now (see `OrganizationsGateway.warm`)."""
+        self.client  # noqa: B018 - the property builds it
+
     def _new_client(self, session: boto3.Session, config: Config) -> Any:
         """`session.client("<service>", config=config)`, the service named as a literal
         (the permissions scan, tests/unit/test_permissions.py, reads it)."""

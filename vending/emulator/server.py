@@ -65,8 +65,13 @@ class EmulatorServer:
         self._server = make_server(
             self._host, self._port, self.app, threaded=True, request_handler=self._handler
         )
+        # A short poll: `stop` returns within it (the default half second, paid by every
+        # stop, was most of a restart).
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="organizations-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="organizations-emulator",
+            daemon=True,
         )
         self._thread.start()
         self._wait_until_healthy(timeout)
