@@ -20,5 +20,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # The in-process test emulator creates accounts in 0.3 s (tests/conftest.py): the first
 # status read of a test's first creation need not wait the production guess.
 VENDING_CREATE_FIRST_CHECK_SECONDS = 0.3
+# botocore tries a failing call again after a growing, jittered pause (up to seconds);
+# tests that reach no AWS at all (pages without the emulator) or inject 5xx answers
+# would spend their time asleep. One retry still shows a retried call being retried.
+VENDING_AWS_MAX_ATTEMPTS = 2
 # Identity Center stays out of the tests that are not about it (tests/access/ turn it on).
 VENDING_IDENTITY_CENTER = False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterator
 
@@ -28,22 +27,6 @@ for _name in (
     "AWS_ENDPOINT_URL_ORGANIZATIONS",
 ):
     os.environ.pop(_name, None)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_botocore_loader() -> Iterator[None]:
-    """Every boto3 session of the test process shares one botocore data loader.
-
-    Each OrganizationsGateway builds its own boto3 session, and each new session parses
-    botocore's JSON service models again (a third of a second). A portal process keeps
-    one gateway; the tests build one per test, so they share the parsed models instead.
-    """
-    import botocore.session
-
-    create_loader = botocore.session.create_loader
-    botocore.session.create_loader = functools.cache(create_loader)
-    yield
-    botocore.session.create_loader = create_loader
 
 
 @pytest.fixture(scope="session")

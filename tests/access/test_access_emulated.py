@@ -18,7 +18,8 @@ from vending.access_models import AccessAssignment, AccountAccess
 from vending.choices import AccessStatus, AccountStatus, RequestStatus
 from vending.services.account_access import access_sweep, account_access_sync
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each waits out the emulator's assignment delays: `make test` runs them, not `make check`.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)

@@ -127,6 +127,7 @@ def validate(schema_dict):
     return check
 
 
+@pytest.mark.slow
 def test_real_responses_conform_to_the_schema(
     client_for, submit, other_team, moto_gateway, task_queue, validate, monkeypatch
 ):

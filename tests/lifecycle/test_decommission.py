@@ -108,6 +108,7 @@ def test_a_crash_right_after_close_account_does_not_close_twice(
     assert emulator_org.stats()["calls"]["CloseAccount"] == 1
 
 
+@pytest.mark.slow
 def test_past_the_close_quota_the_account_waits_in_suspended_ou_with_its_date(
     users, team, emulator_org, task_queue, settings
 ):

@@ -57,6 +57,7 @@ def assert_hardened(response, where: str) -> None:
     assert response["Cross-Origin-Opener-Policy"] == "same-origin", where
 
 
+@pytest.mark.slow
 def test_every_page_and_endpoint_carries_the_headers(users, team):
     routes = _plain_routes(get_resolver().url_patterns)
     assert {"/", "/requests/", "/tokens/", "/api/v1/teams/", "/api/docs/"} <= set(routes)

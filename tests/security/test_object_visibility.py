@@ -94,6 +94,7 @@ def _path(route: str, values: dict[str, object]) -> str:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("who", ["nobody", "lead2"])
 def test_no_object_route_shows_another_teams_object(users, someone_elses, other_team, who):
     client = Client()
@@ -115,6 +116,7 @@ def test_no_object_route_shows_another_teams_object(users, someone_elses, other_
     assert len(checked) >= 14, checked
 
 
+@pytest.mark.slow
 def test_the_same_routes_answer_the_objects_team_lead(users, someone_elses):
     """The control: the lead of the object's team reaches each non-approval route, so the
     404s above come from visibility, not from a wrong URL."""

@@ -56,6 +56,7 @@ def org_client(emulator):
     )
 
 
+@pytest.mark.slow
 def test_three_calls_per_account_once_the_portal_knows_how_long_creation_takes(
     users, team, emulator, task_queue, settings
 ):
@@ -77,6 +78,7 @@ def test_three_calls_per_account_once_the_portal_knows_how_long_creation_takes(
     }
 
 
+@pytest.mark.slow
 def test_creations_read_before_they_are_done_share_one_listing(
     users, team, emulator, task_queue, settings
 ):
@@ -102,6 +104,7 @@ def test_creations_read_before_they_are_done_share_one_listing(
     assert calls(emulator)["DescribeCreateAccountStatus"] >= 4
 
 
+@pytest.mark.slow
 def test_a_released_slot_passes_to_the_account_waiting_longest_at_once(
     users, team, emulator, task_queue, settings
 ):
@@ -129,6 +132,7 @@ def test_a_released_slot_passes_to_the_account_waiting_longest_at_once(
     assert request.status == RequestStatus.COMPLETED
 
 
+@pytest.mark.slow
 def test_a_lost_create_answer_adopts_the_creation_in_progress(users, team, emulator, task_queue):
     request = approved_request(users, team, ["dev"])
     account = request.accounts.get()
@@ -274,6 +278,7 @@ def test_without_history_the_first_read_comes_right_after_create_account(
     assert not provisioning_messages(task_queue)
 
 
+@pytest.mark.slow
 def test_without_history_a_slow_creation_costs_one_extra_read(
     users, team, emulator, task_queue, settings
 ):

@@ -37,6 +37,7 @@ def sent(monkeypatch):
     return actions
 
 
+@pytest.mark.slow
 def test_the_pages_that_read_aws_need_only_the_web_role(
     web_client_for,
     hipaa_account,

@@ -361,9 +361,11 @@ def summarize_services(
     action is allowed, "denied" when every action is denied, else "partial".
     """
     selected = _resolve_prefixes(prefixes)
+    # Not the levels' target ids: nothing in a summary depends on them (an OU that is
+    # re-created, or another organization's with the same policies, has the same one).
     key = json.dumps(
         [
-            [[lvl.kind, lvl.name, lvl.target_id, [[p.name, p.document] for p in lvl.policies]]
+            [[lvl.kind, lvl.name, [[p.name, p.document] for p in lvl.policies]]
              for lvl in levels],
             selected,
             management_account,
@@ -383,8 +385,8 @@ def summarize_services(
 
 
 # The summaries of the last few sets of policies, by everything that decides them (the
-# levels with their policies' documents, the services asked about). Pages show the same
-# OU's or class's summary again and again; computing one walks every action of every
-# service (0.2-0.4 s). Summaries are frozen: a cached one is shared safely.
+# levels' kinds and names with their policies' documents, the services asked about).
+# Pages show the same OU's or class's summary again and again; computing one walks every
+# action of every service (0.2-0.4 s). Summaries are frozen: a cached one is shared safely.
 _SUMMARIES: dict[str, dict[str, ServiceSummary]] = {}
 _SUMMARIES_KEPT = 32
