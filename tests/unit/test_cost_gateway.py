@@ -9,16 +9,11 @@ from decimal import Decimal
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 from moto import mock_aws
 
-from vending.aws import PermanentAwsError, TransientAwsError
-from vending.aws.costs import (
-    COST_EXPLORER_REGION,
-    METRIC,
-    CostExplorerGateway,
-    _map_client_error,
-)
+from vending.aws import AwsError, PermanentAwsError, TransientAwsError
+from vending.aws.costs import COST_EXPLORER_REGION, METRIC, CostExplorerGateway
 
 SEED_URL = "http://motoapi.amazonaws.com/moto-api/static/ce/cost-and-usage-results"
 
@@ -105,24 +100,28 @@ def test_an_empty_period_is_refused_before_any_call(gateway):
         gateway.monthly_costs_by_account(start=date(2026, 5, 1), end=date(2026, 5, 1))
 
 
-def _error(code: str, status: int = 400) -> ClientError:
-    return ClientError(
-        {
-            "Error": {"Code": code, "Message": "aws says"},
-            "ResponseMetadata": {"HTTPStatusCode": status},
-        },
-        "GetCostAndUsage",
-    )
+def _refusal(gateway: CostExplorerGateway, code: str, status: int = 400) -> AwsError:
+    """What the gateway raises when Cost Explorer answers `code` (botocore's Stubber)."""
+    with Stubber(gateway.client) as stub:
+        stub.add_client_error(
+            "get_cost_and_usage",
+            service_error_code=code,
+            service_message="aws says",
+            http_status_code=status,
+        )
+        with pytest.raises(AwsError) as caught:
+            gateway.monthly_costs_by_account(start=date(2026, 5, 1), end=date(2026, 6, 1))
+    return caught.value
 
 
-def test_errors_are_mapped_to_transient_or_permanent_with_words():
-    throttled = _map_client_error(_error("LimitExceededException"))
+def test_errors_are_mapped_to_transient_or_permanent_with_words(gateway):
+    throttled = _refusal(gateway, "LimitExceededException")
     assert isinstance(throttled, TransientAwsError)
     assert throttled.operation == "GetCostAndUsage"
-    assert isinstance(_map_client_error(_error("InternalError", 500)), TransientAwsError)
-    unavailable = _map_client_error(_error("DataUnavailableException"))
+    assert isinstance(_refusal(gateway, "InternalError", 500), TransientAwsError)
+    unavailable = _refusal(gateway, "DataUnavailableException")
     assert isinstance(unavailable, PermanentAwsError)
     assert "enable Cost Explorer" in str(unavailable)
     assert unavailable.aws_message == "aws says"
-    denied = _map_client_error(_error("AccessDeniedException"))
+    denied = _refusal(gateway, "AccessDeniedException")
     assert "ce:GetCostAndUsage" in str(denied)

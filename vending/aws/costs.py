@@ -15,24 +15,18 @@ AmortizedCost spreads up-front commitments over months the bill does not show th
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+import boto3
+from botocore.config import Config
 
-from vending.aws.call_metrics import instrument_client
-from vending.aws.errors import (
-    AwsError,
-    PermanentAwsError,
-    TransientAwsError,
-    map_botocore_error,
-    map_client_error,
-)
-from vending.aws.session import GatewayConfig, build_session
+from vending.aws.errors import AwsError, PermanentAwsError, TransientAwsError
+from vending.aws.service_gateway import ServiceGateway
+from vending.aws.session import GatewayConfig
 
 COST_EXPLORER_REGION = "us-east-1"
 METRIC = "UnblendedCost"
@@ -78,21 +72,12 @@ class CostReport:
     calls: int
 
 
-class CostExplorerGateway:
+class CostExplorerGateway(ServiceGateway):
     def __init__(self, config: GatewayConfig | None = None) -> None:
-        self.config = config or GatewayConfig(region=COST_EXPLORER_REGION)
-        self._local = threading.local()
+        super().__init__(config or GatewayConfig(region=COST_EXPLORER_REGION))
 
-    @property
-    def client(self) -> Any:
-        """One client per thread (boto3 sessions are not thread-safe)."""
-        client = getattr(self._local, "client", None)
-        if client is None:
-            session = build_session(self.config)
-            client = session.client("ce", config=self.config.botocore_config(session))
-            instrument_client(client)
-            self._local.client = client
-        return client
+    def _new_client(self, session: boto3.Session, config: Config) -> Any:
+        return session.client("ce", config=config)
 
     def monthly_costs_by_account(self, *, start: date, end: date) -> CostReport:
         """UnblendedCost per linked account per month from `start` (inclusive, the
@@ -111,7 +96,7 @@ class CostExplorerGateway:
         names: dict[str, str] = {}
         calls = 0
         while True:
-            page = self._call(**kwargs)
+            page = self._get_cost_and_usage(**kwargs)
             calls += 1
             rows += _rows(page)
             for attribute in page.get("DimensionValueAttributes", []):
@@ -128,18 +113,16 @@ class CostExplorerGateway:
             kwargs["NextPageToken"] = token
         return CostReport(rows=tuple(rows), account_names=names, calls=calls)
 
-    def _call(self, **kwargs: Any) -> dict[str, Any]:
+    def _get_cost_and_usage(self, **kwargs: Any) -> dict[str, Any]:
         try:
-            result: dict[str, Any] = self.client.get_cost_and_usage(**kwargs)
-        except ClientError as exc:
-            raise _map_client_error(exc) from exc
-        except BotoCoreError as exc:
-            raise map_botocore_error(exc, OPERATION) from exc
-        return result
+            return self._call("get_cost_and_usage", **kwargs)
+        except AwsError as exc:
+            raise _reworded(exc) from exc
 
 
-def _map_client_error(exc: ClientError) -> AwsError:
-    mapped = map_client_error(exc, OPERATION)
+def _reworded(mapped: AwsError) -> AwsError:
+    """Cost Explorer's own codes: its throttling and changed-request codes are transient,
+    and the refusals an admin can act on say what to do."""
     words = _WORDS.get(mapped.code)
     if mapped.code in _TRANSIENT and not isinstance(mapped, TransientAwsError):
         return TransientAwsError(

@@ -196,7 +196,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         summary="read what each account spent, per month (Cost Explorer, one refresh for "
         "the organization)",
         roles=frozenset({WORKER}),
-        uses=_uses(("ce:GetCostAndUsage", f"{COST}._call")),
+        uses=_uses(("ce:GetCostAndUsage", f"{COST}._get_cost_and_usage")),
     ),
     Capability(
         sid="PortalPages",

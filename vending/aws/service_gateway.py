@@ -1,9 +1,10 @@
-"""What the gateways of AWS services other than Organizations share (Budgets, Account):
+"""What the gateways of AWS services other than Organizations share (Budgets, Account,
+Cost Explorer):
 one client per thread on the portal's session (its role, its endpoints), errors mapped
 as the Organizations gateway maps them, every call counted (`call_metrics`).
 
-Both services are global and live in the management account, as Organizations does:
-the same role (VENDING_ORG_ROLE_ARN) calls them.
+These services are global and answer for the organization from the management account,
+as Organizations does: the same role (VENDING_ORG_ROLE_ARN) calls them.
 """
 
 from __future__ import annotations
