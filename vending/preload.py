@@ -15,25 +15,44 @@ logger = logging.getLogger(__name__)
 
 
 def process_preload() -> None:
+    """Each part on its own: one that fails is logged and left to the first task that
+    needs it (a broken blueprint file is reported where it is used: the organization
+    page, `org plan`); nothing here may stop a worker from starting."""
+    for what, load in (
+        ("the AWS service models", _aws_models),
+        ("the URLconf and the e-mail templates", _urls_and_templates),
+        ("the blueprint", _blueprint),
+    ):
+        try:
+            load()
+        except Exception:
+            logger.warning("Could not load %s before starting", what, exc_info=True)
+
+
+def _aws_models() -> None:
+    from vending.aws.session import service_models_preload
+
+    service_models_preload()
+
+
+def _urls_and_templates() -> None:
     from django.core.validators import validate_email
     from django.template.loader import get_template
     from django.urls import get_resolver
 
-    from vending.aws.session import service_models_preload
-    from vending.blueprint.current import current_blueprint
     from vending.choices import NOTIFICATIONS_EMAILED
 
-    service_models_preload()
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf
     for kind in NOTIFICATIONS_EMAILED:
         get_template(f"emails/{kind}.txt")
         get_template(f"emails/{kind}.subject.txt")
     validate_email("preload@example.com")  # compiles the validator's patterns
-    try:
-        current_blueprint()
-    except Exception:
-        # A broken blueprint file is reported where it is used (the org page, `org plan`).
-        logger.warning("Could not load the blueprint before starting", exc_info=True)
+
+
+def _blueprint() -> None:
+    from vending.blueprint.current import current_blueprint
+
+    current_blueprint()
 
 
 def pool_process_warm() -> None:

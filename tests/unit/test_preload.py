@@ -25,7 +25,18 @@ def test_a_broken_blueprint_is_logged_and_the_worker_starts(settings, tmp_path, 
     settings.VENDING_BLUEPRINT = str(broken)
     with caplog.at_level(logging.WARNING, logger="vending.preload"):
         preload.process_preload()
-    assert "Could not load the blueprint" in caplog.text
+    assert "Could not load the blueprint before starting" in caplog.text
+
+
+def test_models_that_cannot_be_loaded_do_not_stop_the_worker(monkeypatch, caplog):
+    def broken() -> None:
+        raise OSError("no such file: organizations/2016-11-28/service-2.json")
+
+    monkeypatch.setattr("vending.aws.session.service_models_preload", broken)
+    with caplog.at_level(logging.WARNING, logger="vending.preload"):
+        preload.process_preload()
+    assert "Could not load the AWS service models before starting" in caplog.text
+    assert current._load.cache_info().currsize >= 1  # the rest was loaded all the same
 
 
 def test_a_pool_process_starts_when_aws_cannot_be_reached(settings, monkeypatch, caplog):
