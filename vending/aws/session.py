@@ -85,7 +85,7 @@ class _UniquePaths(list[str]):
 @cache
 def _shared_loader(data_path: str | None) -> Loader:
     """As botocore's `create_loader(data_path)` (AWS_DATA_PATH), shared by the process."""
-    extra = (data_path or "").split(os.pathsep) if data_path else []
+    extra = data_path.split(os.pathsep) if data_path else []
     paths = _UniquePaths(os.path.expanduser(os.path.expandvars(p)) for p in extra)
     return Loader(extra_search_paths=paths)
 
