@@ -14,7 +14,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from vending.aws.service_gateway import ServiceGateway, gateway_config
+from vending.aws.service_gateway import ServiceGateway
+from vending.aws.session import gateway_config
 
 
 @dataclass(frozen=True)

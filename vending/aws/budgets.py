@@ -20,7 +20,8 @@ import boto3
 from botocore.config import Config
 
 from vending.aws.errors import AwsError
-from vending.aws.service_gateway import ServiceGateway, gateway_config
+from vending.aws.service_gateway import ServiceGateway
+from vending.aws.session import gateway_config
 
 CURRENCY = "USD"
 # Notifications at these percentages of the amount, on actual spend.

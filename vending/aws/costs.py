@@ -15,7 +15,7 @@ AmortizedCost spreads up-front commitments over months the bill does not show th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -26,7 +26,7 @@ from botocore.config import Config
 
 from vending.aws.errors import AwsError, PermanentAwsError, TransientAwsError
 from vending.aws.service_gateway import ServiceGateway
-from vending.aws.session import GatewayConfig
+from vending.aws.session import GatewayConfig, gateway_config
 
 COST_EXPLORER_REGION = "us-east-1"
 METRIC = "UnblendedCost"
@@ -170,13 +170,4 @@ def _amount(text: Any) -> Decimal:
 @cache
 def get_cost_gateway() -> CostExplorerGateway:
     """The process-wide Cost Explorer gateway, configured from Django settings."""
-    from django.conf import settings
-
-    return CostExplorerGateway(
-        GatewayConfig(
-            region=COST_EXPLORER_REGION,
-            role_arn=settings.VENDING_ORG_ROLE_ARN,
-            role_session_name=settings.VENDING_ORG_ROLE_SESSION_NAME,
-            max_attempts=settings.VENDING_AWS_MAX_ATTEMPTS,
-        )
-    )
+    return CostExplorerGateway(replace(gateway_config(), region=COST_EXPLORER_REGION))

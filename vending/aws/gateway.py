@@ -14,7 +14,7 @@ from typing import Any
 from vending.aws.call_metrics import instrument_client
 from vending.aws.errors import AwsError, api_name, mapped_errors
 from vending.aws.lifecycle import AccountLifecycleCalls
-from vending.aws.session import GatewayConfig, build_session
+from vending.aws.session import GatewayConfig, build_session, gateway_config
 from vending.aws.types import (
     Account,
     CreateAccountState,
@@ -48,9 +48,7 @@ class OrganizationsGateway(AccountLifecycleCalls):
         name = "client" if retry else "client_once"
         client = getattr(self._local, name, None)
         if client is None:
-            session = getattr(self._local, "session", None)
-            if session is None:
-                session = self._local.session = build_session(self.config)
+            session = build_session(self.config)  # this thread's, kept by build_session
             config = self.config.botocore_config(session, retry=retry)
             client = session.client("organizations", config=config)
             instrument_client(client)  # the calls counted for the metrics endpoint
@@ -356,13 +354,4 @@ def _policy(p: dict[str, Any]) -> PolicySummary:
 @cache
 def get_gateway() -> OrganizationsGateway:
     """The process-wide gateway, configured from Django settings."""
-    from django.conf import settings
-
-    return OrganizationsGateway(
-        GatewayConfig(
-            region=settings.VENDING_AWS_REGION,
-            role_arn=settings.VENDING_ORG_ROLE_ARN,
-            role_session_name=settings.VENDING_ORG_ROLE_SESSION_NAME,
-            max_attempts=settings.VENDING_AWS_MAX_ATTEMPTS,
-        )
-    )
+    return OrganizationsGateway(gateway_config())

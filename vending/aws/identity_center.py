@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -25,7 +25,7 @@ from typing import Any
 
 from vending.aws.call_metrics import instrument_client
 from vending.aws.errors import AwsError, api_name, mapped_errors
-from vending.aws.session import GatewayConfig, build_session
+from vending.aws.session import GatewayConfig, build_session, gateway_config
 
 SSO_ADMIN = "sso-admin"
 IDENTITY_STORE = "identitystore"
@@ -87,9 +87,7 @@ class IdentityCenterGateway:
     def _client(self, service: str) -> Any:
         client = getattr(self._local, service.replace("-", "_"), None)
         if client is None:
-            session = getattr(self._local, "session", None)
-            if session is None:
-                session = self._local.session = build_session(self.config)
+            session = build_session(self.config)  # this thread's, kept by build_session
             config = self.config.botocore_config(session)
             client = session.client(service, config=config)  # type: ignore[call-overload]
             instrument_client(client, transient=TRANSIENT)
@@ -283,11 +281,7 @@ def get_identity_center() -> IdentityCenterGateway:
     """The process-wide Identity Center gateway, configured from Django settings."""
     from django.conf import settings
 
+    config = gateway_config()
     return IdentityCenterGateway(
-        GatewayConfig(
-            region=settings.VENDING_SSO_REGION or settings.VENDING_AWS_REGION,
-            role_arn=settings.VENDING_ORG_ROLE_ARN,
-            role_session_name=settings.VENDING_ORG_ROLE_SESSION_NAME,
-            max_attempts=settings.VENDING_AWS_MAX_ATTEMPTS,
-        )
+        replace(config, region=settings.VENDING_SSO_REGION or config.region)
     )

@@ -54,15 +54,3 @@ class ServiceGateway:
         except BotoCoreError as exc:
             raise map_botocore_error(exc, api) from exc
         return answer
-
-
-def gateway_config() -> GatewayConfig:
-    """The portal's AWS configuration, from Django settings (as `get_gateway`'s)."""
-    from django.conf import settings
-
-    return GatewayConfig(
-        region=settings.VENDING_AWS_REGION,
-        role_arn=settings.VENDING_ORG_ROLE_ARN,
-        role_session_name=settings.VENDING_ORG_ROLE_SESSION_NAME,
-        max_attempts=settings.VENDING_AWS_MAX_ATTEMPTS,
-    )

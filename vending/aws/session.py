@@ -72,6 +72,19 @@ class GatewayConfig:
         )
 
 
+def gateway_config() -> GatewayConfig:
+    """The portal's AWS configuration, from Django settings: every gateway's, the region
+    replaced where a service has its own (Identity Center, Cost Explorer)."""
+    from django.conf import settings
+
+    return GatewayConfig(
+        region=settings.VENDING_AWS_REGION,
+        role_arn=settings.VENDING_ORG_ROLE_ARN,
+        role_session_name=settings.VENDING_ORG_ROLE_SESSION_NAME,
+        max_attempts=settings.VENDING_AWS_MAX_ATTEMPTS,
+    )
+
+
 class _UniquePaths(list[str]):
     """A loader's search paths that take each path once: boto3 appends its own data folder
     to the loader of every session it makes, so a shared loader's list would grow by one
