@@ -172,6 +172,15 @@ def test_every_kind_has_its_page_with_its_preview(lifecycle_portal, browser, csp
     expect(lead.locator(".account-status", has_text="Ready")).to_have_count(1, timeout=60_000)
     expect(lead.locator("body")).to_contain_text("HipaaOU")
 
+    # The longest words an access row shows: an AWS error naming its operation and an ARN.
+    portal.manage(
+        "shell",
+        "-c",
+        "from vending.access_models import AccessAssignment as A;"
+        f"A.objects.filter(account__account_id='{ids['qa']}').update(last_error="
+        "'DescribeAccountAssignmentCreationStatus: arn:aws:sso:::permissionSet/"
+        "ssoins-72230f6b2b3e5a1c/ps-2b6c8f1e9a4d7c30 is busy (will be retried)')",
+    )
     too_wide = []
     phone = sign_in(browser, url, "lead", csp_violations, width=390)
     for path in (
