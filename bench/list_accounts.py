@@ -2,16 +2,17 @@
 beside a raw SQL query plus ``json.dumps`` of the same rows, measured in one run.
 
 Creates a throwaway PostgreSQL database (``vending_bench_list``, dropped at the end),
-fills it with 10,000 vended accounts of 40 teams (every class, environment and status),
-serves it with gunicorn on 127.0.0.1 as the Procfile does (DEBUG off, 2 workers x 4
-threads), and times, one request after the other on a kept-alive connection:
+fills it with 10,000 vended accounts of 40 teams (every class, environment and status;
+each ready account with two Identity Center assignments), serves it with gunicorn on
+127.0.0.1 as the Procfile does (DEBUG off, 2 workers x 4 threads), and times, one
+request after the other on a kept-alive connection:
 
 * ``GET /api/v1/accounts/?page_size=500`` as an admin (token), pages 1, 10 and 20;
 * the web list ``/accounts/`` as an admin (session), unfiltered and with its filters.
 
 Against each, the raw baseline runs the same WHERE, ORDER BY and LIMIT/OFFSET by hand
 on one open psycopg connection, reading every stored value the page shows (for the API,
-the 38 columns of its rows, not its computed fields nor the access rows it adds), and
+the 38 columns of its rows and its access rows, not its computed fields), and
 ``json.dumps`` the rows as dicts. Queries per page
 are counted with Django's test client in this process against the same database and
 settings (a server process cannot report its queries without code added for it).
@@ -74,7 +75,11 @@ SELECT a.account_id, a.name, a.email, a.environment, a.status, a.failure_reason,
        a.invite_expected_at, a.close_expected_on, a.expires_on, u.username, a.cost_centre,
        a.tags, a.contacts, a.contacts_status, a.contacts_error, a.budget_amount,
        a.budget_status, a.budget_error, a.attempts, a.last_error_code, a.last_error_message,
-       a.last_error_transient, a.last_error_at, a.last_progress_at
+       a.last_error_transient, a.last_error_at, a.last_progress_at,
+       (SELECT json_agg(json_build_object('group', x."group", 'permission_set',
+                        x.permission_set, 'status', x.status, 'last_error', x.last_error)
+                        ORDER BY x."group", x.permission_set)
+        FROM vending_accessassignment x WHERE x.account_id = a.id AND x.status <> 'removed')
 FROM vending_vendedaccount a
 LEFT JOIN vending_accountrequest r ON r.id = a.request_id
 LEFT JOIN vending_team t ON t.id = r.team_id
@@ -124,6 +129,7 @@ API_KEYS = (
     "last_error_transient",
     "last_error_at",
     "last_progress_at",
+    "access",
 )
 # The web list's rows: what its table shows, with the filters applied, by name.
 WEB_SQL = """
@@ -217,6 +223,7 @@ def fill(accounts: int) -> tuple[str, str]:
     from django.db import connection
     from django.test import Client
 
+    from vending.access_models import AccessAssignment
     from vending.models import AccountRequest, Team, VendedAccount
     from vending.roles import ADMINS_GROUP
     from vending.services.api_tokens import api_token_create
@@ -245,7 +252,7 @@ def fill(accounts: int) -> tuple[str, str]:
         )
         for team, cls, env in plan
     )
-    VendedAccount.objects.bulk_create(
+    accounts_made = VendedAccount.objects.bulk_create(
         VendedAccount(
             request=request,
             environment=env,
@@ -258,6 +265,18 @@ def fill(accounts: int) -> tuple[str, str]:
             completed_at=None if i % 50 == 0 else datetime.now().astimezone(),
         )
         for i, ((team, cls, env), request) in enumerate(zip(plan, requests, strict=True))
+    )
+    # Identity Center: each ready account's team group holds two permission sets.
+    AccessAssignment.objects.bulk_create(
+        AccessAssignment(
+            account=account,
+            group=f"{team.slug}-developers",
+            permission_set=permission_set,
+            status="assigned",
+        )
+        for account, (team, _, _) in zip(accounts_made, plan, strict=True)
+        if account.status == "ready"
+        for permission_set in ("PowerUserAccess", "ReadOnlyAccess")
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # planner statistics, as a live database has them

@@ -10,12 +10,12 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import F
 
 from vending.access_models import AccessAssignment, AccountAccess
 from vending.blueprint.current import current_blueprint
 from vending.choices import AccessStatus, AccountStatus
 from vending.models import VendedAccount
+from vending.selectors.filters import any_of
 
 NOT_CONFIGURED = "Identity Center is not configured: access is not managed by the portal."
 NOT_IN_BLUEPRINT = (
@@ -88,24 +88,46 @@ def access_notice(account: VendedAccount) -> str:
 
 def access_for(aws_account_ids: Iterable[str]) -> dict[str, AccountAccessView]:
     """Who has access to these accounts (by AWS account id; removed assignments left
-    out) and why the portal does not manage it, for a page of accounts in two queries."""
+    out) and why the portal does not manage it, for a page of accounts in two queries.
+
+    A page lists up to 500 accounts with two or three assignments each: the assignments
+    are read as the six columns a row shows (not as model instances), and the ids are
+    one array parameter on PostgreSQL rather than 500 placeholders."""
     ids = [i for i in aws_account_ids if i]
     general = _general_notice()
     notices: dict[str, str] = {}
     rows: dict[str, list[AccessRow]] = {}
     if not general and ids:
-        stored = AccountAccess.objects.filter(account__account_id__in=ids).exclude(notice="")
+        wanted = any_of(ids, "varchar")
+        stored = AccountAccess.objects.filter(account__account_id__in=wanted).exclude(notice="")
         notices = {
             aws_id or "": notice
             for aws_id, notice in stored.values_list("account__account_id", "notice")
         }
-        shown = AccessAssignment.objects.filter(account__account_id__in=ids, status__in=SHOWN)
-        # The account's id only, not the account: a page of 500 accounts has more
-        # assignments than accounts, and each account row is some sixty columns.
-        shown = shown.annotate(aws_account_id=F("account__account_id"))
-        for a in shown.order_by("group", "permission_set"):
-            aws_id = a.aws_account_id or ""
-            rows.setdefault(aws_id, []).append(_row(a, aws_id))
+        shown = AccessAssignment.objects.filter(account__account_id__in=wanted, status__in=SHOWN)
+        start = access_portal_url().rstrip("/")
+        labels = {status.value: str(status.label) for status in AccessStatus}
+        for aws_id, group, permission_set, status, last_error, last_error_at in shown.order_by(
+            "group", "permission_set"
+        ).values_list(
+            "account__account_id",
+            "group",
+            "permission_set",
+            "status",
+            "last_error",
+            "last_error_at",
+        ):
+            rows.setdefault(aws_id or "", []).append(
+                AccessRow(
+                    group=group,
+                    permission_set=permission_set,
+                    status=status,
+                    status_label=labels[status],
+                    last_error=last_error,
+                    last_error_at=last_error_at,
+                    shortcut_url=_shortcut(start, aws_id or "", permission_set, status),
+                )
+            )
     portal = access_portal_url()
     return {
         aws_id: AccountAccessView(
@@ -129,18 +151,10 @@ def _general_notice() -> str:
     return ""
 
 
-def _row(a: AccessAssignment, aws_account_id: str) -> AccessRow:
-    start = access_portal_url()
-    shortcut = ""
-    if start and aws_account_id and a.status == AccessStatus.ASSIGNED:
-        query = urlencode({"account_id": aws_account_id, "role_name": a.permission_set})
-        shortcut = f"{start.rstrip('/')}/#/console?{query}"
-    return AccessRow(
-        group=a.group,
-        permission_set=a.permission_set,
-        status=a.status,
-        status_label=str(AccessStatus(a.status).label),
-        last_error=a.last_error,
-        last_error_at=a.last_error_at,
-        shortcut_url=shortcut,
-    )
+def _shortcut(start: str, aws_account_id: str, permission_set: str, status: str) -> str:
+    """The access portal's link that opens the account with this permission set ("" with
+    no start URL configured, or not assigned yet)."""
+    if not (start and aws_account_id and status == AccessStatus.ASSIGNED):
+        return ""
+    query = urlencode({"account_id": aws_account_id, "role_name": permission_set})
+    return f"{start}/#/console?{query}"
