@@ -20,6 +20,7 @@ from vending.aws.emulator_control import (
     emulator_standalone_account_ensure,
 )
 from vending.aws.identity_center import IdentityCenterGateway, get_identity_center
+from vending.blueprint.access import AccessSpec
 from vending.blueprint.current import current_blueprint
 from vending.errors import PermissionDenied
 from vending.models import Team
@@ -145,9 +146,30 @@ def demo_identity_center_setup(gateway: IdentityCenterGateway | None = None) -> 
             )
             made.append(f"permission set {name}")
     for team in Team.objects.all():
-        group = access.group_for(team_slug=team.slug, idp_group=team.idp_group)
-        store = instance.identity_store_id
-        if gw.find_group_id(identity_store_id=store, display_name=group) is None:
-            gw.create_group(identity_store_id=store, display_name=group)
+        group = _group_ensure(gw, instance.identity_store_id, access, team)
+        if group:
             made.append(f"group {group}")
     return made
+
+
+def emulator_team_group_ensure(team: Team, gateway: IdentityCenterGateway | None = None) -> str:
+    """Against the emulator, which stands in for the IdP too: make `team`'s IdP group in
+    its identity store, as an IdP's sync (SCIM) would before the team's accounts are
+    given access. Returns the group made ("" when none was needed). Does nothing against
+    real AWS, without Identity Center or a blueprint `access:` section."""
+    access = current_blueprint().access
+    if not (settings.VENDING_EMULATOR and settings.VENDING_IDENTITY_CENTER and access):
+        return ""
+    gw = gateway or get_identity_center()
+    instances = gw.list_instances()
+    if not instances:
+        return ""
+    return _group_ensure(gw, instances[0].identity_store_id, access, team)
+
+
+def _group_ensure(gw: IdentityCenterGateway, store: str, access: AccessSpec, team: Team) -> str:
+    group = access.group_for(team_slug=team.slug, idp_group=team.idp_group)
+    if gw.find_group_id(identity_store_id=store, display_name=group) is not None:
+        return ""
+    gw.create_group(identity_store_id=store, display_name=group)
+    return group

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -8,12 +9,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from vending.audit import Actor, team_created
+from vending.aws.errors import AwsError
 from vending.errors import DuplicateRequest, InvalidInput, PermissionDenied
 from vending.models import Team, VendedAccount, slug_validator
 from vending.roles import is_admin
 from vending.services.account_access import access_sync_enqueue
+from vending.services.demo import emulator_team_group_ensure
 
 IDP_GROUP_MAX = 128
+logger = logging.getLogger(__name__)
 
 
 def team_create(
@@ -50,7 +54,22 @@ def team_create(
             f"A team with slug '{slug}' exists already.",
             field_errors={"slug": ["A team with this slug exists already."]},
         ) from exc
+    transaction.on_commit(lambda: _emulator_group(team))
     return team
+
+
+def _emulator_group(team: Team) -> None:
+    """The emulator plays the IdP: the team's group is made there (emulator_team_group_ensure).
+    Best effort: without it the team's access fails with the reason, and can be retried."""
+    try:
+        made = emulator_team_group_ensure(team)
+    except AwsError as exc:
+        logger.warning(
+            "The emulator's identity store did not take team %s's group: %s", team.slug, exc
+        )
+        return
+    if made:
+        logger.info("Made IdP group %s in the emulator's identity store", made)
 
 
 def idp_group_clean(idp_group: str) -> str:
@@ -72,6 +91,7 @@ def team_idp_group_set(*, actor: Actor, team: Team, idp_group: str) -> Team:
     with transaction.atomic():
         Team.objects.filter(pk=team.pk).update(idp_group=idp_group)
         team.idp_group = idp_group
+        transaction.on_commit(lambda: _emulator_group(team))  # before the syncs need it
         for account in VendedAccount.objects.filter(
             Q(request__team=team) | Q(request__isnull=True, team=team)
         ):
