@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from vending.choices import ComplianceClass
 from vending.roles import User, is_approver
+from vending.sql_lists import pk_in
 
 if TYPE_CHECKING:
     from vending.models import AccountRequest, Team
@@ -59,7 +60,7 @@ def owner_team_is(slug: str) -> Q:
     assigned = (
         VendedAccount.objects.filter(request__isnull=True, team__in=team).order_by().values("pk")
     )
-    return Q(pk__in=of_requests.union(assigned, all=True))
+    return pk_in(of_requests.union(assigned, all=True))
 
 
 def account_class_is(value: str) -> Q:

@@ -15,7 +15,7 @@ from vending.access_models import AccessAssignment, AccountAccess
 from vending.blueprint.current import current_blueprint
 from vending.choices import AccessStatus, AccountStatus
 from vending.models import VendedAccount
-from vending.selectors.filters import any_of
+from vending.sql_lists import any_of
 
 NOT_CONFIGURED = "Identity Center is not configured: access is not managed by the portal."
 NOT_IN_BLUEPRINT = (

@@ -1,0 +1,94 @@
+"""The list filters' PostgreSQL forms (vending/sql_lists.py), on PostgreSQL itself: the
+unit tests run on SQLite, which gets the plain `IN` forms, so these run the same checks
+through `manage.py shell` on a migrated PostgreSQL database.
+
+- the team filter (`owner_team_is`, `pk = ANY(ARRAY(union))` there) selects exactly the
+  accounts whose computed team column matches, requested or imported;
+- the access rows of a page (`access_for`, its ids as one array) are each account's own,
+  for many accounts at once, and none for an account without an AWS id.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.system.harness import Portal, postgres_database
+
+pytestmark = [pytest.mark.slow, pytest.mark.services]
+
+CHECK = """
+import json
+from django.contrib.auth import get_user_model
+from django.db import connection
+from vending.access_models import AccessAssignment, AccountAccess
+from vending.account_ownership import accounts_with_owner, owner_team_is
+from vending.models import AccountRequest, Team, VendedAccount
+from vending.selectors.access import access_for
+
+assert connection.vendor == "postgresql", connection.vendor
+lead = get_user_model().objects.create_user("lead", "lead@example.com")
+teams = {s: Team.objects.create(slug=s, name=s) for s in ("checkout", "payments", "idle")}
+made = []
+for i in range(30):
+    team = teams["checkout" if i % 3 else "payments"]
+    request = AccountRequest.objects.create(
+        team=team, requester=lead, compliance_class="general", environments=["dev"],
+        justification="test", status="completed")
+    made.append(VendedAccount.objects.create(
+        request=request, environment="dev", name=f"acct-{i:02d}", email=f"a{i}@example.com",
+        target_ou_path="GeneralOU", status="ready", account_id=f"{100000000000 + i:012d}",
+        # Every fifth has its own team column saying otherwise: the request's team wins.
+        team=teams["payments"] if i % 5 == 0 else None))
+for i, assigned in enumerate((teams["checkout"], teams["payments"], None)):
+    made.append(VendedAccount.objects.create(
+        environment="prod", name=f"imported-{i}", email=f"imp{i}@example.com",
+        target_ou_path="GeneralOU", status="ready", origin="imported",
+        account_id=f"{200000000000 + i:012d}", team=assigned))
+rows = accounts_with_owner(VendedAccount.objects.all())
+teams_checked = {}
+for slug in ("checkout", "payments", "idle", "nobody"):
+    expected = sorted(a.pk for a in rows if a.team_slug == slug)
+    got = sorted(rows.filter(owner_team_is(slug)).values_list("pk", flat=True))
+    teams_checked[slug] = [len(expected), got == expected]
+
+for n, account in enumerate(made[:20]):
+    for p in ("PowerUserAccess", "ReadOnlyAccess")[: 1 + n % 2]:
+        AccessAssignment.objects.create(
+            account=account, group=f"g-{account.pk}", permission_set=p, status="assigned")
+AccountAccess.objects.create(account=made[3], notice="Managed elsewhere.")
+ids = [a.account_id for a in made] + [""]
+access = access_for(ids)
+rows_ok = all(
+    [(r.group, r.permission_set) for r in access[a.account_id].rows]
+    == [(f"g-{a.pk}", p) for p in ("PowerUserAccess", "ReadOnlyAccess")[: 1 + n % 2]]
+    if n < 20 else access[a.account_id].rows == []
+    for n, a in enumerate(made)
+)
+print(json.dumps({
+    "teams": teams_checked,
+    "access_rows_ok": rows_ok,
+    "notice": access[made[3].account_id].notice,
+    "no_id": [access[""].notice, access[""].rows],
+}))
+"""
+
+
+def test_the_list_filters_select_the_same_rows_on_postgresql(tmp_path):
+    with postgres_database() as url:
+        portal = Portal(
+            tmp_path, database_url=url, broker_url="memory://", aws_url="http://127.0.0.1:9"
+        )
+        portal.manage("migrate", "--verbosity", "0")
+        answer = json.loads(portal.manage("shell", "-c", CHECK).strip().splitlines()[-1])
+    # checkout: 20 by request + 1 imported; payments: 10 by request + 1 imported.
+    assert answer["teams"] == {
+        "checkout": [21, True],
+        "payments": [11, True],
+        "idle": [0, True],
+        "nobody": [0, True],
+    }
+    assert answer["access_rows_ok"] is True
+    assert answer["notice"] == "Managed elsewhere."
+    assert answer["no_id"] == ["", []]
