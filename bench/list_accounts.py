@@ -65,8 +65,15 @@ API_PAGE_SIZE = 500
 WEB_PAGE_SIZE = 50
 
 # The API's rows, by hand: the selector's joins, visibility for an admin (everything),
-# its order, one page.
+# its order, one page; then the page's access rows (after the LIMIT, so that OFFSET does
+# not read the access of the rows it skips).
 API_SQL = """
+SELECT p.*,
+       (SELECT json_agg(json_build_object('group', x."group", 'permission_set',
+                        x.permission_set, 'status', x.status, 'last_error', x.last_error)
+                        ORDER BY x."group", x.permission_set)
+        FROM vending_accessassignment x WHERE x.account_id = p.pk AND x.status <> 'removed')
+FROM (
 SELECT a.account_id, a.name, a.email, a.environment, a.status, a.failure_reason,
        a.target_ou_path, COALESCE(t.slug, at.slug),
        COALESCE(NULLIF(a.compliance_class, ''), r.compliance_class), a.origin, a.request_id,
@@ -75,11 +82,7 @@ SELECT a.account_id, a.name, a.email, a.environment, a.status, a.failure_reason,
        a.invite_expected_at, a.close_expected_on, a.expires_on, u.username, a.cost_centre,
        a.tags, a.contacts, a.contacts_status, a.contacts_error, a.budget_amount,
        a.budget_status, a.budget_error, a.attempts, a.last_error_code, a.last_error_message,
-       a.last_error_transient, a.last_error_at, a.last_progress_at,
-       (SELECT json_agg(json_build_object('group', x."group", 'permission_set',
-                        x.permission_set, 'status', x.status, 'last_error', x.last_error)
-                        ORDER BY x."group", x.permission_set)
-        FROM vending_accessassignment x WHERE x.account_id = a.id AND x.status <> 'removed')
+       a.last_error_transient, a.last_error_at, a.last_progress_at, a.id AS pk
 FROM vending_vendedaccount a
 LEFT JOIN vending_accountrequest r ON r.id = a.request_id
 LEFT JOIN vending_team t ON t.id = r.team_id
@@ -88,6 +91,8 @@ LEFT JOIN auth_user u ON u.id = a.owner_id
 WHERE a.is_active
 ORDER BY a.id
 LIMIT %(limit)s OFFSET %(offset)s
+) p
+ORDER BY p.pk
 """
 # Every stored value the API's rows show (`vending/api/account_rows.py`), by its name there.
 API_KEYS = (
@@ -129,6 +134,7 @@ API_KEYS = (
     "last_error_transient",
     "last_error_at",
     "last_progress_at",
+    "pk",  # the page's own key, which its access rows are read by
     "access",
 )
 # The web list's rows: what its table shows, with the filters applied, by name.
