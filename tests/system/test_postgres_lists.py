@@ -4,6 +4,7 @@ through `manage.py shell` on a migrated PostgreSQL database.
 
 - the team filter (`owner_team_is`, `pk = ANY(ARRAY(union))` there) selects exactly the
   accounts whose computed team column matches, requested or imported;
+- a lead sees (`visible_to`, the same form) exactly their teams' accounts;
 - the access rows of a page (`access_for`, its ids as one array) are each account's own,
   for many accounts at once, and none for an account without an AWS id.
 """
@@ -53,6 +54,16 @@ for slug in ("checkout", "payments", "idle", "nobody"):
     got = sorted(rows.filter(owner_team_is(slug)).values_list("pk", flat=True))
     teams_checked[slug] = [len(expected), got == expected]
 
+# What a lead of checkout sees: its requests' accounts and those assigned to it.
+teams["checkout"].leads.add(lead)
+seen = sorted(VendedAccount.objects.visible_to(lead).values_list("pk", flat=True))
+mine = sorted(
+    a.pk for a in VendedAccount.objects.select_related("request")
+    if (a.request is not None and a.request.team_id == teams["checkout"].pk)
+    or a.team_id == teams["checkout"].pk
+)
+visible = [len(mine), seen == mine]
+
 for n, account in enumerate(made[:20]):
     for p in ("PowerUserAccess", "ReadOnlyAccess")[: 1 + n % 2]:
         AccessAssignment.objects.create(
@@ -68,6 +79,7 @@ rows_ok = all(
 )
 print(json.dumps({
     "teams": teams_checked,
+    "visible": visible,
     "access_rows_ok": rows_ok,
     "notice": access[made[3].account_id].notice,
     "no_id": [access[""].notice, access[""].rows],
@@ -89,6 +101,9 @@ def test_the_list_filters_select_the_same_rows_on_postgresql(tmp_path):
         "idle": [0, True],
         "nobody": [0, True],
     }
+    # A lead of checkout also sees payments' requested accounts whose own team column
+    # says checkout: none here (the column says payments), so the same 21.
+    assert answer["visible"] == [21, True]
     assert answer["access_rows_ok"] is True
     assert answer["notice"] == "Managed elsewhere."
     assert answer["no_id"] == ["", []]
