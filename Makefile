@@ -93,7 +93,8 @@ pytest: install
 
 test: lint typecheck migrations-check pytest
 
-# Under a minute on two cores: the tests marked slow (real processes, real waits on the
+# The quick loop (about a minute on two cores, slower on a slower machine; see
+# docs/benchmarks.md): the tests marked slow (real processes, real waits on the
 # emulator, thousands of rows) are left to `make test`. Two test processes per core: many
 # tests spend part of their time waiting (for the emulator's creation delay, a server to
 # stop, a countdown), and the other process on the core computes meanwhile. Bytecode is
