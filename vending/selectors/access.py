@@ -95,6 +95,7 @@ def access_for(aws_account_ids: Iterable[str]) -> dict[str, AccountAccessView]:
     one array parameter on PostgreSQL rather than 500 placeholders."""
     ids = [i for i in aws_account_ids if i]
     general = _general_notice()
+    portal = access_portal_url()
     notices: dict[str, str] = {}
     rows: dict[str, list[AccessRow]] = {}
     if not general and ids:
@@ -105,7 +106,7 @@ def access_for(aws_account_ids: Iterable[str]) -> dict[str, AccountAccessView]:
             for aws_id, notice in stored.values_list("account__account_id", "notice")
         }
         shown = AccessAssignment.objects.filter(account__account_id__in=wanted, status__in=SHOWN)
-        start = access_portal_url().rstrip("/")
+        start = portal.rstrip("/")
         labels = {status.value: str(status.label) for status in AccessStatus}
         for aws_id, group, permission_set, status, last_error, last_error_at in shown.order_by(
             "group", "permission_set"
@@ -128,7 +129,6 @@ def access_for(aws_account_ids: Iterable[str]) -> dict[str, AccountAccessView]:
                     shortcut_url=_shortcut(start, aws_id or "", permission_set, status),
                 )
             )
-    portal = access_portal_url()
     return {
         aws_id: AccountAccessView(
             notice=general or notices.get(aws_id, ""),
