@@ -101,7 +101,7 @@ test: lint typecheck migrations-check pytest
 # cached even where the environment says not to, as mypy's cache is: a second run does
 # not recompile.
 check: lint typecheck
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n $$(( 2 * $$(nproc) )) --hypothesis-profile=check
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n $$(nproc) --dist worksteal --hypothesis-profile=check
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints:

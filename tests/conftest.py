@@ -31,19 +31,24 @@ for _name in (
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
-    """pytest-django's, and the test database is a copy of a migrated one (tests/db_template.py)."""
-    from tests.db_template import migrate_from_template
+    """pytest-django's, and the test database is a copy of a migrated one, copied back
+    after each transactional test (tests/db_template.py)."""
+    from tests.db_template import fixture_teardown_from_template, migrate_from_template
 
-    with migrate_from_template():
-        yield
+    undo = fixture_teardown_from_template()
+    try:
+        with migrate_from_template():
+            yield
+    finally:
+        undo()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # With `--dist loadgroup` (make test), the slow tests run one after another on one
+    # With `--dist loadgroup` (make test), the serial tests run one after another on one
     # worker: they start real processes and share Redis, which they flush.
     for item in items:
-        if item.get_closest_marker("slow"):
-            item.add_marker(pytest.mark.xdist_group("slow"))
+        if item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ def has_length_reason(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 # A process of its own; `make check` runs lint-imports in its lint step already.
 @pytest.mark.slow
+@pytest.mark.serial
 def test_import_contracts_hold() -> None:
     lint_imports = Path(sys.executable).with_name("lint-imports")
     command = str(lint_imports) if lint_imports.exists() else shutil.which("lint-imports")
@@ -76,6 +77,7 @@ def test_no_module_is_too_long() -> None:
     )
 
 
+@pytest.mark.slow
 def test_no_function_is_too_long_without_a_reason() -> None:
     too_long = []
     for path in production_modules():

@@ -294,6 +294,7 @@ def _boto3_variable(name: str) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_env_example_documents_only_variables_that_are_read() -> None:
     assert len(documented()) > 40
     unknown = sorted(n for n in documented() if not (_read_by_project(n) or _boto3_variable(n)))
@@ -347,6 +348,7 @@ def _production_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -360,6 +362,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_image_build_collectstatic_needs_no_database_nor_real_key(tmp_path: Path) -> None:
     """The Dockerfile's collectstatic step, with the same dummy key and nothing else."""
     dockerfile = (ROOT / "Dockerfile").read_text()

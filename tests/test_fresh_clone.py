@@ -19,6 +19,7 @@ BUDGET_SECONDS = 120
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.timeout(BUDGET_SECONDS + 120)
 def test_make_run_serves_a_fresh_clone_within_two_minutes(tmp_path: Path) -> None:
     if not (ROOT / ".git").exists():

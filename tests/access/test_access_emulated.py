@@ -19,7 +19,7 @@ from vending.choices import AccessStatus, AccountStatus, RequestStatus
 from vending.services.account_access import access_sweep, account_access_sync
 
 # Each waits out the emulator's assignment delays: `make test` runs them, not `make check`.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.serial]
 
 
 @pytest.fixture(autouse=True)

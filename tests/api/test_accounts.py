@@ -37,6 +37,7 @@ def ids(response):
     return [(a["team"], a["environment"]) for a in response.json()["results"]]
 
 
+@pytest.mark.slow
 def test_each_role_lists_the_accounts_it_may_see(client_for, fleet):
     seen = {role: ids(client_for(role).get(URL)) for role in ROLES}
     assert seen["lead"] == [("checkout", "dev"), ("checkout", "prod")]
@@ -176,6 +177,7 @@ def hipaa_account(moto_gateway, submit):
     return account_id
 
 
+@pytest.mark.slow
 def test_an_allowed_action(client_for, hipaa_account):
     url = f"{URL}{hipaa_account}/effective-policy/"
     response = client_for("lead").get(url, {"action": "s3:GetObject"})

@@ -123,6 +123,7 @@ def test_the_rate_limit_is_per_token(client_for, users, settings):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.parametrize("role", ["admin", "lead"])
 def test_10000_accounts_are_served_page_by_page_in_constant_queries(client_for, users, team, role):
     bulk_accounts(team=team, requester=users["lead"], count=10_000)
@@ -142,6 +143,7 @@ def test_10000_accounts_are_served_page_by_page_in_constant_queries(client_for, 
     assert body["next"] is None and body["previous"].endswith("page=19&page_size=500")
 
 
+@pytest.mark.slow
 def test_request_lists_are_constant_in_queries_too(
     client_for, users, team, django_assert_max_num_queries
 ):

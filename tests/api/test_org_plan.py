@@ -39,6 +39,7 @@ def general_becomes_pci(moto_gateway, tmp_path, settings):
     return sorted(ids)
 
 
+@pytest.mark.slow
 def test_admins_see_the_plan_and_whom_it_touches(client_for, general_becomes_pci):
     response = client_for("admin").get("/api/v1/org/plan/")
     assert response.status_code == 200, response.json()

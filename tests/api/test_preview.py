@@ -34,6 +34,7 @@ def test_a_lead_previews_names_emails_ou_approvals_and_services(client_for, team
     assert not AccountRequest.objects.exists()
 
 
+@pytest.mark.slow
 def test_a_preview_names_the_request_holding_an_account(client_for, submit, moto_gateway):
     held = submit(cls="hipaa_pci", envs=("dev",))
     body = client_for("lead").post(URL, BODY, format="json").json()

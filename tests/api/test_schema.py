@@ -128,6 +128,7 @@ def validate(schema_dict):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_real_responses_conform_to_the_schema(
     client_for, submit, other_team, moto_gateway, task_queue, validate, monkeypatch
 ):

@@ -79,6 +79,7 @@ def plan_output(path: Path) -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_removing_a_service_from_an_scp_shows_the_accounts_losing_it(
     org_with_team_policy, tmp_path
 ):
@@ -108,6 +109,7 @@ def test_removing_a_service_from_an_scp_shows_the_accounts_losing_it(
     assert "HipaaOU/HipaaPciOU (hipaa_pci): 2 accounts lose `s3`, gain nothing" in text
 
 
+@pytest.mark.slow
 def test_adding_a_service_is_a_gain_and_an_account_level_deny_is_respected(
     org_with_team_policy, tmp_path
 ):
@@ -138,6 +140,7 @@ def test_adding_a_service_is_a_gain_and_an_account_level_deny_is_respected(
     ]
 
 
+@pytest.mark.slow
 def test_a_plan_without_scp_changes_shows_no_impact(org_with_team_policy, tmp_path):
     gateway, _, _ = org_with_team_policy
     same = blueprint_file(tmp_path, "same", ["s3:*", "bedrock:*", "sts:*"])
@@ -157,6 +160,7 @@ def test_a_plan_without_scp_changes_shows_no_impact(org_with_team_policy, tmp_pa
     assert "Impact: no account gains or loses a service." in text
 
 
+@pytest.mark.slow
 def test_apply_prints_the_impact_before_asking(org_with_team_policy, tmp_path, monkeypatch):
     after = blueprint_file(tmp_path, "after", ["sts:*"])
     out = io.StringIO()

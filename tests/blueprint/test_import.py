@@ -136,6 +136,7 @@ def rows_by_class() -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow
 def test_importing_twice_adds_nobody_twice_and_follows_moves(seed_org, tmp_path):
     c, accounts = seed_org
     assert run("import", "--output", str(tmp_path / "a.yaml"), *SEED_CLASSES)[0] == 0
@@ -210,6 +211,7 @@ def test_classes_the_organization_lacks_stop_the_import(seed_org, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_emulators_demo_organization_round_trips(emulator_org, tmp_path):
     """What `make run` leaves: the default blueprint applied (deny-list, generated class
     SCPs), plus existing accounts seeded and spread over the OUs."""

@@ -19,6 +19,7 @@ from vending.services.drift import org_drift_scan
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_imported_accounts_are_scanned_for_drift(emulator_org, tmp_path):
     emulator_org.emulator.app.seed_accounts(2)
     c = boto3.client(

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from vending.blueprint.loader import DEFAULT_BLUEPRINT, load_blueprint
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.serial]
 
 
 def org(cmd: str, *args: str) -> tuple[int, str]:

@@ -14,7 +14,7 @@ from vending.compliance.catalog import load_catalog
 from vending.compliance.placement import levels_for_account, levels_for_ou_path
 from vending.compliance.simulator import summarize_services
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.serial]
 
 
 def allowed(gateway, path: str) -> set[str]:

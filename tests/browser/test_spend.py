@@ -16,7 +16,7 @@ from tests.browser import test_walkthrough as walkthrough
 from tests.browser.test_walkthrough import _overflow, shot, sign_in
 from tests.system.harness import Portal, emulator_process, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 # The walkthrough's fixtures: Chromium, and the CSP violations every page reports.
 browser = walkthrough.browser

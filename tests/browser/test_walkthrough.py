@@ -25,7 +25,7 @@ import pytest
 
 from tests.system.harness import ROOT, Portal, emulator_process, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("VENDING_SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))

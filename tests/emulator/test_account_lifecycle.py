@@ -130,6 +130,7 @@ def test_removing_an_unknown_or_malformed_account(org: Org, account_id: str, cod
 # --- CloseAccount -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_closing_is_asynchronous_pending_closure_then_suspended(
     org: Org, server: EmulatorServer
 ) -> None:
@@ -208,6 +209,7 @@ def test_the_close_quota_is_ten_percent_of_members_at_least_ten(
 
 
 @pytest.mark.slow  # seeds 12,000 accounts
+@pytest.mark.serial
 def test_the_close_quota_is_at_most_a_thousand_and_configurable(
     org: Org, server: EmulatorServer
 ) -> None:

@@ -103,6 +103,7 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_python_m_serves_until_sigterm() -> None:
     port = free_port()
     environ = {**os.environ, "EMULATOR_CREATE_DELAY": "0.1", "PYTHONPATH": str(REPO_ROOT)}

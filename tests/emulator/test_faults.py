@@ -174,6 +174,7 @@ def test_a_lost_response_carries_the_call_out_then_answers_5xx(
     assert control(server, "GET", "/stats")[1]["faults"] == {"CreateAccount": 1, "MoveAccount": 1}
 
 
+@pytest.mark.slow
 def test_lost_responses_hit_the_chosen_operations_at_the_chosen_rate(
     org: Org, server: EmulatorServer
 ) -> None:

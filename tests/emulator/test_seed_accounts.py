@@ -168,6 +168,7 @@ def test_seed_accounts_takes_post_only(server: EmulatorServer) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_ten_thousand_seeded_accounts_are_each_listed_once(server: EmulatorServer) -> None:
     assert seed(server, 10_000)["accounts"] == 10_001
 
@@ -190,6 +191,7 @@ def test_invalid_seed_settings_are_reported(raw: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_python_m_starts_with_the_seeded_organization() -> None:
     port = free_port()
     process = subprocess.Popen(

@@ -147,6 +147,7 @@ class Endpoint:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
 def test_a_second_process_shows_the_account_the_first_created(tmp_path: Path, how: int) -> None:
     state_file, port = tmp_path / "emulator-state.pickle", free_port()

@@ -161,6 +161,7 @@ def test_change_into_regulated_class_of_a_prod_account_needs_two_approvers(
     assert change(users, dev, cls="hipaa").approvals_required == 1
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("emulator_org")
 def test_crash_after_the_move_against_the_emulator_costs_one_lookup_not_a_second_move(
     users, team, emulator_org, task_queue, monkeypatch

@@ -63,6 +63,7 @@ def run_until_settled(request, task_queue, *, duplicate=False, rounds=100) -> No
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_created_account_is_suspended_then_closed_with_double_delivery(
     users, team, emulator_org, task_queue
 ):
@@ -83,6 +84,7 @@ def test_a_created_account_is_suspended_then_closed_with_double_delivery(
     assert emulator_org.stats()["calls"]["CloseAccount"] == 1
 
 
+@pytest.mark.slow
 def test_a_crash_right_after_close_account_does_not_close_twice(
     users, team, emulator_org, task_queue, monkeypatch
 ):
@@ -109,6 +111,7 @@ def test_a_crash_right_after_close_account_does_not_close_twice(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_past_the_close_quota_the_account_waits_in_suspended_ou_with_its_date(
     users, team, emulator_org, task_queue, settings
 ):

@@ -44,6 +44,7 @@ def test_made_once_then_left_alone_then_a_member(emulator_org, demo_mode):
     assert standalone_ids(emulator_org.emulator) == []
 
 
+@pytest.mark.slow
 def test_portal_init_makes_it_and_says_so(emulator_gateway, demo_mode):
     out = io.StringIO()
     call_command("portal_init", "--skip-migrate", stdout=out)

@@ -154,6 +154,7 @@ def test_a_crash_right_after_the_invitation_adopts_its_handshake(
     assert emulator_org.stats()["calls"]["InviteAccountToOrganization"] == 1
 
 
+@pytest.mark.slow
 def test_an_account_already_in_the_organization_is_refused_before_any_call(
     users, team, emulator_org, task_queue
 ):

@@ -88,6 +88,7 @@ def test_the_defaults_are_the_requester_and_the_teams_slug(users, team, aws, tas
     assert account.request.owner == users["lead"]
 
 
+@pytest.mark.slow
 def test_contacts_are_put_through_the_account_api(users, team, aws, task_queue):
     account = vend(users, team, task_queue, contacts={"billing": CONTACT, "security": CONTACT})
     assert account.contacts_status == "done", account.contacts_error
@@ -152,6 +153,7 @@ def test_a_budget_made_by_an_interrupted_attempt_is_found_not_duplicated(
     assert budget["BudgetLimit"]["Amount"] == "300.00"
 
 
+@pytest.mark.slow
 def test_an_admin_changes_and_removes_the_budget(users, team, aws, task_queue):
     account = vend(users, team, task_queue, budget=Decimal("100"))
     name = f"vending-{account.account_id}"

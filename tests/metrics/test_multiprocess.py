@@ -85,6 +85,7 @@ def test_a_celery_worker_and_portal_init_prune_when_they_start(settings):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.django_db
 def test_calls_counted_in_another_process_reach_the_scrape(scraper):
     """As a Celery worker does: its own Django, its own gateway, its own files."""
@@ -117,6 +118,7 @@ def test_calls_counted_in_another_process_reach_the_scrape(scraper):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.django_db
 def test_a_forked_child_counts_in_files_of_its_own(scraper):
     """gunicorn and Celery's prefork pool fork after the app is loaded: a child must not

@@ -145,6 +145,7 @@ def test_a_token_in_the_query_string_is_refused(users, parameter):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.slow  # rewinds the schema through the migrations and back: seconds
+@pytest.mark.serial
 def test_an_old_plain_token_stops_working_after_the_migration(users):
     """The upgrade path: a database with DRF's `authtoken` table and a plain token in it.
     Migrating vending forward drops the table: the key authenticates nobody and is gone."""

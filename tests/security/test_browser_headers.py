@@ -58,6 +58,7 @@ def assert_hardened(response, where: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_every_page_and_endpoint_carries_the_headers(users, team):
     routes = _plain_routes(get_resolver().url_patterns)
     assert {"/", "/requests/", "/tokens/", "/api/v1/teams/", "/api/docs/"} <= set(routes)

@@ -148,6 +148,7 @@ def _production_settings(tmp_path: Path, **extra: str) -> dict[str, object]:
 
 
 @pytest.mark.slow  # two Python processes load the production settings
+@pytest.mark.serial
 def test_hsts_preload_and_the_forwarded_proto_header_are_opt_in(tmp_path):
     assert _production_settings(tmp_path) == {"preload": False, "proxy": None}
     assert _production_settings(
@@ -156,6 +157,7 @@ def test_hsts_preload_and_the_forwarded_proto_header_are_opt_in(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_check_deploy_fails_on_a_production_host_in_demo_mode(tmp_path):
     """The real command with production settings: exit status and message."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "VENDING_"))}

@@ -95,6 +95,7 @@ def _path(route: str, values: dict[str, object]) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.parametrize("who", ["nobody", "lead2"])
 def test_no_object_route_shows_another_teams_object(users, someone_elses, other_team, who):
     client = Client()
@@ -117,6 +118,7 @@ def test_no_object_route_shows_another_teams_object(users, someone_elses, other_
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_same_routes_answer_the_objects_team_lead(users, someone_elses):
     """The control: the lead of the object's team reaches each non-approval route, so the
     404s above come from visibility, not from a wrong URL."""

@@ -91,6 +91,7 @@ def undocumented_secret_settings(text: str, *, python: bool) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_the_repository_holds_no_credentials():
     offenders = []
     files = repository_files()

@@ -50,6 +50,7 @@ def lockouts() -> list[AuditEvent]:
 # -- the case ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_thirty_wrong_passwords_then_the_right_one_does_not_sign_in(users):
     client = Client()
     statuses = [sign_in(client, "lead", f"guess-{n}").status_code for n in range(30)]
@@ -62,6 +63,7 @@ def test_thirty_wrong_passwords_then_the_right_one_does_not_sign_in(users):
     assert client.get("/requests/").status_code == 302  # still sent to the sign-in page
 
 
+@pytest.mark.slow
 def test_a_lockout_is_audited_once_with_who_and_where(users):
     client = Client()
     for n in range(30):

@@ -13,7 +13,7 @@ import pytest
 
 from tests.system.harness import wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 ACCESS = """
 import json

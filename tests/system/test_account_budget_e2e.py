@@ -9,7 +9,7 @@ import pytest
 
 from tests.system.harness import wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 DECOMMISSION = """
 from vending.models import VendedAccount

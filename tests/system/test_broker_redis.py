@@ -14,7 +14,7 @@ from portal.broker_redis import redis_channel_close_patch
 from tests.system.harness import free_port
 from tests.system.redis_server import RedisServer, redis_server
 
-pytestmark = pytest.mark.slow  # starts and stops a redis-server
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # starts and stops a redis-server
 
 
 def _consumer_waiting_with_an_unacked_message(server: RedisServer) -> Connection:

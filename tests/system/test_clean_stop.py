@@ -21,7 +21,7 @@ import pytest
 
 from tests.system.harness import PYTHON, ROOT, free_port, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 BIN = Path(PYTHON).parent
 STOP_SECONDS = 10

@@ -17,7 +17,7 @@ from tests.system.harness import (
     postgres_database,
 )
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 ROUNDS = 10
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.system.harness import free_port, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 
 def seed_cost_explorer(emulator_url: str, account_id: str) -> tuple[str, str]:

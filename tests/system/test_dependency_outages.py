@@ -17,7 +17,7 @@ import pytest
 from tests.system.harness import Portal, emulator_process, free_port, postgres_database
 from tests.system.tcp_proxy import TcpProxy
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 
 def call(url: str, *, token: str = "", body: dict[str, Any] | None = None,

@@ -20,7 +20,7 @@ import pytest
 
 from tests.system.harness import ou_path_of, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services, pytest.mark.timeout(900)]
 
 QUOTA = 2
 CLOSE_DELAY = 3600

@@ -19,7 +19,7 @@ import pytest
 
 from tests.system.harness import ou_path_of
 
-pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services, pytest.mark.timeout(900)]
 
 PER_DAY = 4
 SYNC_SECONDS = 2

@@ -17,7 +17,7 @@ import pytest
 
 from tests.system.harness import Portal, postgres_database
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 CHECK = """
 import json

@@ -8,7 +8,7 @@ import pytest
 
 from tests.system.harness import BROKERS, ou_path_of, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 ENVS = ["dev", "test", "qa", "prod"]
 

@@ -19,7 +19,7 @@ from tests.system.redis_server import redis_server
 from tests.system.tcp_proxy import TcpProxy
 from tests.system.test_provisioning_e2e import ENVS, assert_vended_once
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 OUTAGE_SECONDS = 30
 RECOVERY_SECONDS = 60

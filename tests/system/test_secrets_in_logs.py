@@ -25,7 +25,7 @@ import pytest
 
 from tests.system.harness import PYTHON, ROOT, free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 CREATE_USER = """
 import os

@@ -11,7 +11,7 @@ from tests.system.harness import free_port, wait_for
 from tests.webhooks.independent import derived_secret, verify
 from tests.webhooks.receiver import Receiver
 
-pytestmark = [pytest.mark.slow, pytest.mark.services]
+pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
 MASTER_KEY = "system-test-webhook-master-key"
 

@@ -46,6 +46,7 @@ def test_closing_a_request_cancels_its_accounts(users, team, close):
 
 
 @pytest.mark.slow  # rewinds the schema through the migrations and back: seconds
+@pytest.mark.serial
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_cancels_pending_accounts_of_closed_requests_only():
     executor = MigrationExecutor(connection)

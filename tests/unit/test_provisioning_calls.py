@@ -57,6 +57,7 @@ def org_client(emulator):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_three_calls_per_account_once_the_portal_knows_how_long_creation_takes(
     users, team, emulator, task_queue, settings
 ):
@@ -79,6 +80,7 @@ def test_three_calls_per_account_once_the_portal_knows_how_long_creation_takes(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_creations_read_before_they_are_done_share_one_listing(
     users, team, emulator, task_queue, settings
 ):
@@ -105,6 +107,7 @@ def test_creations_read_before_they_are_done_share_one_listing(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_released_slot_passes_to_the_account_waiting_longest_at_once(
     users, team, emulator, task_queue, settings
 ):
@@ -133,6 +136,7 @@ def test_a_released_slot_passes_to_the_account_waiting_longest_at_once(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_lost_create_answer_adopts_the_creation_in_progress(users, team, emulator, task_queue):
     request = approved_request(users, team, ["dev"])
     account = request.accounts.get()
@@ -165,6 +169,7 @@ def test_a_lost_create_answer_adopts_the_creation_in_progress(users, team, emula
     assert client.list_tags_for_resource(ResourceId=account.account_id)["Tags"]
 
 
+@pytest.mark.slow
 def test_an_account_moved_before_placing_is_done_without_a_second_move(
     users, team, emulator, task_queue, settings
 ):
@@ -198,6 +203,7 @@ def test_an_account_moved_before_placing_is_done_without_a_second_move(
     assert not AuditEvent.objects.filter(account=account, action=AuditAction.ACCOUNT_MOVED)
 
 
+@pytest.mark.slow
 def test_a_recreated_ou_is_resolved_again_and_its_new_id_kept(
     users, team, emulator, task_queue, settings
 ):
@@ -279,6 +285,7 @@ def test_without_history_the_first_read_comes_right_after_create_account(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_without_history_a_slow_creation_costs_one_extra_read(
     users, team, emulator, task_queue, settings
 ):

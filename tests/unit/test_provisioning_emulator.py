@@ -49,6 +49,7 @@ def fail_marker(reason: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.usefixtures("emulator_org")
 @pytest.mark.parametrize("reason", sorted(CREATE_ACCOUNT_FAILURE_REASONS))
 def test_each_failure_reason_fails_one_account_readably_and_the_rest_continue(
@@ -83,6 +84,7 @@ def test_failure_reason_messages_are_specific():
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.usefixtures("emulator_org")
 def test_at_most_five_creations_in_flight_across_requests(users, team, emulator, task_queue):
     other = Team.objects.create(slug="ledger", name="Ledger")
@@ -101,6 +103,7 @@ def test_at_most_five_creations_in_flight_across_requests(users, team, emulator,
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 @pytest.mark.usefixtures("emulator_org")
 def test_creations_started_outside_the_portal_make_it_wait_not_fail(
     users, team, emulator, task_queue

@@ -27,6 +27,7 @@ def page(web_client_for, role: str, account) -> str:  # type: ignore[no-untyped-
     return response.content.decode()
 
 
+@pytest.mark.slow
 def test_the_lead_sees_the_group_the_permission_set_and_the_access_portal(web_client_for, account):
     html = page(web_client_for, "lead", account)
     assert "Who has access" in html
@@ -44,6 +45,7 @@ def test_without_identity_center_the_page_says_access_is_not_managed(
     assert "Identity Center is not configured: access is not managed by the portal." in html
 
 
+@pytest.mark.slow
 def test_a_failure_is_shown_and_only_an_admin_retries_it(web_client_for, account, task_queue):
     AccessAssignment.objects.filter(account=account).update(
         status=AccessStatus.FAILED, last_error="The identity store has no group 'checkout'."

@@ -257,6 +257,7 @@ def test_account_page_renders_from_the_live_org(web_client_for, hipaa_account):
     assert "vending-class-hipaa" in html and "badge-denied" in html
 
 
+@pytest.mark.slow
 def test_account_page_explains_an_action(web_client_for, hipaa_account):
     url = f"/accounts/{hipaa_account.account_id}/"
     client = web_client_for("approver1")
@@ -290,6 +291,7 @@ def test_account_page_explains_an_action(web_client_for, hipaa_account):
     assert "Not an IAM action" in bad.content.decode()
 
 
+@pytest.mark.slow
 def test_account_page_htmx_fragments(web_client_for, hipaa_account):
     url = f"/accounts/{hipaa_account.account_id}/"
     client = web_client_for("lead")

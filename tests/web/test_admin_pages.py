@@ -88,6 +88,7 @@ def test_admin_group_members_are_edited_on_the_group(superuser, users):
     assert sorted(group.user_set.values_list("username", flat=True)) == ["approver1", "lead2"]
 
 
+@pytest.mark.slow
 def test_admin_portal_admins_manage_teams_but_mint_no_superusers(users, team):
     portal_admin = users["admin"]  # in the portal-admins group, not a superuser
     portal_admin.is_staff = True

@@ -26,6 +26,7 @@ def drift_panel(client: Client) -> str:
     return html.split('id="h-drift"')[1].split("</section>")[0]
 
 
+@pytest.mark.slow
 def test_no_drift_is_not_claimed_before_a_scan_has_completed(users, moto_gateway):
     panel = drift_panel(signed_in(users, "approver1"))
     assert "No open drift" not in panel
@@ -129,6 +130,7 @@ def attached(c, target_id: str) -> set[str]:
     return {p["Name"] for p in listed["Policies"]}
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("emulator_org")
 def test_an_admin_repairs_one_finding_after_a_confirmation(users, emulator):
@@ -167,6 +169,7 @@ def test_an_admin_repairs_one_finding_after_a_confirmation(users, emulator):
     assert AuditEvent.objects.filter(action=AuditAction.DRIFT_REPAIRED).count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("emulator_org")
 def test_repairing_a_hand_attachment_keeps_the_target_restricted(users, emulator):

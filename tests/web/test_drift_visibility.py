@@ -64,6 +64,7 @@ def api_rows(users, who: str = "lead") -> dict[str, dict]:
     return {r["account_id"]: r for r in client.get("/api/v1/accounts/").json()["results"]}
 
 
+@pytest.mark.slow
 def test_a_hand_moved_account_shows_its_live_ou_and_a_drift_marker_in_the_lists(
     users, team, emulator, task_queue
 ):
@@ -96,6 +97,7 @@ def test_a_hand_moved_account_shows_its_live_ou_and_a_drift_marker_in_the_lists(
     assert alone.get(f"/api/v1/accounts/{dev.account_id}/").json() == rows[dev.account_id]
 
 
+@pytest.mark.slow
 def test_an_account_aws_no_longer_has_is_missing_in_aws_not_ready(
     users, team, emulator, emulator_gateway, task_queue
 ):
@@ -120,6 +122,7 @@ def test_an_account_aws_no_longer_has_is_missing_in_aws_not_ready(
     assert ghost.account_id in finding.key
 
 
+@pytest.mark.slow
 def test_the_account_page_says_missing_as_soon_as_aws_says_account_not_found(
     users, team, emulator, emulator_gateway, task_queue
 ):
@@ -137,6 +140,7 @@ def test_the_account_page_says_missing_as_soon_as_aws_says_account_not_found(
     assert api_rows(users)[ghost.account_id]["live_state"] == "missing_in_aws"
 
 
+@pytest.mark.slow
 def test_an_account_found_again_is_no_longer_missing(users, team, emulator, task_queue):
     (account,) = vend(users, team, task_queue)
     VendedAccount.objects.filter(pk=account.pk).update(missing_in_aws_since="2026-01-01T00:00Z")
@@ -145,6 +149,7 @@ def test_an_account_found_again_is_no_longer_missing(users, team, emulator, task
     assert api_rows(users)[account.account_id]["live_state"] == "in_place"
 
 
+@pytest.mark.slow
 def test_created_is_when_aws_created_the_account(users, team, emulator, task_queue):
     (account,) = vend(users, team, task_queue)
     account.refresh_from_db()
@@ -160,6 +165,7 @@ def test_created_is_when_aws_created_the_account(users, team, emulator, task_que
     assert account.aws_created_at.isoformat() in created
 
 
+@pytest.mark.slow
 def test_a_scan_fills_in_when_aws_created_an_account_the_portal_did_not_record(
     users, team, emulator, task_queue
 ):

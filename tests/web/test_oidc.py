@@ -249,6 +249,7 @@ def _run(args, env):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_oidc_a_client_id_switches_single_sign_on_on(tmp_path):
     result = _run(["-c", _SCRIPT], _env(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -262,6 +263,7 @@ def test_oidc_a_client_id_switches_single_sign_on_on(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_oidc_enabled_without_its_settings_refuses_to_start(tmp_path):
     env = _env(tmp_path)
     del env["VENDING_OIDC_RP_CLIENT_SECRET"], env["VENDING_OIDC_OP_JWKS_ENDPOINT"]
@@ -272,6 +274,7 @@ def test_oidc_enabled_without_its_settings_refuses_to_start(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_oidc_check_deploy_passes_with_single_sign_on(tmp_path):
     env = _env(
         tmp_path,

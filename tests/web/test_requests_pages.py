@@ -265,6 +265,7 @@ def _preview(client: Client, **changes: Any):
     return client.post(reverse("request_preview"), data, headers={"HX-Request": "true"})
 
 
+@pytest.mark.slow
 def test_the_preview_shows_names_emails_ou_approvals_and_services(
     web_client_for, team, moto_gateway
 ):

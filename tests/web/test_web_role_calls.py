@@ -38,6 +38,7 @@ def sent(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_pages_that_read_aws_need_only_the_web_role(
     web_client_for,
     hipaa_account,
