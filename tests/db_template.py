@@ -116,14 +116,14 @@ def fixture_teardown_from_template() -> Callable[[], None]:
     from django.db import connections
     from django.test import TransactionTestCase
 
-    flush = TransactionTestCase._fixture_teardown
+    flush = getattr(TransactionTestCase, "_fixture_teardown")  # private: not in the stubs
 
     def _fixture_teardown(self: TransactionTestCase) -> None:
         names = self._databases_names(include_mirrors=False)  # type: ignore[attr-defined]
         if not all(restore_template(connections[name]) for name in names):
             flush(self)
 
-    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+    setattr(TransactionTestCase, "_fixture_teardown", _fixture_teardown)
     return lambda: setattr(TransactionTestCase, "_fixture_teardown", flush)
 
 
