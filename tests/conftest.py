@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
@@ -53,22 +54,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 def users(db):  # type: ignore[no-untyped-def]
+    """lead, lead2, approver1 and approver2 (approvers), admin (portal admins) and nobody;
+    every password is "pw". Written in three statements: most tests of the suite ask for
+    them, and one INSERT per user and per membership added up."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
     from vending.roles import ADMINS_GROUP, APPROVERS_GROUP
 
     User = get_user_model()
-    approvers = Group.objects.create(name=APPROVERS_GROUP)
-    admins = Group.objects.create(name=ADMINS_GROUP)
+    approvers, admins = Group.objects.bulk_create(
+        [Group(name=APPROVERS_GROUP), Group(name=ADMINS_GROUP)]
+    )
+    names = ("lead", "lead2", "approver1", "approver2", "admin", "nobody")
+    password = _password_hash()
     made = {
-        name: User.objects.create_user(name, f"{name}@example.com", "pw")
-        for name in ("lead", "lead2", "approver1", "approver2", "admin", "nobody")
+        user.username: user
+        for user in User.objects.bulk_create(
+            User(username=name, email=f"{name}@example.com", password=password) for name in names
+        )
     }
-    made["approver1"].groups.add(approvers)
-    made["approver2"].groups.add(approvers)
-    made["admin"].groups.add(admins)
+    Membership = User.groups.through
+    Membership.objects.bulk_create(
+        Membership(user_id=made[name].pk, group_id=group.pk)
+        for name, group in (("approver1", approvers), ("approver2", approvers), ("admin", admins))
+    )
     return made
+
+
+@functools.cache
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    return make_password("pw")
 
 
 @pytest.fixture
