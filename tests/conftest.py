@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Iterator
 
@@ -16,6 +17,13 @@ from vending.emulator import EmulatorConfig, EmulatorServer
 hypothesis_settings.register_profile("full", max_examples=200)
 hypothesis_settings.register_profile("check", max_examples=50)
 hypothesis_settings.load_profile("full")
+
+# Python's cyclic garbage collector, tuned for a test process: its heap holds millions of
+# long-lived objects (botocore's service models, moto, Django), and at the default
+# thresholds (700, 10, 10) full collections walked them some 20 times per process, 4 to 5
+# s of CPU each process. Collections 30 times rarer cost a third of that; memory stays
+# bounded (docs/benchmarks.md, "`make check` on two cores").
+gc.set_threshold(20_000, 20, 100)
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
