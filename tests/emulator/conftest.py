@@ -153,13 +153,35 @@ def server(emulator: EmulatorServer) -> EmulatorServer:
 
 @pytest.fixture
 def org_client(server: EmulatorServer) -> Any:
-    # One attempt, so an injected fault reaches the test instead of being retried.
-    return client(server, config=NO_RETRIES)
+    """A client of one attempt, so an injected fault reaches the test instead of being
+    retried; one per test process (a client keeps no state between calls, and building
+    one costs more than most calls)."""
+    kept = _CLIENTS.get(server.endpoint_url)
+    if kept is None:
+        kept = _CLIENTS[server.endpoint_url] = client(server, config=NO_RETRIES)
+    return kept
+
+
+_CLIENTS: dict[str, Any] = {}
 
 
 @pytest.fixture
-def org(org_client: Any) -> Org:
+def org(org_client: Any, server: EmulatorServer) -> Org:
+    """An organization with SCPs enabled. The first test of a process creates it through
+    the API; every later one rewinds the emulator to a checkpoint of that moment (the
+    same organization, ids and counters), unless the test configured the emulator
+    otherwise first."""
+    if server.app.config == TEST_CONFIG and _FRESH_ORG:
+        checkpoint, root_id, management_account_id = _FRESH_ORG[0]
+        server.app.rewind(checkpoint)
+        return Org(org_client, root_id, management_account_id)
     organization = org_client.create_organization(FeatureSet="ALL")["Organization"]
     root_id = org_client.list_roots()["Roots"][0]["Id"]
     org_client.enable_policy_type(RootId=root_id, PolicyType="SERVICE_CONTROL_POLICY")
-    return Org(org_client, root_id, organization["MasterAccountId"])
+    made = Org(org_client, root_id, organization["MasterAccountId"])
+    if server.app.config == TEST_CONFIG and not _FRESH_ORG:
+        _FRESH_ORG.append((server.app.checkpoint(), root_id, made.management_account_id))
+    return made
+
+
+_FRESH_ORG: list[tuple[bytes, str, str]] = []
