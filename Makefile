@@ -86,20 +86,22 @@ typecheck: install
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings_test
 
-# Every test, on every core: the slow ones one after another on one worker (they start
-# real processes and share Redis; tests/conftest.py groups them), the rest beside them.
+# Every test, on every core: the ones marked serial one after another on one worker (they
+# start real processes and share Redis; tests/conftest.py groups them), the rest beside
+# them.
 pytest: install
 	$(BIN)/pytest -n auto --dist loadgroup
 
 test: lint typecheck migrations-check pytest
 
-# The quick loop (about a minute on two cores, slower on a slower machine; see
+# The quick loop (under a minute on two cores once its caches are warm; see
 # docs/benchmarks.md): the tests marked slow (real processes, real waits on the
-# emulator, thousands of rows) are left to `make test`. Two test processes per core: many
-# tests spend part of their time waiting (for the emulator's creation delay, a server to
-# stop, a countdown), and the other process on the core computes meanwhile. Bytecode is
-# cached even where the environment says not to, as mypy's cache is: a second run does
-# not recompile.
+# emulator, drift scans, every route or source file, thousands of rows: half a second or
+# more each) are left to `make test`. One test process per core, each starting on its
+# half of the suite and taking work from the other when it runs out (`worksteal`): two
+# per core, or tests dealt out one by one, cost more CPU than they save in waiting.
+# Bytecode is cached even where the environment says not to, as mypy's cache is: a second
+# run does not recompile.
 check: lint typecheck
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n $$(nproc) --dist worksteal --hypothesis-profile=check
 
