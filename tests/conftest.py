@@ -21,9 +21,9 @@ hypothesis_settings.load_profile("full")
 # Python's cyclic garbage collector, tuned for a test process: its heap holds millions of
 # long-lived objects (botocore's service models, moto, Django), and at the default
 # thresholds (700, 10, 10) full collections walked them some 20 times per process, 4 to 5
-# s of CPU each process. Collections 30 times rarer cost a third of that, and a process's
-# peak memory stays about the same (docs/benchmarks.md, "Under a minute on the slower
-# machine").
+# s of CPU each process. At thresholds about 30 times higher they cost a third of that,
+# and a process's peak memory stays about the same (docs/benchmarks.md, "Under a minute
+# on the slower machine").
 gc.set_threshold(20_000, 20, 100)
 
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
