@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -342,18 +343,36 @@ def emulator_org(emulator_gateway, db):  # type: ignore[no-untyped-def]
     """
     from vending.services.org_blueprint import org_blueprint_apply
 
-    app = emulator_gateway.emulator.app
-    if app.config != EMULATOR_CONFIG:
-        org_blueprint_apply(gateway=emulator_gateway)
-    elif _APPLIED_EMULATOR_ORG:
-        checkpoint, rows = _APPLIED_EMULATOR_ORG[0]
-        app.rewind(checkpoint)
-        _AppliedOrg.rows_restore(rows)
-    else:
+    def apply() -> dict[str, list[dict]]:
         before = _AppliedOrg.last_ids()
         org_blueprint_apply(gateway=emulator_gateway)
-        _APPLIED_EMULATOR_ORG.append((app.checkpoint(), _AppliedOrg.rows_since(before)))
+        return _AppliedOrg.rows_since(before)
+
+    rows, rewound = emulator_made_once(emulator_gateway.emulator.app, _APPLIED_EMULATOR_ORG, apply)
+    if rewound:
+        _AppliedOrg.rows_restore(rows)
     return emulator_gateway
+
+
+_T = TypeVar("_T")
+
+
+def emulator_made_once(
+    app: Any, kept: list[tuple[bytes, _T]], make: Callable[[], _T]
+) -> tuple[_T, bool]:
+    """`make()` against the emulator the first time in a test process, keeping a checkpoint
+    of the state it leaves in `kept`; every later time, the emulator is rewound to that
+    checkpoint instead. Returns `make()`'s value and whether it was a rewind. An emulator
+    configured otherwise than EMULATOR_CONFIG (faults, limits) always makes for real."""
+    if app.config != EMULATOR_CONFIG:
+        return make(), False
+    if kept:
+        checkpoint, value = kept[0]
+        app.rewind(checkpoint)
+        return value, True
+    value = make()
+    kept.append((app.checkpoint(), value))
+    return value, False
 
 
 _APPLIED_EMULATOR_ORG: list[tuple[bytes, dict[str, list[dict]]]] = []

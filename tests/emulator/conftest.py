@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import EMULATOR_CONFIG
+from tests.conftest import EMULATOR_CONFIG, emulator_made_once
 from vending.emulator import EmulatorServer
 
 # Every test starts from these settings; tests change them through the control API.
@@ -33,10 +33,14 @@ def control(
     server: EmulatorServer, method: str, path: str, body: Any = None
 ) -> tuple[int, dict[str, Any]]:
     """Call a ``/_emulator`` control endpoint; answer (HTTP status, JSON body)."""
+    return _control_at(server.endpoint_url, method, path, body)
+
+
+def _control_at(
+    endpoint_url: str, method: str, path: str, body: Any = None
+) -> tuple[int, dict[str, Any]]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        f"{server.endpoint_url}/_emulator{path}", data=data, method=method
-    )
+    request = urllib.request.Request(f"{endpoint_url}/_emulator{path}", data=data, method=method)
     try:
         with urllib.request.urlopen(request, timeout=5) as answer:
             return answer.status, json.load(answer)
@@ -93,20 +97,13 @@ def wait_for_creation(org: Any, request_id: str, timeout: float = 5.0) -> dict[s
         if status["State"] != "IN_PROGRESS" or time.monotonic() > deadline:
             return status
         if not advanced:
-            _advance_clock(str(org.meta.endpoint_url), CREATE_DELAY)
+            answer = _control_at(
+                str(org.meta.endpoint_url), "POST", "/clock", {"advance_seconds": CREATE_DELAY}
+            )
+            assert answer[0] == 200, answer
             advanced = True
             continue
         time.sleep(0.05)
-
-
-def _advance_clock(endpoint_url: str, seconds: float) -> None:
-    request = urllib.request.Request(
-        f"{endpoint_url}/_emulator/clock",
-        data=json.dumps({"advance_seconds": seconds}).encode(),
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5) as answer:
-        assert answer.status == 200, answer.read()
 
 
 @dataclass
@@ -151,37 +148,33 @@ def server(emulator: EmulatorServer) -> EmulatorServer:
     return emulator
 
 
+@pytest.fixture(scope="session")
+def _one_attempt_client(emulator_server: EmulatorServer) -> Any:
+    # A client keeps no state between calls, and building one costs more than most calls.
+    return client(emulator_server, config=NO_RETRIES)
+
+
 @pytest.fixture
-def org_client(server: EmulatorServer) -> Any:
+def org_client(server: EmulatorServer, _one_attempt_client: Any) -> Any:
     """A client of one attempt, so an injected fault reaches the test instead of being
-    retried; one per test process (a client keeps no state between calls, and building
-    one costs more than most calls)."""
-    kept = _CLIENTS.get(server.endpoint_url)
-    if kept is None:
-        kept = _CLIENTS[server.endpoint_url] = client(server, config=NO_RETRIES)
-    return kept
-
-
-_CLIENTS: dict[str, Any] = {}
+    retried (one per test process)."""
+    return _one_attempt_client
 
 
 @pytest.fixture
 def org(org_client: Any, server: EmulatorServer) -> Org:
     """An organization with SCPs enabled. The first test of a process creates it through
-    the API; every later one rewinds the emulator to a checkpoint of that moment (the
-    same organization, ids and counters), unless the test configured the emulator
-    otherwise first."""
-    if server.app.config == TEST_CONFIG and _FRESH_ORG:
-        checkpoint, root_id, management_account_id = _FRESH_ORG[0]
-        server.app.rewind(checkpoint)
-        return Org(org_client, root_id, management_account_id)
-    organization = org_client.create_organization(FeatureSet="ALL")["Organization"]
-    root_id = org_client.list_roots()["Roots"][0]["Id"]
-    org_client.enable_policy_type(RootId=root_id, PolicyType="SERVICE_CONTROL_POLICY")
-    made = Org(org_client, root_id, organization["MasterAccountId"])
-    if server.app.config == TEST_CONFIG and not _FRESH_ORG:
-        _FRESH_ORG.append((server.app.checkpoint(), root_id, made.management_account_id))
-    return made
+    the API; every later one starts from a checkpoint of that moment (the same
+    organization, ids and counters; `emulator_made_once`)."""
+
+    def make() -> tuple[str, str]:
+        organization = org_client.create_organization(FeatureSet="ALL")["Organization"]
+        root_id = org_client.list_roots()["Roots"][0]["Id"]
+        org_client.enable_policy_type(RootId=root_id, PolicyType="SERVICE_CONTROL_POLICY")
+        return str(root_id), str(organization["MasterAccountId"])
+
+    (root_id, management_account_id), _ = emulator_made_once(server.app, _FRESH_ORG, make)
+    return Org(org_client, root_id, management_account_id)
 
 
-_FRESH_ORG: list[tuple[bytes, str, str]] = []
+_FRESH_ORG: list[tuple[bytes, tuple[str, str]]] = []
