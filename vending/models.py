@@ -208,7 +208,13 @@ class VendedAccount(
                 Lower("email"), condition=models.Q(is_active=True), name="active_email_unique"
             ),
         ]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            # The web list's order: a page is read off the index, however many there are.
+            models.Index(
+                fields=["name", "id"], condition=models.Q(is_active=True), name="account_list_order"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_id or self.status})"

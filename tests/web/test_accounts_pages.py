@@ -176,6 +176,39 @@ def test_account_list_pages_by_50_keeping_the_filters(web_client_for, users, tea
     assert client.get("/accounts/", {"page": "x"}).context["page"].number == 1
 
 
+def test_account_list_counts_apart_and_only_when_the_first_page_does_not_say(
+    web_client_for, users, team
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    accounts = bulk_accounts(team=team, requester=users["lead"], count=60)
+    for account in accounts[:7]:
+        account.status = AccountStatus.FAILED
+        account.save()
+    client = web_client_for("admin")
+
+    def shown(params):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/accounts/", params).context["page"]
+        counts = [q["sql"] for q in queries if "__count" in q["sql"]]  # a queryset count
+        return page, counts
+
+    # 53 ready: a full first page, so the total is counted, by a query of its own that
+    # reads neither requests nor teams (the rows' joins, for what they show).
+    page, counts = shown({"status": "ready"})
+    assert (page.paginator.count, len(page), page.paginator.num_pages) == (53, 50, 2)
+    assert len(counts) == 1 and "vending_team" not in counts[0]
+    page, counts = shown({"status": "ready", "page": "2"})
+    assert (page.number, len(page), page.paginator.count) == (2, 3, 53)
+    # 7 failed: the first page is the whole list, so no count is made.
+    page, counts = shown({"status": "failed"})
+    assert (page.paginator.count, len(page), counts) == (7, 7, [])
+    page, counts = shown({"status": "closed"})
+    assert (page.paginator.count, len(page)) == (0, 0)
+    assert "No accounts match" in client.get("/accounts/", {"status": "closed"}).content.decode()
+
+
 def test_html_in_fields_is_escaped(web_client_for, users, team, monkeypatch):
     request = _submit(users, team, justification=XSS)
     account = request.accounts.get()

@@ -17,6 +17,7 @@ from vending.roles import is_admin
 from vending.selectors.access import account_access_read
 from vending.selectors.account_progress import account_progress
 from vending.selectors.accounts import (
+    account_count_for,
     account_get_for,
     account_list_for,
     account_live_state_of,
@@ -59,10 +60,20 @@ PAGE_SIZE = 50
 def account_list(request: HttpRequest) -> HttpResponse:
     form = AccountFilterForm(request.GET, teams=team_choices_for(user=request.user))
     filters = form.filters()
-    accounts = account_list_for(user=request.user, filters=filters, search=form.search())
-    # Only the columns the table shows, as named tuples: see account_table.
+    search = form.search()
+    accounts = account_list_for(user=request.user, filters=filters, search=search)
+    # Only the columns the table shows, as named tuples: see account_table. In name
+    # order, which an index keeps (`account_list_order`).
     accounts = accounts.order_by("name", "id").values_list(*TABLE_COLUMNS, named=True)
-    page = page_of(accounts, request.GET.get("page"), per_page=PAGE_SIZE)
+    page = page_of(
+        accounts,
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        # A search reads every account whatever the page: its total comes with the rows.
+        count=None
+        if search
+        else lambda: account_count_for(user=request.user, filters=filters, search=search),
+    )
     rows = account_rows_html(
         cast("Iterable[tuple[Any, ...]]", page.object_list),
         account_url=url_around("account_detail", example="000000000000"),
@@ -76,7 +87,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "filtered": bool(filters or form.search()),
+            "filtered": bool(filters or search),
         },
     )
 

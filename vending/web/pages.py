@@ -90,23 +90,39 @@ class UrlAround:
     after: str
 
 
-def page_of(rows: QuerySet[Any], number: str | None, *, per_page: int) -> Page[Any]:
-    """`Paginator(rows, per_page).get_page(number)` in one query: the page's rows (tuples,
-    from `values_list`) carry one more value at their end, `rows_in_all`, how many rows
-    there are in all (COUNT(*) OVER ()), so the total needs no query of its own. A page
-    with no rows (an empty list, or a number past the end) is left to the Paginator: it
-    counts, and shows the last page (rows without that value)."""
+def page_of(
+    rows: QuerySet[Any], number: str | None, *, per_page: int, count: Callable[[], int] | None
+) -> Page[Any]:
+    """`Paginator(rows, per_page).get_page(number)`, `rows` from `values_list`, with its
+    total taken one of two ways:
+
+    - `count()`, a cheaper query than counting `rows` (which carry joins for what they
+      show), called only when the page does not tell it (a first page that is not full
+      is the whole list). The page's rows are read off the list's order, so a page costs
+      the same whatever the list's length.
+    - `count=None`, for a list that is read through whatever the page (a search): the
+      rows carry the total as one more value at their end (COUNT(*) OVER ()), in one
+      pass.
+
+    A number past the end shows the last page."""
     paginator = Paginator(rows, per_page)
     try:
         wanted = max(1, int(number or 1))
     except (TypeError, ValueError):
         wanted = 1
     start = (wanted - 1) * per_page
-    counted = list(rows.annotate(rows_in_all=Window(Count("*")))[start : start + per_page])
-    if not counted:
+    if count is None:
+        found = list(rows.annotate(rows_in_all=Window(Count("*")))[start : start + per_page])
+        total = found[0][-1] if found else None
+    else:
+        found = list(rows[start : start + per_page])
+        total = len(found) if start == 0 and len(found) < per_page else None
+    if total is None:
+        total = (count or rows.count)()
+    paginator.count = total  # the cached property, known without its query
+    if not found:
         return paginator.get_page(number)
-    paginator.count = counted[0][-1]  # the cached property, known without its query
-    return Page(counted, wanted, paginator)
+    return Page(found, wanted, paginator)
 
 
 def url_around(name: str, *, example: str) -> UrlAround:
