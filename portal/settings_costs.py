@@ -22,9 +22,16 @@ VENDING_COST_RETRY_SECONDS = _env.int("VENDING_COST_RETRY_SECONDS", default=1800
 VENDING_COST_CHECK_SECONDS = _env.int("VENDING_COST_CHECK_SECONDS", default=60)
 # Full months shown before the current one.
 VENDING_COST_MONTHS = _env.int("VENDING_COST_MONTHS", default=6)
+# How often budgets are checked for people who changed (an account's owner, its team's
+# leads, their e-mail addresses): those budgets' notifications are made again for them.
+VENDING_BUDGET_RECIPIENTS_SECONDS = _env.int("VENDING_BUDGET_RECIPIENTS_SECONDS", default=900)
 
 _schedule: dict[str, Any] = vars(_base)["CELERY_BEAT_SCHEDULE"]
 _schedule["refresh-costs"] = {
     "task": "vending.cost_refresh",
     "schedule": float(VENDING_COST_CHECK_SECONDS),
+}
+_schedule["budget-recipients"] = {
+    "task": "vending.budget_recipients",
+    "schedule": float(VENDING_BUDGET_RECIPIENTS_SECONDS),
 }

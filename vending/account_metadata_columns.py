@@ -35,6 +35,9 @@ class AccountMetadataColumns(RequestMetadataColumns):
     contacts_error = models.TextField(blank=True)
     budget_status = models.CharField(max_length=16, choices=SetupStatus.choices, blank=True)
     budget_error = models.TextField(blank=True)
+    # Who the budget's notifications e-mail in AWS, as last set: when the owner, the
+    # team's leads or their addresses change, the notifications are made again.
+    budget_emails = models.JSONField(default=list, blank=True)
     # When the setup was last queued: the sweeper queues it again if it did not finish.
     setup_queued_at = models.DateTimeField(null=True, blank=True)
 

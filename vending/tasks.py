@@ -19,7 +19,7 @@ from vending.aws import TransientAwsError
 from vending.dispatch import dispatch_pending_send, enqueue_access_sync, enqueue_account_step
 from vending.services.account_access import access_sweep, account_access_sync
 from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
-from vending.services.account_setup import account_setup_advance
+from vending.services.account_setup import account_setup_advance, budget_recipients_check
 from vending.services.costs import cost_refresh as refresh_costs
 from vending.services.drift import org_drift_scan as drift_scan
 from vending.services.outbox import outbox_purge, outbox_send_due
@@ -87,6 +87,12 @@ def access_sync(account_id: int) -> float | None:
 def access_sweep_task() -> list[int]:
     """Periodic (beat): queue the accounts whose access sync was lost or ran out of retries."""
     return access_sweep()
+
+
+@shared_task(name="vending.budget_recipients", acks_late=True, reject_on_worker_lost=True)
+def budget_recipients_task() -> list[int]:
+    """Periodic (beat): queue the budgets whose owner, team leads or their e-mail changed."""
+    return budget_recipients_check()
 
 
 @shared_task(name="vending.lifecycle_sync", acks_late=True, reject_on_worker_lost=True)

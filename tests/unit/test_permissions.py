@@ -56,6 +56,7 @@ AUTHORIZED_AS = {
     ("budgets", "CreateBudget"): {"budgets:ModifyBudget"},
     ("budgets", "UpdateBudget"): {"budgets:ModifyBudget"},
     ("budgets", "DeleteBudget"): {"budgets:ModifyBudget"},
+    ("budgets", "DeleteNotification"): {"budgets:ModifyBudget"},
     ("budgets", "DescribeBudget"): {"budgets:ViewBudget"},
     ("budgets", "DescribeBudgets"): {"budgets:ViewBudget"},
     ("budgets", "CreateNotification"): {"budgets:ModifyBudget"},

@@ -4,8 +4,8 @@ A budget lives in the management account (the payer) and watches one member acco
 through the `LinkedAccount` cost filter. Its name is the portal's, derived from the
 account (`budget_name`), so a retry finds what an earlier attempt made. Calls:
 budgets:CreateBudget, DescribeBudget, UpdateBudget, DeleteBudget,
-DescribeNotificationsForBudget, CreateNotification (IAM: budgets:ViewBudget and
-budgets:ModifyBudget).
+DescribeNotificationsForBudget, CreateNotification, DeleteNotification (IAM:
+budgets:ViewBudget and budgets:ModifyBudget).
 """
 
 from __future__ import annotations
@@ -163,6 +163,22 @@ class BudgetsGateway(ServiceGateway):
             Notification=_notification(threshold),
             Subscribers=_subscribers(emails),
         )
+
+    def delete_notification(self, *, payer_id: str, name: str, threshold: float) -> bool:
+        """The notification at `threshold` and its subscribers; False when there was none
+        (an earlier attempt deleted it)."""
+        try:
+            self._call(
+                "delete_notification",
+                AccountId=payer_id,
+                BudgetName=name,
+                Notification=_notification(threshold),
+            )
+        except AwsError as exc:
+            if exc.code in MISSING:
+                return False
+            raise
+        return True
 
 
 @cache

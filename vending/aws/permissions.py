@@ -186,6 +186,7 @@ CAPABILITIES: tuple[Capability, ...] = (
                     f"{BUDGETS}.update_budget",
                     f"{BUDGETS}.delete_budget",
                     f"{BUDGETS}.create_notification",
+                    f"{BUDGETS}.delete_notification",
                 ),
             ),
             ("organizations:DescribeOrganization", f"{GW}.describe_organization"),

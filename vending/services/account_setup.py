@@ -12,6 +12,10 @@ sweeper (`account_setups_requeue`), both harmless to repeat:
   reads it (DescribeBudget) before creating it, a creation that loses a race to another
   delivery (DuplicateRecordException) is read again, and only what differs is changed:
   its amount or filter (UpdateBudget), a missing notification (CreateNotification);
+- who the notifications e-mail follows the account's owner and its team's leads: the
+  list last set is kept (`budget_emails`), and a periodic check
+  (`budget_recipients_check`) queues the budget of every account whose people changed,
+  whose notifications are then made again for the new list;
 - a part is marked done only while it is still what was set (an admin's change made
   meanwhile stays pending and is set by the task it queued).
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -224,6 +229,7 @@ def _budget_ensure(
                 linked_account_id=account.account_id,
                 emails=emails,
             )
+            _budget_emails_record(account, emails)
             return
         except PermanentAwsError as exc:
             if exc.code not in DUPLICATE:
@@ -234,32 +240,88 @@ def _budget_ensure(
         gw.update_budget(
             payer_id=payer, name=name, amount=amount, linked_account_id=account.account_id
         )
-    if emails:
-        have = {
-            n.threshold
-            for n in gw.list_notifications(payer_id=payer, name=name)
-            if n.notification_type == "ACTUAL"
-        }
-        for threshold in THRESHOLDS:
-            if threshold not in have:
-                gw.create_notification(
-                    payer_id=payer, name=name, threshold=threshold, emails=emails
-                )
+    _notifications_converge(account, gw, payer=payer, name=name, emails=emails)
+
+
+def _notifications_converge(
+    account: VendedAccount, gw: BudgetsGateway, *, payer: str, name: str, emails: list[str]
+) -> None:
+    """A notification at each threshold, e-mailing `emails` (none when there is nobody
+    to tell). Who they e-mail is not read back from AWS (a call per notification):
+    when the list last set (`budget_emails`) differs, each one is deleted and made
+    again. A crash in between leaves one missing, which the next run makes."""
+    changed = not _same_people(account.budget_emails, emails)
+    have = {
+        n.threshold
+        for n in gw.list_notifications(payer_id=payer, name=name)
+        if n.notification_type == "ACTUAL"
+    }
+    for threshold in THRESHOLDS:
+        if threshold in have and (changed or not emails):
+            gw.delete_notification(payer_id=payer, name=name, threshold=threshold)
+            have.discard(threshold)
+        if emails and threshold not in have:
+            gw.create_notification(payer_id=payer, name=name, threshold=threshold, emails=emails)
+    if changed:
+        _budget_emails_record(account, emails)
+
+
+def _budget_emails_record(account: VendedAccount, emails: list[str]) -> None:
+    VendedAccount.objects.filter(pk=account.pk).update(budget_emails=emails)
+    account.budget_emails = emails
+
+
+def _same_people(a: list[str], b: list[str]) -> bool:
+    return {e.lower() for e in a} == {e.lower() for e in b}
 
 
 def budget_subscribers(account: VendedAccount) -> list[str]:
     """Who the budget's notifications e-mail: the account's owner, then its team's
     leads (each once; people without an e-mail address are left out)."""
-    people = [account.owner] if account.owner is not None else []
     team = account.owner_team
-    if team is not None:
-        people += list(team.leads.order_by("username"))
+    leads = list(team.leads.order_by("username")) if team is not None else []
+    return _emails_of(account.owner, leads)
+
+
+def _emails_of(owner: Any, leads: list[Any]) -> list[str]:
     emails: list[str] = []
-    for person in people:
+    for person in [owner, *leads] if owner is not None else leads:
         email = (person.email or "").strip()
         if email and email.lower() not in {e.lower() for e in emails}:
             emails.append(email)
     return emails
+
+
+def budget_recipients_check() -> list[int]:
+    """Periodic (beat): queue the budget of every account whose notifications e-mail
+    other people than `budget_subscribers` names now (its owner, its team's leads or
+    their addresses changed since). Two reads, whatever the number of accounts."""
+    from vending.models import Team
+
+    budgeted = list(
+        VendedAccount.objects.filter(
+            status=AccountStatus.READY,
+            budget_amount__isnull=False,
+            budget_status=SetupStatus.DONE,  # a refused one waits for an admin
+        ).select_related("owner", "request__team", "team")
+    )
+    leads: dict[int, list[Any]] = {}
+    for link in Team.leads.through.objects.select_related("user").order_by("user__username"):
+        leads.setdefault(link.team_id, []).append(link.user)
+    stale = [
+        account
+        for account in budgeted
+        if not _same_people(
+            account.budget_emails,
+            _emails_of(account.owner, leads.get(getattr(account.owner_team, "pk", 0), [])),
+        )
+    ]
+    if stale:
+        with transaction.atomic():
+            for account in stale:
+                account_setup_schedule(account, budget=True)
+        logger.info("Budget recipients changed on %d account(s): queued.", len(stale))
+    return [a.pk for a in stale]
 
 
 def _settle(account: VendedAccount, part: str, status: str, detail: str) -> None:
