@@ -8,7 +8,8 @@ each ready account with two Identity Center assignments), serves it with gunicor
 request after the other on a kept-alive connection:
 
 * ``GET /api/v1/accounts/?page_size=500`` as an admin (token), pages 1, 10 and 20;
-* the web list ``/accounts/`` as an admin (session), unfiltered and with its filters.
+* the web list ``/accounts/`` as an admin (session), unfiltered and with its filters;
+* ``/healthz``, which makes no query: what any response costs before a page's own work.
 
 Against each, the raw baseline runs the same WHERE, ORDER BY and LIMIT/OFFSET by hand
 on one open psycopg connection, reading every stored value the page shows (for the API,
@@ -394,6 +395,10 @@ def measure(
                 ),
             )
         )
+    # What any response costs here before a page's own work: gunicorn, the middleware,
+    # no database (a signed-in page adds its session, user and template to this).
+    floor = medians_ms(lambda: http_get(conn, "/healthz", web_headers), lambda: None, args.repeat)
+    rows.append(Row("floor: `GET /healthz` (no query, same middleware)", 0, floor[0], 0.0))
     raw.close()
     conn.close()
     return rows
@@ -442,10 +447,8 @@ def main() -> int:
     print("| page | queries | median ms | raw SQL + json.dumps ms | ratio |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for row in rows:
-        print(
-            f"| {row.what} | {row.queries} | {row.median_ms:.1f} | {row.raw_ms:.1f} "
-            f"| {row.ratio:.1f}x |"
-        )
+        raw, ratio = (f"{row.raw_ms:.1f}", f"{row.ratio:.1f}x") if row.raw_ms else ("", "")
+        print(f"| {row.what} | {row.queries} | {row.median_ms:.1f} | {raw} | {ratio} |")
     return 0
 
 
