@@ -1,5 +1,6 @@
 """The emulator keeps its state across restarts when given a state file: organizations,
-accounts, creations, handshakes, accounts outside the organization, closures, the clock."""
+accounts, creations, handshakes, accounts outside the organization, closures, the clock,
+budgets and alternate contacts."""
 
 from __future__ import annotations
 
@@ -90,6 +91,83 @@ def test_a_restarted_emulator_shows_the_same_organization(state_file: Path) -> N
         assert failed["FailureReason"] == "EMAIL_ALREADY_EXISTS"
         accepted = control(second, "POST", f"/handshakes/{built['handshake']}/accept")
         assert accepted[0] == 200
+
+
+NOTIFICATION = {
+    "NotificationType": "ACTUAL",
+    "ComparisonOperator": "GREATER_THAN",
+    "Threshold": 80.0,
+    "ThresholdType": "PERCENTAGE",
+}
+
+
+def test_budgets_and_contacts_survive_a_restart(state_file: Path) -> None:
+    with EmulatorServer(config=CONFIG, state_file=state_file) as first:
+        account_id = build_an_organization(first)["account"]
+        budgets = client(first, "budgets", config=NO_RETRIES)
+        budgets.create_budget(
+            AccountId="123456789012",
+            Budget={
+                "BudgetName": f"vending-{account_id}",
+                "BudgetLimit": {"Amount": "250", "Unit": "USD"},
+                "CostFilters": {"LinkedAccount": [account_id]},
+                "TimeUnit": "MONTHLY",
+                "BudgetType": "COST",
+            },
+            NotificationsWithSubscribers=[
+                {
+                    "Notification": NOTIFICATION,
+                    "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "o@example.com"}],
+                }
+            ],
+        )
+        client(first, "account", config=NO_RETRIES).put_alternate_contact(
+            AccountId=account_id,
+            AlternateContactType="BILLING",
+            Name="Ana",
+            Title="Billing",
+            EmailAddress="billing@example.com",
+            PhoneNumber="+1 555 0100",
+        )
+    forget_everything_in_this_process()
+
+    with EmulatorServer(config=CONFIG, state_file=state_file) as second:
+        budgets = client(second, "budgets", config=NO_RETRIES)
+        budget = budgets.describe_budget(
+            AccountId="123456789012", BudgetName=f"vending-{account_id}"
+        )
+        assert budget["Budget"]["BudgetLimit"] == {"Amount": "250", "Unit": "USD"}
+        notifications = budgets.describe_notifications_for_budget(
+            AccountId="123456789012", BudgetName=f"vending-{account_id}"
+        )["Notifications"]
+        assert [n["Threshold"] for n in notifications] == [80.0]
+        contact = client(second, "account", config=NO_RETRIES).get_alternate_contact(
+            AccountId=account_id, AlternateContactType="BILLING"
+        )["AlternateContact"]
+        assert contact["EmailAddress"] == "billing@example.com"
+
+
+def test_a_snapshot_from_before_budgets_were_kept_loads(state_file: Path) -> None:
+    """Snapshots written before budgets and contacts were kept hold two regional parts
+    (Identity Center): they load, with the organization, and no budgets."""
+    import pickle
+
+    with EmulatorServer(config=CONFIG, state_file=state_file) as first:
+        built = build_an_organization(first)
+    payload = pickle.loads(state_file.read_bytes())  # written just above
+    backends, masters, state, regional = payload["data"]
+    payload["data"] = (backends, masters, state, regional[:2])
+    state_file.write_bytes(pickle.dumps(payload))
+    forget_everything_in_this_process()
+
+    with EmulatorServer(config=CONFIG, state_file=state_file) as second:
+        assert second.app.restored
+        org = client(second, config=NO_RETRIES)
+        assert org.describe_organization()["Organization"]["Id"] == built["organization"]
+        assert (
+            client(second, "budgets").describe_budgets(AccountId="123456789012").get("Budgets", [])
+            == []
+        )
 
 
 def test_a_reset_empties_the_state_file_too(state_file: Path) -> None:

@@ -191,6 +191,9 @@ class EmulatorApp:
                 return answered
         if target.startswith(IDENTITY_CENTER_PREFIXES):
             return self._identity_center(environ, start_response, target.split(".", 1)[-1])
+        kept = _kept_by_moto(target, path)
+        if kept is not None:
+            return self._moto_saved(environ, start_response, kept)
         if path.rstrip("/") == _MOTO_RESET and environ.get("REQUEST_METHOD") == "POST":
             with self._lock:
                 result = _buffered(self._moto, environ, start_response)
@@ -198,6 +201,18 @@ class EmulatorApp:
                 self.save()
                 return result
         return self._moto(environ, start_response)
+
+    def _moto_saved(
+        self, environ: WSGIEnvironment, start_response: StartResponse, operation: str
+    ) -> Iterable[bytes]:
+        """A call moto answers whose result the state file keeps (budgets, alternate
+        contacts): under the lock, saved after a change like the emulator's own calls."""
+        with self._lock:
+            try:
+                return _buffered(self._moto, environ, start_response)
+            finally:
+                if not operation.lower().startswith(("describe", "list", "get")):
+                    self.save()
 
     def _costs(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -297,6 +312,21 @@ class EmulatorApp:
         finally:
             if changes_state(operation):
                 self.save()
+
+
+# AWS Budgets (JSON, by target) and the Account API's alternate contacts (REST, by path):
+# answered by moto, kept in the state file (snapshot.py).
+_BUDGETS_PREFIX = "AWSBudgetServiceGateway."
+_CONTACT_PATHS = ("/putAlternateContact", "/getAlternateContact", "/deleteAlternateContact")
+
+
+def _kept_by_moto(target: str, path: str) -> str | None:
+    """The operation, for a call of a service moto answers whose state is kept."""
+    if target.startswith(_BUDGETS_PREFIX):
+        return target.removeprefix(_BUDGETS_PREFIX)
+    if path in _CONTACT_PATHS:
+        return path.lstrip("/")
+    return None
 
 
 def _utc_date(timestamp: float) -> date:

@@ -8,7 +8,8 @@ snapshot. ``make clean`` deletes it with the rest of ``var/``.
 
 The snapshot is a pickle of moto's Organizations backends (organizations, accounts,
 OUs, policies; the member -> management map), of its IAM Identity Center backends
-(sso-admin, identitystore) and of the emulator's own state. A pickle
+(sso-admin, identitystore), of AWS Budgets and the Account API's alternate contacts, and
+of the emulator's own state. A pickle
 runs code when loaded: the file is the emulator's own, under ``var/``, never one from
 elsewhere. A snapshot written by another moto version, or unreadable, is set aside
 (renamed ``*.unreadable``) with a warning and the emulator starts empty.
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import moto
+from moto.account.models import account_backends
+from moto.budgets.models import budgets_backends
 from moto.identitystore.models import identitystore_backends
 from moto.organizations.models import OrganizationsBackend, organizations_backends
 from moto.ssoadmin.models import ssoadmin_backends
@@ -35,9 +38,13 @@ _BACKEND_FIELDS = ("org", "accounts", "ou", "policies", "services", "admins")
 # IAM Identity Center: the instance (its ARN is random per start), permission sets,
 # assignments; the identity stores' groups and users.
 _SSO_FIELDS = ("instances", "permission_sets", "account_assignments", "deleted_account_assignments")
+# Then AWS Budgets' budgets and the Account API's alternate contacts (per partition).
+# A snapshot written before they were kept holds the first two only, and loads.
 _REGIONAL: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (ssoadmin_backends, _SSO_FIELDS),
     (identitystore_backends, ("identity_stores",)),
+    (budgets_backends, ("budgets",)),
+    (account_backends, ("_alternate_contacts",)),
 )
 logger = logging.getLogger("vending.emulator")
 
