@@ -240,16 +240,30 @@ def account_imported(*, actor: Actor, account: VendedAccount, organization_id: s
 
 
 def account_team_assigned(
-    *, actor: Actor, account: VendedAccount, team: Team, previous: Team | None
+    *,
+    actor: Actor,
+    account: VendedAccount,
+    team: Team,
+    previous: Team | None,
+    previous_environment: str,
 ) -> AuditEvent:
+    """An admin gave an imported or invited account to `team`, as its `environment`."""
+    env, was_env = account.environment, previous_environment
+    message = f"Assigned to team {team.slug}" + (f" as {env}" if env else "")
+    moved = previous is not None and previous.pk != team.pk
+    was = [f"team {previous.slug}" if moved and previous else "", was_env if was_env != env else ""]
+    was = [w for w in was if w]
     return audit_record(
         action=AuditAction.ACCOUNT_TEAM_ASSIGNED,
         actor=actor,
         team=team,
         account=account,
-        message=f"Assigned to team {team.slug}" + (f" (was {previous.slug})." if previous else "."),
+        message=message + (f" (was {', '.join(was)})." if was else "."),
         payload=AccountTeamAssignedPayload(
-            team=team.slug, previous=previous.slug if previous else ""
+            team=team.slug,
+            previous=previous.slug if previous else "",
+            environment=env,
+            previous_environment=was_env,
         ),
     )
 

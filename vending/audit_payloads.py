@@ -114,6 +114,8 @@ class AccountImportedPayload(_Payload):
 class AccountTeamAssignedPayload(_Payload):
     team: str = ""  # the team's slug
     previous: str = ""  # the slug of the team it had, "" when none
+    environment: str = ""  # the environment it is of the team's, "" when none
+    previous_environment: str = ""
 
 
 @dataclass(frozen=True)

@@ -213,3 +213,43 @@ def test_a_refused_instance_lookup_is_shown_on_the_account(
     assert account_access_sync(account_id=account.pk) is None
     assert account_access_read(account).notice == ""
     assert statuses(account) == {"PowerUserAccess": "assigned"}
+
+
+def test_an_imported_account_gets_the_access_of_the_environment_an_admin_gives_it(
+    users, team, task_queue, moto_identity_center: IdentityCenter
+):
+    from vending.choices import AccountOrigin
+    from vending.services.org_import import account_team_assign
+
+    imported = VendedAccount.objects.create(
+        origin=AccountOrigin.IMPORTED, name="legacy", email="legacy@example.com",
+        account_id="210987654321", target_ou_path="GeneralOU", compliance_class="general",
+        status=AccountStatus.READY,
+    )  # fmt: skip
+    ic = moto_identity_center
+    group = ic.groups["checkout"]
+    # A team alone: no environment, so the blueprint names no permission set for it.
+    account_team_assign(actor=users["admin"], account_id="210987654321", team_slug="checkout")
+    task_queue.drain()
+    assert statuses(imported) == {}
+    account_team_assign(
+        actor=users["admin"], account_id="210987654321", team_slug="checkout", environment="prod"
+    )
+    task_queue.drain()
+    assert statuses(imported) == {"ReadOnlyAccess": "assigned", "BreakGlassAccess": "assigned"}
+    assert ic.assignments("210987654321", "BreakGlassAccess") == [group]
+    # Another environment: its sets in, the others out; none: everything out.
+    account_team_assign(
+        actor=users["admin"], account_id="210987654321", team_slug="checkout", environment="dev"
+    )
+    task_queue.drain()
+    assert statuses(imported) == {
+        "PowerUserAccess": "assigned", "ReadOnlyAccess": "removed", "BreakGlassAccess": "removed",
+    }  # fmt: skip
+    assert ic.assignments("210987654321", "BreakGlassAccess") == []
+    account_team_assign(
+        actor=users["admin"], account_id="210987654321", team_slug="checkout", environment=""
+    )
+    task_queue.drain()
+    assert set(statuses(imported).values()) == {"removed"}
+    assert ic.assignments("210987654321", "PowerUserAccess") == []

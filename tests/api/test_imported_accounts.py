@@ -10,7 +10,7 @@ from tests.web.helpers import AwsDown
 from vending.audit import AccountTeamAssignedPayload
 from vending.audit_reading import audit_event_payload
 from vending.choices import AccountOrigin, AccountStatus, AuditAction
-from vending.errors import InvalidTransition, PermissionDenied
+from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import AuditEvent, VendedAccount
 from vending.services.org_import import account_team_assign
 
@@ -150,3 +150,72 @@ def test_the_accounts_pages_show_and_assign_an_import(users, team, imported, mon
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(users["admin"])
     assert strict.post("/accounts/123456789012/team/", {"team": "checkout"}).status_code == 403
+
+
+def test_an_admin_gives_an_import_an_environment_and_it_is_kept_unless_named(
+    client_for, team, other_team, imported
+):
+    admin = client_for("admin")
+    url = "/api/v1/accounts/123456789012/team/"
+    response = admin.post(url, {"team": "checkout", "environment": "prod"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["environment"] == "prod"
+    event = AuditEvent.objects.get(action=AuditAction.ACCOUNT_TEAM_ASSIGNED)
+    assert audit_event_payload(event) == AccountTeamAssignedPayload(
+        team="checkout", previous="", environment="prod", previous_environment=""
+    )
+    assert event.message == "Assigned to team checkout as prod."
+    # The same team and environment again: nothing to record.
+    admin.post(url, {"team": "checkout", "environment": "prod"}, format="json")
+    assert AuditEvent.objects.filter(action=AuditAction.ACCOUNT_TEAM_ASSIGNED).count() == 1
+    # Omitted: kept. Empty: none.
+    assert admin.post(url, {"team": "payments"}, format="json").status_code == 200
+    assert VendedAccount.objects.get(pk=imported.pk).environment == "prod"
+    response = admin.post(url, {"team": "payments", "environment": ""}, format="json")
+    assert response.json()["environment"] == ""
+    last = AuditEvent.objects.filter(action=AuditAction.ACCOUNT_TEAM_ASSIGNED).last()
+    assert last.message == "Assigned to team payments (was prod)."
+
+
+def test_an_unknown_environment_is_refused_and_changes_nothing(client_for, team, imported):
+    response = client_for("admin").post(
+        "/api/v1/accounts/123456789012/team/",
+        {"team": "checkout", "environment": "staging"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "environment" in response.json()["error"]["fields"]
+    assert VendedAccount.objects.get(pk=imported.pk).team is None
+    with pytest.raises(InvalidInput) as refused:
+        account_team_assign(
+            actor=_admin(), account_id="123456789012", team_slug="checkout",
+            environment="staging",
+        )  # fmt: skip
+    assert "dev, test, qa, prod" in refused.value.message
+    assert not AuditEvent.objects.filter(action=AuditAction.ACCOUNT_TEAM_ASSIGNED).exists()
+
+
+def _admin():  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="admin")
+
+
+def test_the_account_page_assigns_an_environment(users, team, imported, monkeypatch):
+    monkeypatch.setattr("vending.web.accounts.get_gateway", lambda: AwsDown())
+    admin = Client()
+    admin.force_login(users["admin"])
+    detail = admin.get("/accounts/123456789012/").content.decode()
+    assert '<select name="environment" id="id_environment"' in detail
+    assert '<option value="prod">Prod</option>' in detail
+    page = admin.post(
+        "/accounts/123456789012/team/", {"team": "checkout", "environment": "prod"}, follow=True
+    ).content.decode()
+    assert "legacy-payments now belongs to checkout as prod." in page
+    assert VendedAccount.objects.get(pk=imported.pk).environment == "prod"
+    assert '<option value="prod" selected>Prod</option>' in page
+    page = admin.post(
+        "/accounts/123456789012/team/", {"team": "checkout", "environment": "x"}, follow=True
+    ).content.decode()
+    assert "Choose dev, test, qa, prod or none." in page
+    assert VendedAccount.objects.get(pk=imported.pk).environment == "prod"

@@ -28,7 +28,7 @@ from vending.blueprint.live import LiveOrg, read_live
 from vending.blueprint.loader import parse_blueprint
 from vending.blueprint.model import Blueprint, Strategy
 from vending.blueprint.plan import Plan, make_plan
-from vending.choices import AccountOrigin, AccountStatus
+from vending.choices import AccountOrigin, AccountStatus, Environment
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import Team, VendedAccount
 from vending.roles import is_admin
@@ -173,15 +173,27 @@ def _record_accounts(live: LiveOrg, result: OrgImport, actor: Actor) -> None:
             result.added.append(account_id)
 
 
-def account_team_assign(*, actor: Actor, account_id: str, team_slug: str) -> VendedAccount:
-    """Give an imported (or invited) account to a team; admins only, audited. Accounts
-    the portal created belong to their request's team and cannot be reassigned here."""
+def account_team_assign(
+    *, actor: Actor, account_id: str, team_slug: str, environment: str | None = None
+) -> VendedAccount:
+    """Give an imported (or invited) account to a team and say which of the team's
+    environments it is (`environment`: None keeps it, "" for none); admins only,
+    audited. The environment decides which permission sets the team's group gets on it
+    (the blueprint's `access:`), as for the accounts the portal creates. Accounts the
+    portal created belong to their request's team and environment and cannot be
+    reassigned here."""
     if actor is None or not is_admin(actor):
         raise PermissionDenied("Only portal admins can assign an account to a team.")
     team = Team.objects.filter(slug=team_slug).first()
     if team is None:
         message = f"There is no team '{team_slug[:40]}'."
         raise InvalidInput(message, field_errors={"team": [message]})
+    if environment is not None and environment not in ("", *Environment.values):
+        message = (
+            f"There is no environment '{environment[:20]}' (one of: "
+            f"{', '.join(Environment.values)}, or none)."
+        )
+        raise InvalidInput(message, field_errors={"environment": [message]})
     with transaction.atomic():
         account = (
             VendedAccount.objects.select_for_update()
@@ -194,11 +206,21 @@ def account_team_assign(*, actor: Actor, account_id: str, team_slug: str) -> Ven
             raise InvalidTransition(
                 "This account was created for a request: it belongs to the request's team."
             )
-        previous = account.team
-        if previous is not None and previous.pk == team.pk:
+        previous, previous_environment = account.team, account.environment
+        if environment is not None:
+            account.environment = environment
+        same_team = previous is not None and previous.pk == team.pk
+        if same_team and account.environment == previous_environment:
             return account  # already so: nothing to record
         account.team = team
-        account.save(update_fields=["team", "updated_at"])
-        account_team_assigned(actor=actor, account=account, team=team, previous=previous)
-        access_sync_enqueue(account)  # the old team's group out, the new one's in
+        account.save(update_fields=["team", "environment", "updated_at"])
+        account_team_assigned(
+            actor=actor,
+            account=account,
+            team=team,
+            previous=previous,
+            previous_environment=previous_environment,
+        )
+        # The old team's group out, the new one's in, with the environment's sets.
+        access_sync_enqueue(account)
     return account

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from vending.aws import AwsError, get_gateway
+from vending.choices import Environment
 from vending.errors import DomainError
 from vending.roles import is_admin
 from vending.selectors.access import account_access_read
@@ -146,6 +147,7 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
     context.update(_policy_context(policy, form, services=True, explain=True))
     if account.request_id is None and is_admin(request.user):
         context["assignable_teams"] = team_choices_for(user=request.user)
+        context["environments"] = Environment.choices
     # When the policy read failed, the tags call would fail the same way (and as slowly).
     context["tags"] = account_tags_read(gateway=gateway, account=account, live=notice is None)
     context["p"] = account_progress(account)
@@ -172,15 +174,21 @@ def account_assign_team(request: HttpRequest, account_id: str) -> HttpResponse:
         return account_not_found(request, account_id)
     form = AccountTeamForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a team.")
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("account_detail", account_id=account_id)
     try:
         done = account_team_assign(
-            actor=request.user, account_id=account_id, team_slug=form.cleaned_data["team"]
+            actor=request.user,
+            account_id=account_id,
+            team_slug=form.cleaned_data["team"],
+            environment=form.cleaned_data["environment"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         owner = done.owner_team
-        messages.success(request, f"{done.name} now belongs to {owner.slug if owner else '-'}.")
+        env = f" as {done.environment}" if done.environment else ""
+        messages.success(
+            request, f"{done.name} now belongs to {owner.slug if owner else '-'}{env}."
+        )
     return redirect("account_detail", account_id=account_id)

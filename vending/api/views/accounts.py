@@ -27,6 +27,7 @@ from vending.api.serializers import (
 )
 from vending.api.views.common import current_user, paginated, parse_body, parse_query
 from vending.aws import get_gateway
+from vending.choices import Environment
 from vending.models import VendedAccount
 from vending.roles import User
 from vending.selectors.accounts import account_get_for, account_list_for
@@ -129,6 +130,16 @@ class AccountEffectivePolicyApi(APIView):
 
 class _TeamInput(StrictInputSerializer):
     team = serializers.SlugField(max_length=32, help_text="The team's slug.")
+    environment = serializers.ChoiceField(
+        choices=Environment.values,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "Which of the team's environments the account is: it decides the permission "
+            "sets the team's group gets on it (the blueprint's `access:`). Omitted: "
+            "unchanged; empty: none."
+        ),
+    )
 
 
 class AccountTeamApi(APIView):
@@ -137,7 +148,8 @@ class AccountTeamApi(APIView):
         summary="Give an imported account to a team (admins)",
         description=(
             "Accounts `org import` brought into the inventory have no team until an admin "
-            "assigns one; the team's leads then see the account. Audited. 409 for an "
+            "assigns one; the team's leads then see the account, and with an `environment` "
+            "the team's group gets that environment's access on it. Audited. 409 for an "
             "account the portal created (it belongs to its request's team)."
         ),
         parameters=[ACCOUNT_ID],
@@ -149,7 +161,12 @@ class AccountTeamApi(APIView):
         user = current_user(request)
         account = _visible_account(user, account_id)
         data = parse_body(_TeamInput, request)
-        account_team_assign(actor=user, account_id=str(account.account_id), team_slug=data["team"])
+        account_team_assign(
+            actor=user,
+            account_id=str(account.account_id),
+            team_slug=data["team"],
+            environment=data.get("environment"),
+        )
         return Response(AccountLiveSerializer(_visible_account(user, account_id)).data)
 
 

@@ -24,9 +24,14 @@ _ANY = [("", "Any")]
 
 
 class AccountTeamForm(forms.Form):
-    """An admin gives an imported account to a team."""
+    """An admin gives an imported account to a team, as one of its environments."""
 
     team = forms.SlugField(max_length=32, error_messages={"required": "Choose a team."})
+    environment = forms.ChoiceField(
+        choices=[("", "none"), *Environment.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose dev, test, qa, prod or none."},
+    )
 
 
 class AccountFilterForm(forms.Form):
