@@ -80,6 +80,46 @@ def test_an_owner_who_does_not_lead_the_team_is_refused(web_client_for, team):
     assert "not a lead of team" in " ".join(response.context["form"].errors["owner"])
 
 
+def test_the_preview_shows_what_the_accounts_will_carry(web_client_for, users, team, moto_gateway):
+    from tests.web.test_requests_pages import _preview
+
+    team.leads.add(users["lead2"])
+    html = _preview(
+        web_client_for("lead"),
+        environments=["dev", "prod"],
+        owner="lead2",
+        cost_centre="CC-7",
+        tags="project=claims",
+        budget="99.50",
+        **CONTACT,
+    ).content.decode()
+    assert "<dt>Owner</dt><dd>lead2</dd>" in html
+    assert '<dt>Cost centre</dt><dd class="mono">CC-7</dd>' in html
+    assert '<span class="mono">project=claims</span>' in html
+    assert 'Billing: Ana Ops <span class="mono">bills@example.com</span>' in html
+    assert "<dt>Monthly budget</dt><dd>dev: 99.50 USD; prod: 99.50 USD</dd>" in html
+    # The defaults when nothing is given: the requester, the team's slug, no budget.
+    html = _preview(web_client_for("lead")).content.decode()
+    assert "<dt>Owner</dt><dd>lead</dd>" in html
+    assert '<dt>Cost centre</dt><dd class="mono">checkout</dd>' in html
+    assert "the portal's own only" in html and '<span class="muted">none</span>' in html
+
+
+def test_the_preview_names_what_is_wrong_with_them(web_client_for, team, moto_gateway):
+    from tests.web.test_requests_pages import _preview
+
+    html = _preview(
+        web_client_for("lead"), owner="approver1", budget="-1", tags="aws:x=1"
+    ).content.decode()
+    assert "Owner, cost centre, tags, contacts or budget:" in html
+    assert "reserved by AWS" in html
+    assert "<dt>Owner</dt>" not in html
+    # The accounts themselves are still previewed.
+    assert "checkout-dev" in html
+    html = _preview(web_client_for("lead"), owner="approver1").content.decode()
+    assert "not a lead of team" in html
+
+
 def test_the_account_page_shows_metadata_and_admins_set_the_budget(
     web_client_for, fleet, moto_gateway, users
 ):

@@ -135,3 +135,39 @@ def request_metadata_check(*, team: Team, requester: User, given: MetadataInput)
         contacts=contacts_clean(given.contacts),
         budget=given.budget,
     )
+
+
+@dataclass(frozen=True)
+class MetadataPreview:
+    """What a request's preview shows of its accounts' owner, cost centre, tags, contacts
+    and budgets (each environment's: the request's amount or the blueprint's default),
+    or what is wrong with them."""
+
+    metadata: AccountMetadata | None
+    budgets: list[tuple[str, Decimal | None]]
+    problems: list[str]
+
+    @classmethod
+    def refused(cls, problems: list[str]) -> MetadataPreview:
+        return cls(None, [], problems)
+
+
+def request_metadata_preview(
+    *,
+    team: Team,
+    requester: User,
+    given: MetadataInput,
+    compliance_class: str,
+    environments: list[str],
+) -> MetadataPreview:
+    """`request_metadata_check` for a preview: its problems as a list, not raised."""
+    try:
+        meta = request_metadata_check(team=team, requester=requester, given=given)
+    except InvalidInput as exc:
+        problems = [e for errors in exc.field_errors.values() for e in errors]
+        return MetadataPreview.refused(problems or [exc.message])
+    budgets = [
+        (env, meta.budget_for(compliance_class=compliance_class, environment=env))
+        for env in environments
+    ]
+    return MetadataPreview(meta, budgets, [])

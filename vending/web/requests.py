@@ -23,6 +23,7 @@ from vending.models import AccountRequest, Team
 from vending.roles import is_admin, is_approver
 from vending.selectors.account_progress import account_progress
 from vending.selectors.leases import lease_end_errors
+from vending.selectors.request_metadata import MetadataPreview, request_metadata_preview
 from vending.selectors.request_plans import (
     account_request_preview_for,
     class_policy_read,
@@ -43,6 +44,7 @@ from vending.web.forms import (
     CLASS_HELP,
     AccountRequestForm,
     CancelForm,
+    MetadataPreviewForm,
     RequestFilterForm,
     RequestPreviewForm,
     ServiceSearchForm,
@@ -154,6 +156,7 @@ def request_preview(request: HttpRequest) -> HttpResponse:
     preview = None
     error = ""
     lease_errors: list[str] = []
+    metadata: MetadataPreview | None = None
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -165,6 +168,8 @@ def request_preview(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             error = exc.message
+        if preview is not None:
+            metadata = _metadata_preview(request, data)
         if data.get("expires_on") is not None:
             lease_errors = lease_end_errors(
                 expires_on=data["expires_on"],
@@ -199,7 +204,22 @@ def request_preview(request: HttpRequest) -> HttpResponse:
             "status": search.cleaned_data.get("status", ""),
             "search_form": search,
             "lease_errors": lease_errors,
+            "metadata": metadata,
         },
+    )
+
+
+def _metadata_preview(request: HttpRequest, data: dict[str, Any]) -> MetadataPreview:
+    """The metadata fields of the form the preview was posted with."""
+    form = MetadataPreviewForm(request.POST)
+    if not form.is_valid():
+        return MetadataPreview.refused([str(e) for errors in form.errors.values() for e in errors])
+    return request_metadata_preview(
+        team=data["team"],
+        requester=signed_in_user(request),
+        given=form.metadata(),
+        compliance_class=data["compliance_class"],
+        environments=data["environments"],
     )
 
 

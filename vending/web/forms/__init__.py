@@ -10,7 +10,11 @@ from vending.web.forms.accounts import (
 )
 from vending.web.forms.admin import ApiTokenForm, AuditFilterForm, WebhookEndpointForm
 from vending.web.forms.base import CLASS_HELP, DomainErrorForm
-from vending.web.forms.metadata import AccountBudgetForm, account_budget_form
+from vending.web.forms.metadata import (
+    AccountBudgetForm,
+    MetadataPreviewForm,
+    account_budget_form,
+)
 from vending.web.forms.requests import (
     AccountRequestForm,
     ApproveForm,
@@ -39,6 +43,7 @@ __all__ = [
     "DomainErrorForm",
     "InvitePreviewForm",
     "InviteRequestForm",
+    "MetadataPreviewForm",
     "QueueFilterForm",
     "RejectForm",
     "RequestFilterForm",

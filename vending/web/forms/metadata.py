@@ -115,6 +115,14 @@ class AccountMetadataFields(forms.Form):
         return MetadataInput.of(self.cleaned_data)
 
 
+class MetadataPreviewForm(AccountMetadataFields):
+    """The new-request form's metadata fields alone, read for its live preview."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_contact_fields()
+
+
 class AccountBudgetForm(forms.Form):
     """An admin's new monthly budget for a ready account; blank removes it."""
 
