@@ -9,6 +9,7 @@ from vending.audit_payloads import (
     AccessChangedPayload,
     AccountBudgetChangedPayload,
     AccountSetupDonePayload,
+    AccountSetupRetriedPayload,
     WebhookChangedPayload,
 )
 from vending.choices import AuditAction
@@ -41,6 +42,19 @@ def account_setup_done(
         account=account,
         message=f"{part.capitalize()}: {status}. {detail}".strip(),
         payload=AccountSetupDonePayload(part=part, status=status, detail=detail),
+    )
+
+
+def account_setup_retried(
+    *, actor: Actor, account: VendedAccount, parts: list[str], errors: list[str]
+) -> AuditEvent:
+    """An admin asked again for the contacts or budget AWS had refused."""
+    return audit_record(
+        action=AuditAction.ACCOUNT_SETUP_RETRIED,
+        actor=actor,
+        account=account,
+        message=f"{' and '.join(p.capitalize() for p in parts)} tried again.",
+        payload=AccountSetupRetriedPayload(parts=tuple(parts), errors=tuple(errors)),
     )
 
 

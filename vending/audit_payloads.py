@@ -140,6 +140,12 @@ class AccountSetupDonePayload(_Payload):
 
 
 @dataclass(frozen=True)
+class AccountSetupRetriedPayload(_Payload):
+    parts: tuple[str, ...] = ()  # "contacts", "budget": those AWS had refused
+    errors: tuple[str, ...] = ()  # AWS's refusals, as the account showed them
+
+
+@dataclass(frozen=True)
 class OrgChangedPayload(_Payload):
     change: str = field(default="", metadata={"key": "action"})  # e.g. "create_ou"
     target: str = ""
@@ -208,6 +214,7 @@ AuditPayload = (
     | AccountClassChangedPayload
     | AccountBudgetChangedPayload
     | AccountSetupDonePayload
+    | AccountSetupRetriedPayload
     | OrgChangedPayload
     | DriftRepairedPayload
     | RoleChangedPayload
@@ -231,6 +238,7 @@ PAYLOAD_READERS: dict[str, Callable[[Mapping[str, Any]], AuditPayload]] = {
     AuditAction.ACCOUNT_CLASS_CHANGED: AccountClassChangedPayload.from_data,
     AuditAction.ACCOUNT_BUDGET_CHANGED: AccountBudgetChangedPayload.from_data,
     AuditAction.ACCOUNT_SETUP_DONE: AccountSetupDonePayload.from_data,
+    AuditAction.ACCOUNT_SETUP_RETRIED: AccountSetupRetriedPayload.from_data,
     AuditAction.ORG_CHANGED: OrgChangedPayload.from_data,
     AuditAction.DRIFT_REPAIRED: DriftRepairedPayload.from_data,
     AuditAction.ROLE_CHANGED: RoleChangedPayload.from_data,

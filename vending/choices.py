@@ -137,6 +137,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_CLASS_CHANGED = "account.class_changed", "Account class changed"
     ACCOUNT_BUDGET_CHANGED = "account.budget_changed", "Account budget changed"
     ACCOUNT_SETUP_DONE = "account.setup_done", "Account contacts or budget set in AWS"
+    ACCOUNT_SETUP_RETRIED = "account.setup_retried", "Account contacts or budget tried again"
     ACCESS_ASSIGNED = "access.assigned", "Access assigned (Identity Center)"
     ACCESS_REMOVED = "access.removed", "Access removed (Identity Center)"
     ORG_CHANGED = "org.changed", "Organization changed"

@@ -11,6 +11,7 @@ from vending.api.views.accounts import (
     AccountDetailApi,
     AccountEffectivePolicyApi,
     AccountListApi,
+    AccountSetupRetryApi,
     AccountTeamApi,
 )
 from vending.api.views.audit import AuditEventListApi
@@ -60,6 +61,11 @@ urlpatterns = [
     path("accounts/<str:account_id>/team/", AccountTeamApi.as_view(), name="account-team"),
     path("accounts/<str:account_id>/spend/", AccountSpendApi.as_view(), name="account-spend"),
     path("accounts/<str:account_id>/budget/", AccountBudgetApi.as_view(), name="account-budget"),
+    path(
+        "accounts/<str:account_id>/setup/retry/",
+        AccountSetupRetryApi.as_view(),
+        name="account-setup-retry",
+    ),
     path("org/", OrgTreeApi.as_view(), name="org"),
     path("org/plan/", OrgPlanApi.as_view(), name="org-plan"),
     path("audit-events/", AuditEventListApi.as_view(), name="audit-event-list"),

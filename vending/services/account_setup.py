@@ -37,7 +37,11 @@ from django.utils import timezone
 
 from vending.account_metadata import budget_errors
 from vending.audit import Actor
-from vending.audit_day_two import account_budget_changed, account_setup_done
+from vending.audit_day_two import (
+    account_budget_changed,
+    account_setup_done,
+    account_setup_retried,
+)
 from vending.aws import OrganizationsGateway, PermanentAwsError, get_gateway
 from vending.aws.account_contacts import (
     AccountContactsGateway,
@@ -131,6 +135,32 @@ def account_budget_set(
             contacts=account.contacts_status == SetupStatus.FAILED,
         )
     return account
+
+
+def account_setup_retry(*, actor: Actor, account: VendedAccount) -> list[str]:
+    """An admin asks again for what AWS refused on a ready account (its contacts, its
+    budget), once the cause is fixed; audited. The parts queued, in that order."""
+    if actor is None or not is_admin(actor):
+        raise PermissionDenied("Only portal admins can try an account's setup again.")
+    with transaction.atomic():
+        account = VendedAccount.objects.select_for_update().get(pk=account.pk)
+        failed = [
+            part
+            for part in (CONTACTS, BUDGET)
+            if getattr(account, f"{part}_status") == SetupStatus.FAILED
+        ]
+        if account.status != AccountStatus.READY or not failed:
+            raise InvalidTransition(
+                f"Nothing to try again on {account.name}: AWS refused neither its contacts "
+                "nor its budget."
+                if account.status == AccountStatus.READY
+                else f"{account.name} is {account.get_status_display().lower()}: only a "
+                "ready account's contacts and budget are set."
+            )
+        errors = [getattr(account, f"{part}_error") for part in failed]
+        account_setup_retried(actor=actor, account=account, parts=failed, errors=errors)
+        account_setup_schedule(account, contacts=CONTACTS in failed, budget=BUDGET in failed)
+    return failed
 
 
 def account_setup_advance(

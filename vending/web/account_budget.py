@@ -1,5 +1,6 @@
-"""An account's monthly budget, changed by an admin on the account's page (audited; AWS
-follows through the setup task: vending/services/account_setup.py)."""
+"""An account's monthly budget, changed by an admin on the account's page, and its
+contacts and budget tried again once AWS refused them (audited; AWS follows through the
+setup task: vending/services/account_setup.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from vending.errors import DomainError
 from vending.selectors.accounts import account_get_for
-from vending.services.account_setup import account_budget_set
+from vending.services.account_setup import account_budget_set, account_setup_retry
 from vending.web.forms import AccountBudgetForm
 from vending.web.pages import account_not_found, signin_required
 
@@ -33,4 +34,19 @@ def account_budget(request: HttpRequest, account_id: str) -> HttpResponse:
     else:
         said = f"{amount} USD a month" if amount is not None else "none"
         messages.success(request, f"Budget of {account.name}: {said}; AWS follows shortly.")
+    return redirect("account_detail", account_id=account_id)
+
+
+@signin_required
+@require_POST
+def account_setup_again(request: HttpRequest, account_id: str) -> HttpResponse:
+    account = account_get_for(user=request.user, account_id=account_id)
+    if account is None:
+        return account_not_found(request, account_id)
+    try:
+        parts = account_setup_retry(actor=request.user, account=account)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{' and '.join(parts).capitalize()} queued again.")
     return redirect("account_detail", account_id=account_id)

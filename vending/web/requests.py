@@ -168,8 +168,7 @@ def request_preview(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             error = exc.message
-        if preview is not None:
-            metadata = _metadata_preview(request, data)
+        metadata = _metadata_preview(request, data) if preview is not None else None
         if data.get("expires_on") is not None:
             lease_errors = lease_end_errors(
                 expires_on=data["expires_on"],
@@ -179,13 +178,8 @@ def request_preview(request: HttpRequest) -> HttpResponse:
     team, cls = _selected(form, teams)
     holders = environment_holders(team=team, compliance_class=cls) if team else {}
     policy = preview.placement.policy if preview is not None else None
-    services = (
-        policy.report(
-            search=search.cleaned_data.get("q", ""), status=search.cleaned_data.get("status", "")
-        )
-        if policy is not None
-        else None
-    )
+    q, status = search.cleaned_data.get("q", ""), search.cleaned_data.get("status", "")
+    services = policy.report(search=q, status=status) if policy is not None else None
     return render(
         request,
         "vending/requests/_preview.html",
@@ -200,8 +194,8 @@ def request_preview(request: HttpRequest) -> HttpResponse:
             "services": services,
             "services_note": preview.services_note if preview is not None else "",
             "compliance_class": cls,
-            "q": search.cleaned_data.get("q", ""),
-            "status": search.cleaned_data.get("status", ""),
+            "q": q,
+            "status": status,
             "search_form": search,
             "lease_errors": lease_errors,
             "metadata": metadata,

@@ -77,6 +77,11 @@ urlpatterns = [
         name="account_budget",
     ),
     path(
+        "accounts/<aws_account_id:account_id>/setup/retry/",
+        account_budget.account_setup_again,
+        name="account_setup_retry",
+    ),
+    path(
         "accounts/<aws_account_id:account_id>/team/",
         accounts.account_assign_team,
         name="account_assign_team",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,7 +32,7 @@ from vending.models import VendedAccount
 from vending.roles import User
 from vending.selectors.accounts import account_get_for, account_list_for
 from vending.selectors.policies import NotInOrganization, effective_policy_for_account
-from vending.services.account_setup import account_budget_set
+from vending.services.account_setup import account_budget_set, account_setup_retry
 from vending.services.org_import import account_team_assign
 
 TAG = ["accounts"]
@@ -206,3 +206,28 @@ class AccountBudgetApi(APIView):
     )
     def patch(self, request: Request, account_id: str) -> Response:
         return self.put(request, account_id)
+
+
+class AccountSetupRetryApi(APIView):
+    @extend_schema(
+        operation_id="accounts_setup_retry",
+        summary="Try again the contacts or budget AWS refused (admins)",
+        description=(
+            "For a ready account whose `contacts_status` or `budget.status` is `failed`, "
+            "once the cause (a permission, trusted access) is fixed: each failed part goes "
+            "back to `pending` and the setup task sets it. Answers 202 with the account. "
+            "Audited as `account.setup_retried`. 409 when neither failed or the account is "
+            "not ready."
+        ),
+        parameters=[ACCOUNT_ID],
+        request=None,
+        responses={202: AccountLiveSerializer, **errors(403, 404, 409)},
+        tags=TAG,
+    )
+    def post(self, request: Request, account_id: str) -> Response:
+        user = current_user(request)
+        account_setup_retry(actor=user, account=_visible_account(user, account_id))
+        return Response(
+            AccountLiveSerializer(_visible_account(user, account_id)).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
