@@ -29,11 +29,18 @@ VENDING_SSO_START_URL = _env.str("VENDING_SSO_START_URL", default="")
 VENDING_ACCESS_POLL_SECONDS = _env.float("VENDING_ACCESS_POLL_SECONDS", default=3.0)
 # How often accounts whose access sync was lost (a worker died) are queued again.
 VENDING_ACCESS_SWEEP_SECONDS = _env.int("VENDING_ACCESS_SWEEP_SECONDS", default=60)
+# How often the assignments the portal made are checked against Identity Center (one
+# ListAccountAssignmentsForPrincipal per team group): one removed by hand shows failed.
+VENDING_ACCESS_DRIFT_SECONDS = _env.int("VENDING_ACCESS_DRIFT_SECONDS", default=3600)
 
 _schedule: dict[str, Any] = vars(_base)["CELERY_BEAT_SCHEDULE"]
 _schedule["sweep-access"] = {
     "task": "vending.access_sweep",
     "schedule": float(VENDING_ACCESS_SWEEP_SECONDS),
+}
+_schedule["access-drift"] = {
+    "task": "vending.access_drift",
+    "schedule": float(VENDING_ACCESS_DRIFT_SECONDS),
 }
 _schema: dict[str, Any] = vars(_base)["SPECTACULAR_SETTINGS"]
 _schema["ENUM_NAME_OVERRIDES"]["AccessStatusEnum"] = "vending.choices.AccessStatus"

@@ -17,6 +17,7 @@ from django.db import OperationalError
 
 from vending.aws import TransientAwsError
 from vending.dispatch import dispatch_pending_send, enqueue_access_sync, enqueue_account_step
+from vending.services.access_drift import access_drift_check
 from vending.services.account_access import access_sweep, account_access_sync
 from vending.services.account_lifecycle import lifecycle_request_advance, lifecycle_sync
 from vending.services.account_setup import account_setup_advance, budget_recipients_check
@@ -87,6 +88,19 @@ def access_sync(account_id: int) -> float | None:
 def access_sweep_task() -> list[int]:
     """Periodic (beat): queue the accounts whose access sync was lost or ran out of retries."""
     return access_sweep()
+
+
+@shared_task(
+    name="vending.access_drift",
+    autoretry_for=(TransientAwsError,),
+    retry_backoff=5,
+    max_retries=4,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def access_drift_task() -> list[int]:
+    """Periodic (beat): assignments removed in Identity Center by hand shown as failed."""
+    return access_drift_check()
 
 
 @shared_task(name="vending.budget_recipients", acks_late=True, reject_on_worker_lost=True)

@@ -213,12 +213,7 @@ class IdentityCenterGateway:
         self, *, instance_arn: str, account_id: str, permission_set_arn: str
     ) -> list[AccountAssignment]:
         return [
-            AccountAssignment(
-                account_id=a["AccountId"],
-                permission_set_arn=a["PermissionSetArn"],
-                principal_type=a["PrincipalType"],
-                principal_id=a["PrincipalId"],
-            )
+            _listed(a)
             for a in self._paginate(
                 SSO_ADMIN,
                 "list_account_assignments",
@@ -226,6 +221,22 @@ class IdentityCenterGateway:
                 InstanceArn=instance_arn,
                 AccountId=account_id,
                 PermissionSetArn=permission_set_arn,
+            )
+        ]
+
+    def list_assignments_of_group(
+        self, *, instance_arn: str, group_id: str
+    ) -> list[AccountAssignment]:
+        """Every account assignment of the group, all accounts and permission sets."""
+        return [
+            _listed(a)
+            for a in self._paginate(
+                SSO_ADMIN,
+                "list_account_assignments_for_principal",
+                "AccountAssignments",
+                InstanceArn=instance_arn,
+                PrincipalId=group_id,
+                PrincipalType="GROUP",
             )
         ]
 
@@ -261,6 +272,15 @@ def _assignment(
         "PrincipalType": GROUP,
         "PrincipalId": group_id,
     }
+
+
+def _listed(a: dict[str, Any]) -> AccountAssignment:
+    return AccountAssignment(
+        account_id=a["AccountId"],
+        permission_set_arn=a["PermissionSetArn"],
+        principal_type=a["PrincipalType"],
+        principal_id=a["PrincipalId"],
+    )
 
 
 def _status(s: dict[str, Any]) -> AssignmentStatus:

@@ -168,6 +168,10 @@ CAPABILITIES: tuple[Capability, ...] = (
                 f"{SSO}.describe_assignment_deletion",
             ),
             ("sso:ListAccountAssignments", f"{SSO}.list_account_assignments"),
+            (
+                "sso:ListAccountAssignmentsForPrincipal",
+                f"{SSO}.list_assignments_of_group",
+            ),
             ("identitystore:GetGroupId", f"{SSO}.find_group_id"),
         ),
     ),

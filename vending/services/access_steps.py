@@ -84,7 +84,7 @@ class AccessRun:
 
     def instance(self) -> IdentityCenterInstance | None:
         if self._instance is None:
-            self._instance = _instance_find(self.gw)
+            self._instance = identity_center_instance(self.gw)
             notice = "" if self._instance else NO_INSTANCE
             AccountAccess.objects.filter(account=self.account).update(notice=notice)
         return self._instance
@@ -236,7 +236,9 @@ class AccessRun:
         return True
 
 
-def _instance_find(gw: IdentityCenterGateway) -> IdentityCenterInstance | None:
+def identity_center_instance(gw: IdentityCenterGateway) -> IdentityCenterInstance | None:
+    """The instance the portal manages access in: the one the settings name, else the
+    first active one (ListInstances); None when there is none."""
     arn = settings.VENDING_SSO_INSTANCE_ARN
     store = settings.VENDING_SSO_IDENTITY_STORE_ID
     if arn and store:
