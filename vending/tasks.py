@@ -43,6 +43,20 @@ class ProvisioningTask(Task):
     time_limit = 40
 
 
+# A periodic read of AWS that AWS did not answer (throttled, 5xx, unreachable) is tried
+# again within about a minute (5, 10, 20, 40 s, jittered) rather than at the next
+# periodic run; a refusal (PermanentAwsError) is not.
+AWS_READ_RETRIES: dict[str, Any] = {
+    "autoretry_for": (TransientAwsError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 4,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+}
+
+
 @shared_task(base=ProvisioningTask, name="vending.provision_request")
 def provision_request(request_id: int) -> list[int]:
     return provisioning_request_start(request_id=request_id)
@@ -90,14 +104,7 @@ def access_sweep_task() -> list[int]:
     return access_sweep()
 
 
-@shared_task(
-    name="vending.access_drift",
-    autoretry_for=(TransientAwsError,),
-    retry_backoff=5,
-    max_retries=4,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@shared_task(name="vending.access_drift", **AWS_READ_RETRIES)
 def access_drift_task() -> list[int]:
     """Periodic (beat): assignments removed in Identity Center by hand shown as failed."""
     return access_drift_check()
@@ -131,19 +138,8 @@ def sweep() -> dict[str, Any]:
     }
 
 
-# A scan that AWS did not answer (throttled, 5xx, unreachable) is tried again within
-# about a minute (5, 10, 20, 40 s, jittered) rather than at the next periodic run; a
-# refusal (PermanentAwsError) is not: the scan records it and the next run tries again.
-@shared_task(
-    name="vending.org_drift_scan",
-    autoretry_for=(TransientAwsError,),
-    retry_backoff=5,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=4,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+# The scan records a refusal (PermanentAwsError); the next run tries again.
+@shared_task(name="vending.org_drift_scan", **AWS_READ_RETRIES)
 def org_drift_scan() -> dict[str, Any]:
     result = drift_scan()
     return {"open": len(result.open), "reported": len(result.reported)}
