@@ -36,6 +36,7 @@ OPERATIONS = {
     ("/api/v1/accounts/{account_id}/spend/", "get"),
     ("/api/v1/accounts/{account_id}/budget/", "put"),
     ("/api/v1/accounts/{account_id}/budget/", "patch"),
+    ("/api/v1/accounts/{account_id}/setup/retry/", "post"),
     ("/api/v1/org/", "get"),
     ("/api/v1/org/plan/", "get"),
     ("/api/v1/audit-events/", "get"),
