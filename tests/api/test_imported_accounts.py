@@ -219,3 +219,19 @@ def test_the_account_page_assigns_an_environment(users, team, imported, monkeypa
     ).content.decode()
     assert "Choose dev, test, qa, prod or none." in page
     assert VendedAccount.objects.get(pk=imported.pk).environment == "prod"
+
+
+def test_an_invited_accounts_environment_is_its_requests(client_for, team, fleet):
+    invited = VendedAccount.objects.create(
+        origin=AccountOrigin.INVITED, request=fleet["general"], environment="test",
+        name="joined", email="joined@example.com", account_id="555555555555",
+        target_ou_path="GeneralOU", status=AccountStatus.READY,
+    )  # fmt: skip
+    response = client_for("admin").post(
+        "/api/v1/accounts/555555555555/team/",
+        {"team": "checkout", "environment": "prod"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert "its environment is the request's" in response.json()["error"]["message"]
+    assert VendedAccount.objects.get(pk=invited.pk).environment == "test"

@@ -207,7 +207,12 @@ def account_team_assign(
                 "This account was created for a request: it belongs to the request's team."
             )
         previous, previous_environment = account.team, account.environment
-        if environment is not None:
+        if environment is not None and environment != previous_environment:
+            if account.request_id is not None:
+                raise InvalidTransition(
+                    f"This account came with request #{account.request_id}: its environment "
+                    "is the request's."
+                )
             account.environment = environment
         same_team = previous is not None and previous.pk == team.pk
         if same_team and account.environment == previous_environment:
