@@ -150,7 +150,8 @@ class AccountTeamApi(APIView):
             "Accounts `org import` brought into the inventory have no team until an admin "
             "assigns one; the team's leads then see the account, and with an `environment` "
             "the team's group gets that environment's access on it. Audited. 409 for an "
-            "account the portal created (it belongs to its request's team)."
+            "account the portal created (it belongs to its request's team), or a new "
+            "`environment` for an invited account that came with a request."
         ),
         parameters=[ACCOUNT_ID],
         request=_TeamInput,
