@@ -211,7 +211,7 @@ class EmulatorApp:
             try:
                 return _buffered(self._moto, environ, start_response)
             finally:
-                if not operation.lower().startswith(("describe", "list", "get")):
+                if changes_state(operation):
                     self.save()
 
     def _costs(
@@ -321,11 +321,12 @@ _CONTACT_PATHS = ("/putAlternateContact", "/getAlternateContact", "/deleteAltern
 
 
 def _kept_by_moto(target: str, path: str) -> str | None:
-    """The operation, for a call of a service moto answers whose state is kept."""
+    """The operation (`PutAlternateContact`...), for a call of a service moto answers
+    whose state is kept."""
     if target.startswith(_BUDGETS_PREFIX):
         return target.removeprefix(_BUDGETS_PREFIX)
     if path in _CONTACT_PATHS:
-        return path.lstrip("/")
+        return path[1].upper() + path[2:]
     return None
 
 

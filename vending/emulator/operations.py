@@ -23,7 +23,7 @@ from .protocol import Caller, OrganizationsError
 from .rules import RULES
 from .state import EmulatorState
 
-_READ_PREFIXES = ("Describe", "List")
+_READ_PREFIXES = ("Describe", "List", "Get")
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ from vending.aws.budgets import (
 from vending.choices import AccountStatus, SetupStatus
 from vending.dispatch import enqueue_account_setup
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
-from vending.models import VendedAccount
+from vending.models import Team, VendedAccount
 from vending.roles import is_admin
 
 logger = logging.getLogger(__name__)
@@ -149,13 +149,15 @@ def account_setup_retry(*, actor: Actor, account: VendedAccount) -> list[str]:
             for part in (CONTACTS, BUDGET)
             if getattr(account, f"{part}_status") == SetupStatus.FAILED
         ]
-        if account.status != AccountStatus.READY or not failed:
+        if account.status != AccountStatus.READY:
+            raise InvalidTransition(
+                f"{account.name} is {account.get_status_display().lower()}: only a ready "
+                "account's contacts and budget are set."
+            )
+        if not failed:
             raise InvalidTransition(
                 f"Nothing to try again on {account.name}: AWS refused neither its contacts "
                 "nor its budget."
-                if account.status == AccountStatus.READY
-                else f"{account.name} is {account.get_status_display().lower()}: only a "
-                "ready account's contacts and budget are set."
             )
         errors = [getattr(account, f"{part}_error") for part in failed]
         account_setup_retried(actor=actor, account=account, parts=failed, errors=errors)
@@ -326,8 +328,6 @@ def budget_recipients_check() -> list[int]:
     """Periodic (beat): queue the budget of every account whose notifications e-mail
     other people than `budget_subscribers` names now (its owner, its team's leads or
     their addresses changed since). Two reads, whatever the number of accounts."""
-    from vending.models import Team
-
     budgeted = list(
         VendedAccount.objects.filter(
             status=AccountStatus.READY,

@@ -30,7 +30,7 @@ class AccountTeamForm(forms.Form):
     environment = forms.ChoiceField(
         choices=[("", "none"), *Environment.choices],
         required=False,
-        error_messages={"invalid_choice": "Choose dev, test, qa, prod or none."},
+        error_messages={"invalid_choice": f"Choose {', '.join(Environment.values)} or none."},
     )
 
 
