@@ -8,7 +8,13 @@ finished (`acks_late`), and a task whose worker died is given back to the broker
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init, worker_process_init
+from celery.signals import (
+    beat_init,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+)
 
 from portal.broker_filesystem import filesystem_put_patch
 from portal.broker_redis import redis_channel_close_patch
@@ -107,6 +113,23 @@ def _warm_aws_clients(**kwargs: object) -> None:
     from vending.preload import pool_process_warm
 
     pool_process_warm()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections_as_a_request(sender: object = None, **kwargs: object) -> None:
+    # What Django does around a web request, around each task: a connection older than
+    # CONN_MAX_AGE, broken, or left in a transaction is closed, and a kept one is checked
+    # (CONN_HEALTH_CHECKS) before its first query, so a database restart costs a
+    # reconnection, not a failed task. Celery itself closes it only every
+    # CELERY_DB_REUSE_MAX tasks (portal/settings.py). A task run inline by its caller
+    # (eager) uses the caller's connection, which is the caller's to manage.
+    request = getattr(sender, "request", None)
+    if getattr(request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @beat_init.connect

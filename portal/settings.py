@@ -137,6 +137,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Workers keep theirs too: Celery closes it every this many tasks (portal/celery_app.py).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -283,10 +285,9 @@ VENDING_API_DOCS_PUBLIC = env.bool("VENDING_API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Account vending portal API",
     "DESCRIPTION": (
-        "REST API v1 of the account vending portal (DESIGN.md section 9). Authenticate "
-        "with `Authorization: Token <secret>` (an API token from the portal's API tokens "
-        "page, or `manage.py create_api_token <user>`) or the "
-        "browser session. Every error answers the `Error` envelope."
+        "REST API v1 of the account vending portal (DESIGN.md section 9). Authenticate with "
+        "`Authorization: Token <secret>` (a token from the API tokens page, or from `manage.py "
+        "create_api_token <user>`) or the browser session. Errors answer the `Error` envelope."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -321,8 +322,7 @@ CELERY_BROKER_FILESYSTEM_DIR = Path(
 )
 CELERY_RESULT_BACKEND = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The API's periodic task (the idempotency purge) lives outside vending/tasks.py.
-CELERY_IMPORTS = ("vending.api.tasks",)
+CELERY_IMPORTS = ("vending.api.tasks",)  # the API's periodic task, outside vending/tasks.py
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-provisioning": {
         "task": "vending.sweep",

@@ -27,6 +27,10 @@ VENDING_SSO_START_URL = _env.str("VENDING_SSO_START_URL", default="")
 # How long after CreateAccountAssignment (or Delete...) its status is read first; later
 # reads back off, doubling up to 60 s.
 VENDING_ACCESS_POLL_SECONDS = _env.float("VENDING_ACCESS_POLL_SECONDS", default=3.0)
+# How long the Identity Center names an access sync resolved (the instance, group ids,
+# permission set ARNs) are used without asking AWS again; one AWS says no longer exists
+# is asked for again at once (vending/services/identity_names.py).
+VENDING_SSO_NAMES_SECONDS = _env.int("VENDING_SSO_NAMES_SECONDS", default=3600)
 # How often accounts whose access sync was lost (a worker died) are queued again.
 VENDING_ACCESS_SWEEP_SECONDS = _env.int("VENDING_ACCESS_SWEEP_SECONDS", default=60)
 # How often the assignments the portal made are checked against Identity Center (one

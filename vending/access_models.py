@@ -69,3 +69,27 @@ class AccessAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} as {self.permission_set} on {self.account_id}: {self.status}"
+
+
+class IdentityCenterName(models.Model):
+    """A name Identity Center knows, kept with what it stands for, so an access sync asks
+    AWS only for the assignment (vending/services/identity_names.py): the instance
+    (`kind` instance, no name: its ARN and identity store id), a group's id by its display
+    name, a permission set's ARN by its name, in the instance `instance_arn`."""
+
+    kind = models.CharField(max_length=16)
+    instance_arn = models.CharField(max_length=256, blank=True)
+    name = models.CharField(max_length=128, blank=True)
+    value = models.CharField(max_length=256)
+    identity_store_id = models.CharField(max_length=64, blank=True)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "instance_arn", "name"], name="one_identity_center_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name or self.value}"

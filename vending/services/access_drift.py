@@ -28,7 +28,7 @@ from vending.audit_day_two import access_changed
 from vending.aws.identity_center import IdentityCenterGateway, get_identity_center
 from vending.choices import AccessStatus, AccountStatus
 from vending.selectors.access import identity_center_enabled
-from vending.services.access_steps import identity_center_instance
+from vending.services.identity_names import identity_center_instance
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The steps of one access sync (vending/services/account_access.py runs them under the
 account's access lease): each assignment row taken one step further, AWS's asynchronous
-answers read back, the instance, group ids and permission set ARNs looked up once and
-only when a row needs them."""
+answers read back, the instance, group ids and permission set ARNs read from what is
+kept (`identity_names`) and asked of AWS only when a row needs one that is not."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ from vending.aws.identity_center import (
 from vending.choices import AccessStatus
 from vending.models import VendedAccount
 from vending.selectors.access import Grant, access_wanted
+from vending.services.identity_names import (
+    group_id_resolve,
+    identity_center_instance,
+    identity_names_forget,
+    identity_names_kept,
+    permission_sets_resolve,
+)
 
 NO_INSTANCE = (
     "No IAM Identity Center instance was found (ListInstances): access is not managed by "
@@ -37,14 +44,17 @@ GONE = frozenset({"ResourceNotFoundException"})
 
 @dataclass
 class AccessRun:
-    """One sync of one account: the instance, groups and permission sets are looked up
-    once, and only when a row needs them."""
+    """One sync of one account: the instance, groups and permission sets are read from
+    what is kept, in one query when a row needs them, and asked of AWS only when one is
+    not kept (or AWS said a kept one is gone)."""
 
     account: VendedAccount
     gw: IdentityCenterGateway
     transient: TransientAwsError | None = None
     _instance: IdentityCenterInstance | None = None
-    _permission_sets: dict[str, str] | None = None
+    _names_read: bool = False
+    _sets_listed: bool = False
+    _permission_sets: dict[str, str] = field(default_factory=dict)
     _groups: dict[str, str | None] = field(default_factory=dict)
 
     def sync(self) -> float | None:
@@ -121,14 +131,38 @@ class AccessRun:
             _audit(self.account, row, assigned=True)
             return
         _set(row, requested_at=timezone.now())  # the write-ahead marker, committed
-        answer = self.gw.create_account_assignment(
+        try:
+            answer = self._assign(row)
+        except PermanentAwsError as exc:
+            if exc.code not in GONE:
+                raise
+            # A kept id no longer exists (the group or permission set was re-created):
+            # look the names up again, once, and ask with what AWS says now.
+            identity_names_forget(instance.instance_arn)
+            self._forget()
+            _set(row, group_id="", permission_set_arn="")
+            if not self.resolve(row):
+                return
+            answer = self._assign(row)
+        _set(row, status=AccessStatus.IN_PROGRESS, request_id=answer.request_id)
+        self.settle(row, answer, deleting=False)
+
+    def _assign(self, row: AccessAssignment) -> AssignmentStatus:
+        instance = self.instance()
+        assert instance is not None and self.account.account_id
+        return self.gw.create_account_assignment(
             instance_arn=instance.instance_arn,
             account_id=self.account.account_id,
             permission_set_arn=row.permission_set_arn,
             group_id=row.group_id,
         )
-        _set(row, status=AccessStatus.IN_PROGRESS, request_id=answer.request_id)
-        self.settle(row, answer, deleting=False)
+
+    def _forget(self) -> None:
+        """Ask AWS for the instance, groups and permission sets again (nothing is kept)."""
+        self._instance = None
+        self._groups.clear()
+        self._permission_sets.clear()
+        self._names_read, self._sets_listed = True, False
 
     def delete(self, row: AccessAssignment) -> None:
         instance = self.instance()
@@ -204,11 +238,13 @@ class AccessRun:
         group or permission set Identity Center does not know fails, saying which."""
         instance = self.instance()
         assert instance is not None
+        if not self._names_read:
+            groups, self._permission_sets = identity_names_kept(instance.instance_arn)
+            self._groups.update(groups)
+            self._names_read = True
         if not row.group_id:
             if row.group not in self._groups:
-                self._groups[row.group] = self.gw.find_group_id(
-                    identity_store_id=instance.identity_store_id, display_name=row.group
-                )
+                self._groups[row.group] = group_id_resolve(self.gw, instance, row.group)
             group_id = self._groups[row.group]
             if group_id is None:
                 _failed(
@@ -219,11 +255,9 @@ class AccessRun:
                 return False
             _set(row, group_id=group_id)
         if not row.permission_set_arn:
-            if self._permission_sets is None:
-                self._permission_sets = {
-                    p.name: p.arn
-                    for p in self.gw.list_permission_sets(instance_arn=instance.instance_arn)
-                }
+            if row.permission_set not in self._permission_sets and not self._sets_listed:
+                self._permission_sets = permission_sets_resolve(self.gw, instance)
+                self._sets_listed = True
             arn = self._permission_sets.get(row.permission_set)
             if arn is None:
                 _failed(
@@ -234,19 +268,6 @@ class AccessRun:
                 return False
             _set(row, permission_set_arn=arn)
         return True
-
-
-def identity_center_instance(gw: IdentityCenterGateway) -> IdentityCenterInstance | None:
-    """The instance the portal manages access in: the one the settings name, else the
-    first active one (ListInstances); None when there is none."""
-    arn = settings.VENDING_SSO_INSTANCE_ARN
-    store = settings.VENDING_SSO_IDENTITY_STORE_ID
-    if arn and store:
-        return IdentityCenterInstance(instance_arn=arn, identity_store_id=store)
-    for instance in gw.list_instances():
-        if (not arn or instance.instance_arn == arn) and instance.status in ("", "ACTIVE"):
-            return instance
-    return None
 
 
 def _rows_for(account: VendedAccount, wanted: list[Grant]) -> list[AccessAssignment]:
