@@ -51,6 +51,7 @@ class AccessRun:
     account: VendedAccount
     gw: IdentityCenterGateway
     transient: TransientAwsError | None = None
+    notice: str = ""  # the account's access notice as the sync found it
     _instance: IdentityCenterInstance | None = None
     _names_read: bool = False
     _sets_listed: bool = False
@@ -96,7 +97,9 @@ class AccessRun:
         if self._instance is None:
             self._instance = identity_center_instance(self.gw)
             notice = "" if self._instance else NO_INSTANCE
-            AccountAccess.objects.filter(account=self.account).update(notice=notice)
+            if notice != self.notice:
+                AccountAccess.objects.filter(account=self.account).update(notice=notice)
+                self.notice = notice
         return self._instance
 
     def advance(self, row: AccessAssignment, *, keep: bool) -> float | None:
@@ -130,7 +133,9 @@ class AccessRun:
             _set(row, status=AccessStatus.ASSIGNED, request_id=row.request_id)
             _audit(self.account, row, assigned=True)
             return
-        _set(row, requested_at=timezone.now())  # the write-ahead marker, committed
+        # The write-ahead marker, committed, with the ids the row was asked for by.
+        ids = {"group_id": row.group_id, "permission_set_arn": row.permission_set_arn}
+        _set(row, requested_at=timezone.now(), **ids)
         try:
             answer = self._assign(row)
         except PermanentAwsError as exc:
@@ -140,9 +145,10 @@ class AccessRun:
             # look the names up again, once, and ask with what AWS says now.
             identity_names_forget(instance.instance_arn)
             self._forget()
-            _set(row, group_id="", permission_set_arn="")
+            row.group_id = row.permission_set_arn = ""
             if not self.resolve(row):
                 return
+            _set(row, group_id=row.group_id, permission_set_arn=row.permission_set_arn)
             answer = self._assign(row)
         _set(row, status=AccessStatus.IN_PROGRESS, request_id=answer.request_id)
         self.settle(row, answer, deleting=False)
@@ -234,8 +240,9 @@ class AccessRun:
         )
 
     def resolve(self, row: AccessAssignment) -> bool:
-        """The group's id and the permission set's ARN (kept on the row); a row whose
-        group or permission set Identity Center does not know fails, saying which."""
+        """The group's id and the permission set's ARN, set on the row (`create` writes
+        them with its marker); a row whose group or permission set Identity Center does not
+        know fails, saying which."""
         instance = self.instance()
         assert instance is not None
         if not self._names_read:
@@ -253,7 +260,7 @@ class AccessRun:
                     "identity provider, or set the team's IdP group, then retry.",
                 )
                 return False
-            _set(row, group_id=group_id)
+            row.group_id = group_id  # written with the marker (`create`)
         if not row.permission_set_arn:
             if row.permission_set not in self._permission_sets and not self._sets_listed:
                 self._permission_sets = permission_sets_resolve(self.gw, instance)
@@ -266,7 +273,7 @@ class AccessRun:
                     "it, or change the blueprint's access section, then retry.",
                 )
                 return False
-            _set(row, permission_set_arn=arn)
+            row.permission_set_arn = arn
         return True
 
 

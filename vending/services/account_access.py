@@ -83,25 +83,23 @@ def account_access_sync(
     row had its turn)."""
     if not identity_center_enabled():
         return None
-    AccountAccess.objects.get_or_create(account_id=account_id)
+    state, _ = AccountAccess.objects.get_or_create(account_id=account_id)
     lease = _lease_take(account_id)
     if lease is None:
         logger.info("Access of account %s is being synced by another delivery", account_id)
         return None
+    # Written with the lease's release: when an assignment AWS is working on is due again.
+    release: dict[str, object] = {"lease_until": None}
     try:
         account = VendedAccount.objects.select_related("request__team", "team").get(pk=account_id)
-        run = AccessRun(account, gateway or get_identity_center())
+        run = AccessRun(account, gateway or get_identity_center(), notice=state.notice)
         countdown = run.sync()
-        AccountAccess.objects.filter(account_id=account_id).update(
-            next_check_at=None if countdown is None else timezone.now() + _delta(countdown)
-        )
+        release["next_check_at"] = None if countdown is None else timezone.now() + _delta(countdown)
         if run.transient is not None:
             raise run.transient
         return countdown
     finally:
-        AccountAccess.objects.filter(account_id=account_id, lease_until=lease).update(
-            lease_until=None
-        )
+        AccountAccess.objects.filter(account_id=account_id, lease_until=lease).update(**release)
 
 
 def access_retry(*, actor: Actor, account: VendedAccount) -> int:

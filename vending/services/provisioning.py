@@ -94,7 +94,9 @@ def provisioning_advance(
     released = False
     try:
         for _ in range(MAX_STEPS_PER_RUN):
-            account = VendedAccount.objects.select_related("request__team").get(pk=account_id)
+            account = VendedAccount.objects.select_related("request__team", "owner").get(
+                pk=account_id
+            )
             countdown = _step(account, gw)
             released = account.lease_until is None
             if countdown != 0.0:
