@@ -8,7 +8,8 @@ Redis, W Celery workers with beat on the first, the emulator with creation delay
 production timings), submits N accounts as requests of 4 environments each (one team
 per request), approves them all through the portal's services in one process, and
 reports the time from the last approval to the last account ready, beside the limit,
-and the Organizations calls per account by operation (the emulator counts them).
+and the Organizations calls per account by operation (the emulator counts them); then,
+once every account's access is assigned, the Identity Center calls per account.
 
 The clock starts on a stack as it runs in production: the workers idle (the scheduler's
 first drift scan and the submissions' e-mails done), DEBUG off, the modules' bytecode
@@ -37,7 +38,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,9 @@ class Run:
     calls: dict[str, int]
     max_in_progress: int
     failed: int
+    # Identity Center's calls until every account's access was assigned (the access sync
+    # each ready account gets), by operation.
+    identity_calls: dict[str, int] = field(default_factory=dict)
 
 
 def request_plan(accounts: int) -> list[list[str]]:
@@ -250,6 +254,13 @@ def vend_through_portal(
             except AssertionError as exc:
                 raise SystemExit(f"{exc}: {accounts_progress(database_url)}") from None
             stats = emulator.control("/_emulator/stats")
+            wait_for(
+                lambda: access_settled(database_url),
+                timeout=args.timeout,
+                what="every account's access assigned",
+                every=0.25,
+            )
+            identity_calls = emulator.control("/_emulator/stats")["identity_center_calls"]
             if args.timeline:
                 timeline(database_url, approvals["first"])
         finally:
@@ -262,7 +273,21 @@ def vend_through_portal(
         calls=stats["calls"],
         max_in_progress=stats["max_in_progress_creations"],
         failed=failed,
+        identity_calls=identity_calls,
     )
+
+
+def access_settled(database_url: str) -> bool:
+    """No access assignment left that AWS has yet to carry out (none at all: access is
+    not managed)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM vending_accessassignment "
+            "WHERE status IN ('pending', 'in_progress', 'removing')"
+        ).fetchone()
+    return row is not None and row[0] == 0
 
 
 def timeline(database_url: str, first: float) -> None:
@@ -371,6 +396,11 @@ def report(args: argparse.Namespace, run: Run, bare: Run | None) -> None:
         print("Organizations calls of the bare script:")
         print()
         print("\n".join(calls_table(bare.calls, n)))
+    if run.identity_calls:
+        print()
+        print("Identity Center calls of the portal, until every account's access was assigned:")
+        print()
+        print("\n".join(calls_table(run.identity_calls, n)))
 
 
 def main() -> int:

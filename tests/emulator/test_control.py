@@ -68,6 +68,7 @@ def test_reset_forgets_everything(org: Org, server: EmulatorServer) -> None:
     stats = control(server, "GET", "/stats")[1]
     assert stats == {
         "calls": {"DescribeOrganization": 1},
+        "identity_center_calls": {},
         "faults": {},
         "in_progress_creations": 0,
         "max_in_progress_creations": 0,
@@ -89,9 +90,14 @@ def test_stats_count_answered_calls_per_operation(org: Org, server: EmulatorServ
     assert stats["calls"] == {"ListRoots": 2, "DescribeAccount": 1, "CreateAccount": 1}
     assert stats["faults"] == {}
     assert (stats["in_progress_creations"], stats["max_in_progress_creations"]) == (1, 1)
+    assert stats["identity_center_calls"] == {}
+    client(server, "sso-admin").list_instances()
+    identity = control(server, "GET", "/stats")[1]
+    assert identity["identity_center_calls"] == {"ListInstances": 1}
+    assert identity["calls"] == stats["calls"]  # Organizations' calls are counted apart
     status, after = control(server, "POST", "/stats/reset")
     assert status == 200
-    assert after["calls"] == {}
+    assert after["calls"] == {} and after["identity_center_calls"] == {}
     # A creation still running counts as the new maximum.
     assert after["max_in_progress_creations"] == 1
 

@@ -70,6 +70,7 @@ class EmulatorApp:
         self._state = loaded or EmulatorState()
         self._faults = FaultInjector(self._config.seed)
         self._calls: Counter[str] = Counter()
+        self._identity_calls: Counter[str] = Counter()  # Identity Center's, apart
         self._faulted: Counter[str] = Counter()
         self._max_in_progress = 0
         self._control = ControlRoutes()
@@ -102,6 +103,7 @@ class EmulatorApp:
         self._state = EmulatorState()
         self._faults.reseed(self._config.seed)
         self._calls.clear()
+        self._identity_calls.clear()
         self._faulted.clear()
         self._max_in_progress = 0
 
@@ -116,7 +118,7 @@ class EmulatorApp:
         organizations, the emulator's own state, its counters and its fault stream.
         (A test suite applies an organization once and starts each test from it.)"""
         with self._lock:
-            counters = (self._calls, self._faulted, self._max_in_progress)
+            counters = (self._calls, self._identity_calls, self._faulted, self._max_in_progress)
             taken = (snapshot.capture(self._state), counters, self._faults.getstate())
             return pickle.dumps(taken, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -126,7 +128,7 @@ class EmulatorApp:
             data, counters, faults = pickle.loads(checkpoint)  # noqa: S301 - our own bytes
             moto_api_backend.reset()
             self._state = snapshot.restore(data) or EmulatorState()
-            self._calls, self._faulted, self._max_in_progress = counters
+            self._calls, self._identity_calls, self._faulted, self._max_in_progress = counters
             self._faults.setstate(faults)
             self.save()
 
@@ -137,6 +139,8 @@ class EmulatorApp:
                 # Every Organizations call answered, faulted or not; "faults" is the
                 # faulted subset.
                 "calls": dict(self._calls),
+                # Identity Center's calls (SSO admin and the identity store), by operation.
+                "identity_center_calls": dict(self._identity_calls),
                 "faults": dict(self._faulted),
                 "in_progress_creations": self._state.creations.in_progress(),
                 "max_in_progress_creations": self._max_in_progress,
@@ -145,6 +149,7 @@ class EmulatorApp:
     def reset_stats(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._identity_calls.clear()
             self._faulted.clear()
             self._max_in_progress = self._state.creations.in_progress()
 
@@ -247,6 +252,7 @@ class EmulatorApp:
     ) -> Iterable[bytes]:
         with self._lock:
             self._catch_up()
+            self._identity_calls[operation] += 1
             try:
                 if operation not in ASSIGNMENT_CALLS:
                     return _buffered(self._moto, environ, start_response)
