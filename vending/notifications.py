@@ -25,6 +25,7 @@ from django.urls import reverse
 from vending.choices import AccountStatus, NotificationChannel, NotificationKind, RequestStatus
 from vending.dispatch import enqueue_outbox_send
 from vending.models import AccountRequest, Approval, Notification, VendedAccount
+from vending.roles import team_viewers
 from vending.selectors.requests import approvals_counted, eligible_approvers
 from vending.webhooks import webhook_notifications_write
 
@@ -73,12 +74,17 @@ def _write(
 
 def _who_may_see(users: Iterable[User], request: AccountRequest) -> list[str]:
     """The e-mails of those `users` who may open the request the mail talks about (the
-    same visibility rule as its page), so nobody is told of what they cannot see."""
-    return [
-        user.email
-        for user in users
-        if user.email and AccountRequest.objects.visible_to(user).filter(pk=request.pk).exists()
-    ]
+    same visibility rule as its page), so nobody is told of what they cannot see. One
+    query, however many they are."""
+    with_email = [user for user in users if user.email]
+    if not with_email:
+        return []
+    may = set(
+        team_viewers(request.team_id)
+        .filter(pk__in=[user.pk for user in with_email])
+        .values_list("pk", flat=True)
+    )
+    return [user.email for user in with_email if user.pk in may]
 
 
 def notify_approval_needed(request: AccountRequest) -> None:
@@ -86,7 +92,7 @@ def notify_approval_needed(request: AccountRequest) -> None:
     lead of its team, not who already approved). Nobody is asked for what they may not
     give. Out of date once the request has had another approval or stopped waiting."""
     approvals = approvals_counted(request=request).count()
-    approvers = eligible_approvers(request=request).prefetch_related("groups")
+    approvers = eligible_approvers(request=request)
     _write(
         NotificationKind.APPROVAL_NEEDED,
         _who_may_see(approvers, request),

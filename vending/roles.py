@@ -96,6 +96,14 @@ def approver_users() -> QuerySet[AuthUser]:
     return AuthUser.objects.filter(Q(is_superuser=True) | Exists(in_group), is_active=True)
 
 
+def team_viewers(team_id: int) -> QuerySet[AuthUser]:
+    """Everyone who may see a team's requests and accounts, as one query: `visible_to`'s
+    rule the other way round (approvers, admins and superusers see everything, a lead
+    their teams'); active users only."""
+    leads = AuthUser.led_teams.through.objects.filter(user_id=OuterRef("pk"), team_id=team_id)
+    return approver_users() | AuthUser.objects.filter(Exists(leads), is_active=True)
+
+
 def approval_refusal(user: User, request: AccountRequest) -> str:
     """Why `user` may not approve `request`, or "" when they may (separation of duties).
 

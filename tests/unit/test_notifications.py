@@ -89,3 +89,38 @@ def test_a_requester_who_no_longer_leads_the_team_is_not_told(users, team, task_
     team.leads.remove(users["lead"])
     account_request_reject(request=request, actor=users["approver1"], reason="Not now")
     assert sent(task_queue, mailoutbox) == {}
+
+
+def test_recipients_are_who_may_open_the_request_in_one_query(users, team, other_team):
+    """`_who_may_see` is the pages' visibility rule the other way round: for every kind
+    of user it names exactly those `visible_to` lets open the request (an inactive user
+    gets no e-mail), and it asks once however many they are."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vending.models import AccountRequest
+    from vending.notifications import _who_may_see
+
+    request = submit(users, team)
+    make = get_user_model().objects.create_user
+    root = make("root", "root@example.com", is_superuser=True)
+    other_lead = make("other-lead", "other-lead@example.com")
+    other_team.leads.add(other_lead)
+    gone = make("gone", "gone@example.com", is_active=False)
+    team.leads.add(gone)
+    everyone = [*users.values(), root, other_lead, gone]
+
+    with CaptureQueriesContext(connection) as queries:
+        told = _who_may_see(everyone, request)
+    assert len(queries) == 1
+    expected = [
+        u.email
+        for u in everyone
+        if u.email
+        and u.is_active
+        and AccountRequest.objects.visible_to(u).filter(pk=request.pk).exists()
+    ]
+    assert sorted(told) == sorted(expected)
+    assert "root@example.com" in told and users["lead"].email in told
+    assert not {"other-lead@example.com", "gone@example.com", "nobody@example.com"} & set(told)
