@@ -214,6 +214,13 @@ class VendedAccount(
             models.Index(
                 fields=["name", "id"], condition=models.Q(is_active=True), name="account_list_order"
             ),
+            # The last creations' durations (when to read a creation's status), newest
+            # first: read at every CreateAccount, off the index at any inventory size.
+            models.Index(
+                fields=["-create_requested_at", "-id"],
+                condition=models.Q(create_seconds__isnull=False, create_requested_at__isnull=False),
+                name="creation_history",
+            ),
         ]
 
     def __str__(self) -> str:
