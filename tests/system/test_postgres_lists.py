@@ -109,33 +109,45 @@ def test_the_list_filters_select_the_same_rows_on_postgresql(tmp_path):
     assert answer["no_id"] == ["", []]
 
 
-PLAN = """
+# 3,000 accounts of one team, each of its own request, and the plan of a query, for
+# the tests of what PostgreSQL reads a query off.
+ACCOUNTS = """
 import json
+from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 from vending.models import AccountRequest, Team, VendedAccount
+
+def accounts(user, fields):
+    team = Team.objects.create(slug="checkout", name="Checkout")
+    requests = AccountRequest.objects.bulk_create(
+        AccountRequest(team=team, requester=user, compliance_class="general",
+                       environments=["dev"], justification="test", status="completed")
+        for _ in range(3000))
+    VendedAccount.objects.bulk_create(
+        VendedAccount(request=r, environment="dev", email=f"a{i}@example.com",
+                      target_ou_path="GeneralOU", status="ready",
+                      account_id=f"{100000000000 + i:012d}", **fields(i))
+        for i, r in enumerate(requests))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+def plan_of(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        return cursor.fetchone()[0]
+"""
+
+PLAN = ACCOUNTS + """
 from vending.selectors.accounts import account_list_for
 from vending.web.account_table import TABLE_COLUMNS
 
 admin = get_user_model().objects.create_superuser("admin", "admin@example.com")
-team = Team.objects.create(slug="checkout", name="Checkout")
-requests = AccountRequest.objects.bulk_create(
-    AccountRequest(team=team, requester=admin, compliance_class="general",
-                   environments=["dev"], justification="test", status="completed")
-    for _ in range(3000))
-VendedAccount.objects.bulk_create(
-    VendedAccount(request=r, environment="dev", name=f"acct-{(i * 7919) % 3000:05d}",
-                  email=f"a{i}@example.com", target_ou_path="GeneralOU", status="ready",
-                  account_id=f"{100000000000 + i:012d}", is_active=i % 10 != 0)
-    for i, r in enumerate(requests))
-with connection.cursor() as cursor:
-    cursor.execute("ANALYZE")
+accounts(admin, lambda i: {"name": f"acct-{(i * 7919) % 3000:05d}", "is_active": i % 10 != 0})
 page = (account_list_for(user=admin, filters={}).order_by("name", "id")
         .values_list(*TABLE_COLUMNS)[:51])
-sql, params = page.query.sql_with_params()
-with connection.cursor() as cursor:
-    cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-    plan = cursor.fetchone()[0]
+plan = plan_of(*page.query.sql_with_params())
 names = [row[0] for row in page]
 print(json.dumps({"plan": plan, "names": names}))
 """
@@ -163,37 +175,18 @@ def test_the_web_list_reads_its_first_page_off_its_index_on_postgresql(tmp_path)
     assert answer["names"] == active[:51]
 
 
-HISTORY = """
-import json
-from datetime import timedelta
-from django.contrib.auth import get_user_model
-from django.db import connection
+HISTORY = ACCOUNTS + """
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-from vending.models import AccountRequest, Team, VendedAccount
 from vending.selectors.provisioning import creation_seconds_typical
 
 lead = get_user_model().objects.create_user("lead", "lead@example.com")
-team = Team.objects.create(slug="checkout", name="Checkout")
-requests = AccountRequest.objects.bulk_create(
-    AccountRequest(team=team, requester=lead, compliance_class="general",
-                   environments=["dev"], justification="test", status="completed")
-    for _ in range(3000))
 start = timezone.now() - timedelta(days=30)
-VendedAccount.objects.bulk_create(
-    VendedAccount(request=r, environment="dev", name=f"acct-{i:05d}", email=f"a{i}@example.com",
-                  target_ou_path="GeneralOU", status="ready", account_id=f"{100000000000 + i:012d}",
-                  create_requested_at=start + timedelta(minutes=i), create_seconds=i % 7 + 60)
-    for i, r in enumerate(requests))
-with connection.cursor() as cursor:
-    cursor.execute("ANALYZE")
+accounts(lead, lambda i: {"name": f"acct-{i:05d}", "create_seconds": i % 7 + 60,
+                          "create_requested_at": start + timedelta(minutes=i)})
 with CaptureQueriesContext(connection) as queries:
     typical = creation_seconds_typical(samples=5)
 (query,) = queries.captured_queries
-with connection.cursor() as cursor:
-    cursor.execute("EXPLAIN (FORMAT JSON) " + query["sql"])
-    plan = cursor.fetchone()[0]
-print(json.dumps({"plan": plan, "typical": typical}))
+print(json.dumps({"plan": plan_of(query["sql"]), "typical": typical}))
 """
 
 
