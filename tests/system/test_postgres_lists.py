@@ -19,6 +19,18 @@ from tests.system.harness import Portal, postgres_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial, pytest.mark.services]
 
+
+def on_postgresql(tmp_path, script: str) -> dict:  # type: ignore[no-untyped-def]
+    """Run `script` with `manage.py shell` on a migrated PostgreSQL database of its own;
+    the JSON its last line prints."""
+    with postgres_database() as url:
+        portal = Portal(
+            tmp_path, database_url=url, broker_url="memory://", aws_url="http://127.0.0.1:9"
+        )
+        portal.manage("migrate", "--verbosity", "0")
+        return json.loads(portal.manage("shell", "-c", script).strip().splitlines()[-1])
+
+
 CHECK = """
 import json
 from django.contrib.auth import get_user_model
@@ -88,12 +100,7 @@ print(json.dumps({
 
 
 def test_the_list_filters_select_the_same_rows_on_postgresql(tmp_path):
-    with postgres_database() as url:
-        portal = Portal(
-            tmp_path, database_url=url, broker_url="memory://", aws_url="http://127.0.0.1:9"
-        )
-        portal.manage("migrate", "--verbosity", "0")
-        answer = json.loads(portal.manage("shell", "-c", CHECK).strip().splitlines()[-1])
+    answer = on_postgresql(tmp_path, CHECK)
     # checkout: 20 by request + 1 imported; payments: 10 by request + 1 imported.
     assert answer["teams"] == {
         "checkout": [21, True],
@@ -139,7 +146,9 @@ def plan_of(sql, params=()):
         return cursor.fetchone()[0]
 """
 
-PLAN = ACCOUNTS + """
+PLAN = (
+    ACCOUNTS
+    + """
 from vending.selectors.accounts import account_list_for
 from vending.web.account_table import TABLE_COLUMNS
 
@@ -151,6 +160,7 @@ plan = plan_of(*page.query.sql_with_params())
 names = [row[0] for row in page]
 print(json.dumps({"plan": plan, "names": names}))
 """
+)
 
 
 def _index_names(node):
@@ -162,12 +172,7 @@ def _index_names(node):
 def test_the_web_list_reads_its_first_page_off_its_index_on_postgresql(tmp_path):
     """3,000 accounts: the page's 51 rows are read in order off `account_list_order`
     (a page costs the same at any size), not by sorting every account."""
-    with postgres_database() as url:
-        portal = Portal(
-            tmp_path, database_url=url, broker_url="memory://", aws_url="http://127.0.0.1:9"
-        )
-        portal.manage("migrate", "--verbosity", "0")
-        answer = json.loads(portal.manage("shell", "-c", PLAN).strip().splitlines()[-1])
+    answer = on_postgresql(tmp_path, PLAN)
     plan = answer["plan"][0]["Plan"]
     assert "account_list_order" in set(_index_names(plan)), json.dumps(plan, indent=1)
     # Active accounts only, in name order: every tenth (inactive) is left out.
@@ -175,7 +180,9 @@ def test_the_web_list_reads_its_first_page_off_its_index_on_postgresql(tmp_path)
     assert answer["names"] == active[:51]
 
 
-HISTORY = ACCOUNTS + """
+HISTORY = (
+    ACCOUNTS
+    + """
 from django.test.utils import CaptureQueriesContext
 from vending.selectors.provisioning import creation_seconds_typical
 
@@ -188,17 +195,13 @@ with CaptureQueriesContext(connection) as queries:
 (query,) = queries.captured_queries
 print(json.dumps({"plan": plan_of(query["sql"]), "typical": typical}))
 """
+)
 
 
 def test_the_creation_history_is_read_off_its_index_on_postgresql(tmp_path):
     """Every CreateAccount reads how long the last creations took: with 3,000 accounts
     its few rows come off `creation_history`, not from sorting every account."""
-    with postgres_database() as url:
-        portal = Portal(
-            tmp_path, database_url=url, broker_url="memory://", aws_url="http://127.0.0.1:9"
-        )
-        portal.manage("migrate", "--verbosity", "0")
-        answer = json.loads(portal.manage("shell", "-c", HISTORY).strip().splitlines()[-1])
+    answer = on_postgresql(tmp_path, HISTORY)
     plan = answer["plan"][0]["Plan"]
     assert "creation_history" in set(_index_names(plan)), json.dumps(plan, indent=1)
     # The newest five: i = 2995..2999, durations 60 + i % 7 = 66, 60, 61, 62, 63.
