@@ -120,3 +120,35 @@ def test_the_emulator_answers_the_check(
     control(emulator_org.emulator, "POST", "/clock", {"advance_seconds": 1})
     [marked] = access_drift_check()
     assert AccessAssignment.objects.get(pk=marked).status == "failed"
+
+
+def test_an_instance_that_no_longer_exists_is_looked_up_again_by_the_next_check(
+    users, team, task_queue, moto_identity_center: IdentityCenter, monkeypatch
+):
+    """The check uses the kept instance; when AWS answers that it does not exist (it
+    was deleted and Identity Center enabled again), the check fails and the portal
+    forgets what it kept, so the next check and sync look the instance up again."""
+    from vending.access_models import IdentityCenterName
+    from vending.aws import PermanentAwsError
+
+    vend(users, team, task_queue, env="dev")
+    settle()
+    assert IdentityCenterName.objects.filter(instance_arn=moto_identity_center.instance_arn)
+    listing = IdentityCenterGateway.list_assignments_of_group
+
+    def gone(self, **kw):  # type: ignore[no-untyped-def]
+        raise PermanentAwsError(
+            "Instance not found",
+            code="ResourceNotFoundException",
+            operation="ListAccountAssignmentsForPrincipal",
+        )
+
+    monkeypatch.setattr(IdentityCenterGateway, "list_assignments_of_group", gone)
+    with pytest.raises(PermanentAwsError):
+        access_drift_check()
+    assert not IdentityCenterName.objects.exists()
+    assert statuses(VendedAccount.objects.get(environment="dev")) == {"PowerUserAccess": "assigned"}
+
+    monkeypatch.setattr(IdentityCenterGateway, "list_assignments_of_group", listing)
+    assert access_drift_check() == []  # looked up again (ListInstances), nothing removed
+    assert IdentityCenterName.objects.filter(kind="instance").count() == 1

@@ -25,10 +25,12 @@ from django.utils import timezone
 
 from vending.access_models import AccessAssignment
 from vending.audit_day_two import access_changed
+from vending.aws import PermanentAwsError
 from vending.aws.identity_center import IdentityCenterGateway, get_identity_center
 from vending.choices import AccessStatus, AccountStatus
 from vending.selectors.access import identity_center_enabled
-from vending.services.identity_names import identity_center_instance
+from vending.services.access_steps import GONE
+from vending.services.identity_names import identity_center_instance, identity_names_forget
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +69,17 @@ def access_drift_check(*, gateway: IdentityCenterGateway | None = None) -> list[
         return []
     marked: list[int] = []
     for group_id, rows in sorted(by_group.items()):
-        listed = {
-            (a.account_id, a.permission_set_arn)
-            for a in gw.list_assignments_of_group(
+        try:
+            assignments = gw.list_assignments_of_group(
                 instance_arn=instance.instance_arn, group_id=group_id
             )
-        }
+        except PermanentAwsError as exc:
+            if exc.code in GONE:
+                # The kept instance (or a group) no longer exists: the next check and
+                # the next sync look the names up again instead of using it for an hour.
+                identity_names_forget(instance.instance_arn)
+            raise
+        listed = {(a.account_id, a.permission_set_arn) for a in assignments}
         gone = [r for r in rows if (r.account.account_id, r.permission_set_arn) not in listed]
         marked += [row.pk for row in gone if _mark(row)]
     if marked:
