@@ -253,3 +253,56 @@ def test_a_prettified_policy_is_the_same_policy(tmp_path):
     other = {**doc, "Statement": [{"Effect": "Allow", "Action": "*"}]}
     assert not _same_document(json.dumps(other, indent=2), json.dumps(doc))
     assert not _same_document("{not json", json.dumps(doc))
+
+
+def tag(c, account_id: str, **tags: str) -> None:
+    c.tag_resource(
+        ResourceId=account_id,
+        Tags=[{"Key": f"vending:{key}", "Value": value} for key, value in tags.items()],
+    )
+
+
+def test_with_tags_accounts_get_the_team_and_environment_their_tags_name(
+    seed_org, tmp_path, team, task_queue
+):
+    """The portal's own tags on an account (an organization vended by an earlier
+    portal) give it its team and environment: audited, its access synced; a team the
+    portal does not have, or an environment it does not know, is reported."""
+    c, accounts = seed_org
+    prod, dev, unknown, odd = (*accounts["HipaaOU"], *accounts["GeneralOU"])
+    tag(c, prod, team="checkout", environment="prod")
+    tag(c, dev, team="checkout", environment="dev", owner="someone")
+    tag(c, unknown, team="payments", environment="qa")
+    tag(c, odd, team="checkout", environment="production")
+    # Without --tags nothing is read: the accounts have no team.
+    assert run("import", "--output", str(tmp_path / "a.yaml"), *SEED_CLASSES)[0] == 0
+    assert not VendedAccount.objects.filter(team__isnull=False).exists()
+
+    code, out, err = run("import", "--output", str(tmp_path / "b.yaml"), "--tags", *SEED_CLASSES)
+
+    assert code == 0, out + err
+    assert "Read the tags of 8 of 8 accounts." in err
+    rows = {a.account_id: a for a in VendedAccount.objects.select_related("team")}
+    assert (rows[prod].team, rows[prod].environment) == (team, "prod")
+    assert (rows[dev].team, rows[dev].environment) == (team, "dev")
+    assert (rows[odd].team, rows[odd].environment) == (team, "")
+    assert rows[unknown].team is None
+    assert sum(row.team is not None for row in rows.values()) == 3
+    assert "Given a team by their tags: 3." in out
+    assert f"tags not followed {unknown}: its tag names team 'payments'" in out
+    assert f"tags not followed {odd}: its environment tag 'production' is none of" in out
+    events = AuditEvent.objects.filter(action=AuditAction.ACCOUNT_TEAM_ASSIGNED)
+    assert sorted(e.account.account_id for e in events) == sorted([prod, dev, odd])
+    assert events.get(account__account_id=prod).message == "Assigned to team checkout as prod."
+
+    # Once the team exists, importing again gives it the account its tags name; the
+    # accounts that have a team are not read again.
+    from vending.services.teams import team_create
+
+    team_create(actor=None, slug="payments", name="Payments", leads=[])
+    code, out, err = run("import", "--output", str(tmp_path / "c.yaml"), "--tags", *SEED_CLASSES)
+    assert code == 0, out + err
+    assert "Read the tags of 5 of 5 accounts." in err
+    row = VendedAccount.objects.select_related("team").get(account_id=unknown)
+    assert (row.team.slug, row.environment) == ("payments", "qa")
+    assert "Given a team by their tags: 1." in out

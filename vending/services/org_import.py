@@ -8,10 +8,16 @@ account the portal does not know yet as an imported account: no request, no team
 an admin assigns one, the class of its OU where the blueprint maps that OU to a class.
 Running it again adds only accounts that are new and refreshes the OU of those it
 imported before.
+
+With `tags`, an account's own `vending:team` and `vending:environment` tags give it its
+team and environment (the tags the portal puts on the accounts it creates: an
+organization vended by an earlier portal, or tagged by hand to the same scheme). That
+costs one ListTagsForResource per account without a team, so it is asked for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +37,7 @@ from vending.blueprint.plan import Plan, make_plan
 from vending.choices import AccountOrigin, AccountStatus, Environment
 from vending.errors import InvalidInput, InvalidTransition, PermissionDenied
 from vending.models import Team, VendedAccount
+from vending.naming import TAG_PREFIX
 from vending.roles import is_admin
 from vending.selectors.org_impact import account_policies_read, policy_documents_read
 from vending.services.account_access import access_sync_enqueue
@@ -58,6 +65,10 @@ class OrgImport:
     added: list[str] = field(default_factory=list)  # account ids new to the inventory
     updated: list[str] = field(default_factory=list)  # imported before, OU refreshed
     skipped: list[str] = field(default_factory=list)  # why some accounts were not recorded
+    # With tags: the accounts given the team (and environment) their tags name, and why
+    # a tagged account's tags were not followed.
+    assigned: list[str] = field(default_factory=list)
+    unassigned: list[str] = field(default_factory=list)
 
     @property
     def unexpressed(self) -> list[Unexpressed]:
@@ -109,17 +120,97 @@ def org_import(
     actor: Actor = None,
     gateway: OrganizationsGateway | None = None,
     classes: dict[str, str],
+    tags: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> OrgImport:
     """Read the organization, build its blueprint and record its accounts (admins only;
-    `actor` None is the operator's shell). The caller writes `result.text` to a file."""
+    `actor` None is the operator's shell). The caller writes `result.text` to a file.
+    `tags`: give accounts the team and environment their tags name; `progress(done,
+    total)` is told every 100 accounts whose tags were read."""
     if actor is not None and not is_admin(actor):
         raise PermissionDenied("Only portal admins can import the organization.")
-    live, result = org_import_read(gateway=gateway, classes=classes)
+    gw = gateway or get_gateway()
+    live, result = org_import_read(gateway=gw, classes=classes)
     if result.imported.missing_classes:
         return result  # nothing recorded until the blueprint is whole
+    owners = _owners_tagged(gw, live, progress) if tags else {}  # no transaction open
     with transaction.atomic():
         _record_accounts(live, result, actor)
+        if owners:
+            _assign_tagged(owners, result, actor)
     return result
+
+
+def _owners_tagged(
+    gw: OrganizationsGateway, live: LiveOrg, progress: Callable[[int, int], None] | None
+) -> dict[str, tuple[str, str]]:
+    """The (team, environment) the `vending:` tags of each account name, for the active
+    member accounts that are new or imported without a team (one ListTagsForResource
+    each); accounts without a team tag are left out."""
+    management = live.organization.management_account_id if live.organization else ""
+    settled = set(
+        VendedAccount.objects.filter(account_id__in=list(live.accounts))
+        .exclude(origin=AccountOrigin.IMPORTED, team__isnull=True)
+        .values_list("account_id", flat=True)
+    )
+    wanted = [
+        account_id
+        for account_id, account in sorted(live.accounts.items())
+        if account_id != management and account_id not in settled and account.status == "ACTIVE"
+    ]
+    found: dict[str, tuple[str, str]] = {}
+    for done, account_id in enumerate(wanted, 1):
+        tags = gw.list_tags(resource_id=account_id)
+        team = tags.get(f"{TAG_PREFIX}team", "").strip()
+        if team:
+            found[account_id] = (team, tags.get(f"{TAG_PREFIX}environment", "").strip())
+        if progress is not None and (done % 100 == 0 or done == len(wanted)):
+            progress(done, len(wanted))
+    return found
+
+
+def _assign_tagged(owners: dict[str, tuple[str, str]], result: OrgImport, actor: Actor) -> None:
+    """Give each imported account without a team the team (and environment) its tags
+    name, audited as an assignment and its access synced, as an admin's would be."""
+    teams = {
+        team.slug: team for team in Team.objects.filter(slug__in={t for t, _ in owners.values()})
+    }
+    rows = VendedAccount.objects.filter(
+        account_id__in=list(owners),
+        origin=AccountOrigin.IMPORTED,
+        team__isnull=True,
+        is_active=True,
+    ).select_for_update()
+    for row in rows.order_by("account_id"):
+        slug, environment = owners[str(row.account_id)]
+        team = teams.get(slug)
+        if team is None:
+            result.unassigned.append(
+                f"{row.account_id}: its tag names team '{slug[:40]}', which the portal "
+                "does not have"
+            )
+            continue
+        if environment not in Environment.values:
+            if environment:
+                result.unassigned.append(
+                    f"{row.account_id}: its environment tag '{environment[:20]}' is none of "
+                    f"{', '.join(Environment.values)}; given to {slug} without one"
+                )
+            environment = ""
+        previous_environment = row.environment
+        row.team, row.environment = team, environment
+        row.save(update_fields=["team", "environment", "updated_at"])
+        account_team_assigned(
+            actor=actor,
+            account=row,
+            team=team,
+            previous=None,
+            previous_environment=previous_environment,
+        )
+        access_sync_enqueue(row)  # the team's group gets the environment's permission sets
+        result.assigned.append(
+            f"{row.account_id}: {slug}" + (f", {environment}" if environment else "")
+        )
 
 
 def _record_accounts(live: LiveOrg, result: OrgImport, actor: Actor) -> None:

@@ -72,6 +72,11 @@ class Command(BaseCommand):
         imp.add_argument("--output", type=Path, required=True, help="blueprint file to write")
         imp.add_argument("--force", action="store_true", help="overwrite --output if it exists")
         imp.add_argument(
+            "--tags", action="store_true",
+            help="give accounts without a team the team and environment their vending:team "
+            "and vending:environment tags name (one ListTagsForResource per account)",
+        )  # fmt: skip
+        imp.add_argument(
             "--class", dest="classes", action="append", default=[], metavar="CLASS=OU_PATH",
             help="map a compliance class to an OU path (default: the configured blueprint's "
             "mapping, for the paths the organization has)",
@@ -210,7 +215,13 @@ class Command(BaseCommand):
         output: Path = options["output"]
         if output.exists() and not options["force"]:
             raise CommandError(f"{output} exists; pass --force to overwrite it.")
-        result = org_import(classes=self._classes(blueprint, options["classes"]))
+        result = org_import(
+            classes=self._classes(blueprint, options["classes"]),
+            tags=options["tags"],
+            progress=lambda done, total: self.stderr.write(
+                f"Read the tags of {done} of {total} accounts."
+            ),
+        )
         for item in result.unexpressed:
             self.stderr.write(f"NOT IN THE BLUEPRINT {item.line()}")
         if result.imported.missing_classes:
@@ -232,6 +243,12 @@ class Command(BaseCommand):
         )
         for line in result.skipped:
             self.stdout.write(f"  skipped {line}")
+        if options["tags"]:
+            self.stdout.write(f"Given a team by their tags: {len(result.assigned)}.")
+            for line in result.assigned:
+                self.stdout.write(f"  assigned {line}")
+            for line in result.unassigned:
+                self.stdout.write(f"  tags not followed {line}")
         if result.plan is not None and not result.plan.empty:
             self.stdout.write(render_plan(result.plan))
             raise CommandError(
