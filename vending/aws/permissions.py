@@ -130,9 +130,16 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability(
         sid="DriftAndPlan",
-        summary="read the organization's shape and SCPs (the blueprint plan, the drift scan)",
+        summary="read the organization's shape and SCPs (the blueprint plan, the drift scan, "
+        "`org import`; its accounts' tags with --tags)",
         roles=frozenset({WORKER}),
-        uses={**_ORG_READS, **_uses(("organizations:ListChildren", f"{GW}.list_children"))},
+        uses={
+            **_ORG_READS,
+            **_uses(
+                ("organizations:ListChildren", f"{GW}.list_children"),
+                ("organizations:ListTagsForResource", f"{GW}.list_tags"),
+            ),
+        },
     ),
     Capability(
         sid="Lifecycle",
