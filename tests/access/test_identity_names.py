@@ -107,3 +107,35 @@ def test_a_recreated_permission_set_is_looked_up_again(
     assert AccessAssignment.objects.get(account=second).permission_set_arn == new_arn
     assert ic.assignments(second.account_id, "PowerUserAccess") == [ic.groups["checkout"]]
     assert IdentityCenterName.objects.get(name="PowerUserAccess").value == new_arn
+
+
+@pytest.mark.slow
+@pytest.mark.serial
+def test_a_recreated_group_fails_once_then_the_retry_finds_it(
+    users, team, task_queue, emulated_identity_center: IdentityCenter, settings
+):
+    # A group deleted and made again under its name has a new id; AWS fails an
+    # assignment to the old one when it carries it out (asynchronously), as the emulator
+    # does. The failure shows; the portal forgets the ids it kept, so the retry (and
+    # the next account) use the group's new id.
+    from vending.services.account_access import access_retry
+
+    settings.VENDING_ACCESS_POLL_SECONDS = 0.1
+    ic = emulated_identity_center
+    first = vend(users, team, task_queue, env="dev", pause=0.05)
+    assert statuses(first) == {"PowerUserAccess": "assigned"}
+    store = ic.gateway._client(IDENTITY_STORE)
+    store.delete_group(IdentityStoreId=ic.identity_store_id, GroupId=ic.groups["checkout"])
+    new_id = ic.add_group("checkout")
+
+    second = vend(users, team, task_queue, env="test", pause=0.05)
+    assert statuses(second) == {"PowerUserAccess": "failed"}
+    row = AccessAssignment.objects.get(account=second)
+    assert "does not exist" in row.last_error and row.group_id == ""
+    assert not IdentityCenterName.objects.filter(kind="group").exists()
+
+    assert access_retry(actor=users["admin"], account=second) == 1
+    task_queue.drain(pause=0.05)
+    assert statuses(second) == {"PowerUserAccess": "assigned"}
+    assert AccessAssignment.objects.get(account=second).group_id == new_id
+    assert ic.assignments(second.account_id, "PowerUserAccess") == [new_id]

@@ -218,10 +218,13 @@ class AccessRun:
             return
         if answer.state == AssignmentState.FAILED:
             verb = "remove" if deleting else "assign"
-            _failed(
-                row,
-                f"AWS could not {verb} the access: {answer.failure_reason or 'no reason given'}.",
-            )
+            if not deleting:
+                # The ids may be stale (a group or permission set deleted and made again
+                # under its name): the next sync, and the retry, look them up again.
+                identity_names_forget(self._instance.instance_arn if self._instance else "")
+                _set(row, group_id="", permission_set_arn="")
+            reason = (answer.failure_reason or "no reason given").rstrip(".")
+            _failed(row, f"AWS could not {verb} the access: {reason}.")
             return
         with transaction.atomic():
             _set(row, status=AccessStatus.REMOVED if deleting else AccessStatus.ASSIGNED)
