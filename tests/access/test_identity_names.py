@@ -76,16 +76,23 @@ def test_a_name_aws_does_not_know_is_not_kept(
     assert IdentityCenterName.objects.get(name="checkout-engineers").value == group_id
 
 
+def first_assigned(users, team, task_queue, settings):  # type: ignore[no-untyped-def]
+    """On the emulator (assignments asynchronous, read again after 0.1 s): the team's
+    first account, its access assigned and the names kept."""
+    settings.VENDING_ACCESS_POLL_SECONDS = 0.1
+    first = vend(users, team, task_queue, env="dev", pause=0.05)
+    assert statuses(first) == {"PowerUserAccess": "assigned"}
+    return first
+
+
 @pytest.mark.slow
 @pytest.mark.serial
 def test_a_recreated_permission_set_is_looked_up_again(
     users, team, task_queue, emulated_identity_center: IdentityCenter, settings
 ):
     # The emulator, as AWS, refuses an assignment with a permission set that is gone.
-    settings.VENDING_ACCESS_POLL_SECONDS = 0.1
     ic = emulated_identity_center
-    first = vend(users, team, task_queue, env="dev", pause=0.05)
-    assert statuses(first) == {"PowerUserAccess": "assigned"}
+    first = first_assigned(users, team, task_queue, settings)
     old_arn = ic.permission_sets["PowerUserAccess"]
 
     sso = ic.gateway._client(SSO_ADMIN)
@@ -120,10 +127,8 @@ def test_a_recreated_group_fails_once_then_the_retry_finds_it(
     # the next account) use the group's new id.
     from vending.services.account_access import access_retry
 
-    settings.VENDING_ACCESS_POLL_SECONDS = 0.1
     ic = emulated_identity_center
-    first = vend(users, team, task_queue, env="dev", pause=0.05)
-    assert statuses(first) == {"PowerUserAccess": "assigned"}
+    first_assigned(users, team, task_queue, settings)
     store = ic.gateway._client(IDENTITY_STORE)
     store.delete_group(IdentityStoreId=ic.identity_store_id, GroupId=ic.groups["checkout"])
     new_id = ic.add_group("checkout")

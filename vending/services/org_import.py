@@ -198,16 +198,8 @@ def _assign_tagged(owners: dict[str, tuple[str, str]], result: OrgImport, actor:
                 )
             environment = ""
         previous_environment = row.environment
-        row.team, row.environment = team, environment
-        row.save(update_fields=["team", "environment", "updated_at"])
-        account_team_assigned(
-            actor=actor,
-            account=row,
-            team=team,
-            previous=None,
-            previous_environment=previous_environment,
-        )
-        access_sync_enqueue(row)  # the team's group gets the environment's permission sets
+        row.environment = environment
+        _team_give(row, team, actor=actor, previous=None, previous_environment=previous_environment)
         result.assigned.append(
             f"{row.account_id}: {slug}" + (f", {environment}" if environment else "")
         )
@@ -308,15 +300,29 @@ def account_team_assign(
         same_team = previous is not None and previous.pk == team.pk
         if same_team and account.environment == previous_environment:
             return account  # already so: nothing to record
-        account.team = team
-        account.save(update_fields=["team", "environment", "updated_at"])
-        account_team_assigned(
-            actor=actor,
-            account=account,
-            team=team,
-            previous=previous,
-            previous_environment=previous_environment,
+        _team_give(
+            account, team, actor=actor, previous=previous, previous_environment=previous_environment
         )
-        # The old team's group out, the new one's in, with the environment's sets.
-        access_sync_enqueue(account)
     return account
+
+
+def _team_give(
+    account: VendedAccount,
+    team: Team,
+    *,
+    actor: Actor,
+    previous: Team | None,
+    previous_environment: str,
+) -> None:
+    """Write `account`'s new team (and the environment set on it), audited; the old
+    team's group loses its access, the new one's gets the environment's permission sets."""
+    account.team = team
+    account.save(update_fields=["team", "environment", "updated_at"])
+    account_team_assigned(
+        actor=actor,
+        account=account,
+        team=team,
+        previous=previous,
+        previous_environment=previous_environment,
+    )
+    access_sync_enqueue(account)
