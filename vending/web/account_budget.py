@@ -10,10 +10,11 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from vending.errors import DomainError
+from vending.models import VendedAccount
 from vending.selectors.accounts import account_get_for
 from vending.services.account_setup import account_budget_set, account_setup_retry
 from vending.web.forms import AccountBudgetForm
-from vending.web.pages import account_not_found, signin_required
+from vending.web.pages import account_button, account_not_found, signin_required
 
 
 @signin_required
@@ -40,13 +41,8 @@ def account_budget(request: HttpRequest, account_id: str) -> HttpResponse:
 @signin_required
 @require_POST
 def account_setup_again(request: HttpRequest, account_id: str) -> HttpResponse:
-    account = account_get_for(user=request.user, account_id=account_id)
-    if account is None:
-        return account_not_found(request, account_id)
-    try:
+    def again(account: VendedAccount) -> str:
         parts = account_setup_retry(actor=request.user, account=account)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{' and '.join(parts).capitalize()} queued again.")
-    return redirect("account_detail", account_id=account_id)
+        return f"{' and '.join(parts).capitalize()} queued again."
+
+    return account_button(request, account_id, again)

@@ -24,7 +24,9 @@ from django.urls import reverse
 
 from vending.aws import TransientAwsError, get_gateway
 from vending.choices import ComplianceClass
-from vending.models import AccountRequest
+from vending.errors import DomainError
+from vending.models import AccountRequest, VendedAccount
+from vending.selectors.accounts import account_get_for
 from vending.selectors.navigation import nav_counts_for
 from vending.selectors.policies import NotInOrganization
 from vending.selectors.requests import account_request_get_for
@@ -164,6 +166,24 @@ def account_not_found(request: HttpRequest, account_id: str) -> HttpResponse:
         {"nav": "accounts", "account_id": account_id},
         status=404,
     )
+
+
+def account_button(
+    request: HttpRequest, account_id: str, act: Callable[[VendedAccount], str]
+) -> HttpResponse:
+    """A button on an account's page: `act` on the account the signed-in person may see
+    (its answer is the success message, a refusal is shown as an error), then back to
+    the page."""
+    account = account_get_for(user=request.user, account_id=account_id)
+    if account is None:
+        return account_not_found(request, account_id)
+    try:
+        done = act(account)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("account_detail", account_id=account_id)
 
 
 def request_or_404(request: HttpRequest, pk: int) -> AccountRequest:
