@@ -221,7 +221,9 @@ class AccessRun:
             if not deleting:
                 # The ids may be stale (a group or permission set deleted and made again
                 # under its name): the next sync, and the retry, look them up again.
-                identity_names_forget(self._instance.instance_arn if self._instance else "")
+                instance = self.instance()
+                assert instance is not None  # asked in it, so it was found
+                identity_names_forget(instance.instance_arn)
                 _set(row, group_id="", permission_set_arn="")
             reason = (answer.failure_reason or "no reason given").rstrip(".")
             _failed(row, f"AWS could not {verb} the access: {reason}.")
