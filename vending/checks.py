@@ -1,4 +1,5 @@
-"""Deployment checks of the portal, run by `manage.py check --deploy` (beside Django's).
+"""Deployment checks of the portal, run by `manage.py check --deploy` (beside Django's),
+and one database check (vending.W002), run by `migrate` and `check --database default`.
 
 A production host must not run in demo mode, nor keep a user whose password is one of
 the public demo passwords of the README. Both are errors: `check --deploy` exits
@@ -70,5 +71,33 @@ def demo_users_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             hint="Delete them in the Django admin, or give each a password of its own "
             "(`manage.py changepassword USERNAME`).",
             id="vending.E002",
+        )
+    ]
+
+
+@register(Tags.database)
+def search_index_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """vending.W002: on PostgreSQL, the accounts search's trigram index is missing (its
+    migration could not create the pg_trgm extension): every search reads every account.
+    A database check: `manage.py migrate` and `manage.py check --database default` run it."""
+    if connection.vendor != "postgresql":
+        return []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass('vending_vendedaccount') IS NOT NULL,"
+                " to_regclass('account_search') IS NOT NULL"
+            )
+            migrated, indexed = cursor.fetchone()
+    except DatabaseError:
+        return []  # vending.W001 already says the database cannot be read
+    if not migrated or indexed:
+        return []
+    return [
+        CheckWarning(
+            "The accounts search has no trigram index: each search reads every account.",
+            hint="As a PostgreSQL superuser run `CREATE EXTENSION pg_trgm;` in the portal's "
+            "database, then `manage.py migrate vending 0030 && manage.py migrate`.",
+            id="vending.W002",
         )
     ]

@@ -45,6 +45,13 @@ class _InArray(Lookup):
 def pk_in(subquery: QuerySet[Any]) -> Q:
     """`pk IN (subquery)` (a query of `pk` values, which may be a union), computed once
     and looked up by the primary key's index on PostgreSQL."""
+    return column_in("pk", subquery)
+
+
+def column_in(column: str, subquery: QuerySet[Any]) -> Q:
+    """`column IN (subquery)`, computed once and looked up by the column's index on
+    PostgreSQL: also inside an OR, where the semi-join would make the planner test every
+    row against the subquery's result."""
     if connection.vendor != "postgresql":
-        return Q(pk__in=subquery)
-    return Q(_InArray(F("pk"), subquery.query))
+        return Q(**{f"{column}__in": subquery})
+    return Q(_InArray(F(column), subquery.query))
