@@ -70,10 +70,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
         accounts,
         request.GET.get("page"),
         per_page=PAGE_SIZE,
-        # A search reads every account whatever the page: its total comes with the rows.
-        count=None
-        if search
-        else lambda: account_count_for(user=request.user, filters=filters, search=search),
+        count=lambda up_to: account_count_for(
+            user=request.user, filters=filters, search=search, up_to=up_to
+        ),
     )
     rows = account_rows_html(
         cast("Iterable[tuple[Any, ...]]", page.object_list),

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -92,35 +92,45 @@ class UrlAround:
     after: str
 
 
+# How far a list's total is counted: past it a page says "more than 10,000", so that a
+# page costs the same however many rows the list has (counting is one pass over them).
+COUNTED_UP_TO = 10_000
+
+
+class CountedPaginator(Paginator):
+    """A paginator whose total may be counted only up to COUNTED_UP_TO: `capped` is then
+    that number (the total is larger), else 0."""
+
+    capped = 0
+
+
 def page_of(
-    rows: QuerySet[Any], number: str | None, *, per_page: int, count: Callable[[], int] | None
+    rows: QuerySet[Any], number: str | None, *, per_page: int, count: Callable[[int | None], int]
 ) -> Page[Any]:
     """`Paginator(rows, per_page).get_page(number)`, `rows` from `values_list`, with its
-    total taken one of two ways:
+    total from `count(up_to)`: a cheaper query than counting `rows` (which carry joins for
+    what they show), counting at most `up_to` rows (None: all), made only when the page
+    does not tell it (a first page that is not full is the whole list).
 
-    - `count()`, a cheaper query than counting `rows` (which carry joins for what they
-      show), called only when the page does not tell it (a first page that is not full
-      is the whole list). The page's rows are read off the list's order, so a page costs
-      the same whatever the list's length.
-    - `count=None`, for a list that is read through whatever the page (a search): the
-      rows carry the total as one more value at their end (COUNT(*) OVER ()), in one
-      pass.
-
-    A number past the end shows the last page."""
-    paginator = Paginator(rows, per_page)
+    The total is counted up to COUNTED_UP_TO and one more: a longer list is "more than"
+    that (`paginator.capped`), counted exactly only for a page near or past that many
+    rows. With the page's rows read off the list's order, a page costs the same whatever
+    the list's length. A number past the end shows the last page."""
+    paginator = CountedPaginator(rows, per_page)
     try:
         wanted = max(1, int(number or 1))
     except (TypeError, ValueError):
         wanted = 1
     start = (wanted - 1) * per_page
-    if count is None:
-        found = list(rows.annotate(rows_in_all=Window(Count("*")))[start : start + per_page])
-        total = found[0][-1] if found else None
+    found = list(rows[start : start + per_page])
+    if start == 0 and len(found) < per_page:
+        total = len(found)
     else:
-        found = list(rows[start : start + per_page])
-        total = len(found) if start == 0 and len(found) < per_page else None
-    if total is None:
-        total = (count or rows.count)()
+        total = count(COUNTED_UP_TO + 1)
+        if total > COUNTED_UP_TO and start + per_page < COUNTED_UP_TO:
+            paginator.capped = COUNTED_UP_TO
+        elif total > COUNTED_UP_TO:
+            total = count(None)
     paginator.count = total  # the cached property, known without its query
     if not found:
         return paginator.get_page(number)

@@ -83,4 +83,6 @@ def justification_field(help_text: str, missing: str, *, required: bool = True) 
 
 
 def team_choices(field: forms.Field, teams: QuerySet[Team], empty: str) -> None:
-    cast(forms.ChoiceField, field).choices = [("", empty), *((t.slug, t.slug) for t in teams)]
+    # The slugs alone: a list page builds this on every filter change, for every team.
+    slugs = teams.values_list("slug", flat=True)
+    cast(forms.ChoiceField, field).choices = [("", empty), *((s, s) for s in slugs)]
