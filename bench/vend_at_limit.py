@@ -9,7 +9,10 @@ production timings), submits N accounts as requests of 4 environments each (one 
 per request), approves them all through the portal's services in one process, and
 reports the time from the last approval to the last account ready, beside the limit,
 and the Organizations calls per account by operation (the emulator counts them); then,
-once every account's access is assigned, the Identity Center calls per account.
+once every account's access is assigned, the Identity Center calls per account. It also
+prints the CPU time each process spent per account until every account was ready
+(workers, PostgreSQL, the emulator, the approving process; bench/cpu.py), and the bare
+script's: where the time went on a machine whose cores are the limit.
 
 The clock starts on a stack as it runs in production: the workers idle (the scheduler's
 first drift scan and the submissions' e-mails done), DEBUG off, the modules' bytecode
@@ -45,6 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import postmaster_pid, tree_cpu  # noqa: E402
 from tests.system.harness import (  # noqa: E402
     PYTHON,
     Emulator,
@@ -76,6 +80,9 @@ class Run:
     # Identity Center's calls until every account's access was assigned (the access sync
     # each ready account gets), by operation.
     identity_calls: dict[str, int] = field(default_factory=dict)
+    # CPU seconds by process, from the first approval (or the bare script's start) until
+    # every account was seen ready (bench/cpu.py).
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def request_plan(accounts: int) -> list[list[str]]:
@@ -136,14 +143,15 @@ def approve_all() -> None:
     approvers = list(get_user_model().objects.filter(username__in=["approver1", "approver2"]))
     pending = list(AccountRequest.objects.filter(status="pending_approval").order_by("pk"))
     warm_up()
-    first = time.time()
+    first, cpu = time.time(), time.process_time()
     for request in pending:
         for approver in approvers:
             if account_request_approve(request=request, approver=approver).provisioning_started:
                 break
         else:
             raise SystemExit(f"request #{request.pk} did not start provisioning")
-    print(json.dumps({"first": first, "last": time.time(), "requests": len(pending)}))
+    cpu = time.process_time() - cpu
+    print(json.dumps({"first": first, "last": time.time(), "requests": len(pending), "cpu": cpu}))
 
 
 def in_portal(portal: Portal, function: str, *args: Any) -> str:
@@ -241,6 +249,7 @@ def vend_through_portal(
             time.sleep(args.settle)  # workers connected before the clock starts...
             idle(emulator, database_url, args.timeout)  # ...and idle
             emulator.control("/_emulator/stats/reset", {})
+            cpu_before = cpu_of(portal, emulator)
             approvals = json.loads(in_portal(portal, "approve_all").splitlines()[-1])
 
             def all_done() -> tuple[int, int, int, float | None] | None:
@@ -253,6 +262,7 @@ def vend_through_portal(
                 )
             except AssertionError as exc:
                 raise SystemExit(f"{exc}: {accounts_progress(database_url)}") from None
+            cpu = cpu_of(portal, emulator)
             stats = emulator.control("/_emulator/stats")
             wait_for(
                 lambda: access_settled(database_url),
@@ -274,7 +284,24 @@ def vend_through_portal(
         max_in_progress=stats["max_in_progress_creations"],
         failed=failed,
         identity_calls=identity_calls,
+        cpu={
+            "approving process (the web's part)": approvals["cpu"],
+            **{name: cpu[name] - cpu_before[name] for name in cpu},
+        },
     )
+
+
+def cpu_of(portal: Portal, emulator: Emulator) -> dict[str, float]:
+    """CPU seconds so far of the workers (with their pools and beat), the emulator and
+    PostgreSQL (every backend, this run's being the only busy ones)."""
+    found = {
+        "Celery workers": sum(tree_cpu(worker.pid) for worker in portal.workers),
+        "emulator": tree_cpu(emulator.process.pid),
+    }
+    postmaster = postmaster_pid()
+    if postmaster is not None:
+        found["PostgreSQL"] = tree_cpu(postmaster)
+    return found
 
 
 def access_settled(database_url: str) -> bool:
@@ -320,6 +347,7 @@ def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
         ous = org.list_organizational_units_for_parent(ParentId=parent_id)
         parent_id = next(ou["Id"] for ou in ous["OrganizationalUnits"] if ou["Name"] == name)
     emulator.control("/_emulator/stats/reset", {})
+    emulator_cpu, own_cpu = tree_cpu(emulator.process.pid), time.process_time()
     started = time.monotonic()
     for index in range(accounts):
         status = org.create_account(
@@ -337,8 +365,14 @@ def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
             AccountId=status["AccountId"], SourceParentId=root_id, DestinationParentId=parent_id
         )
     elapsed = time.monotonic() - started
+    cpu = {
+        "bare script": time.process_time() - own_cpu,
+        "emulator": tree_cpu(emulator.process.pid) - emulator_cpu,
+    }
     stats = emulator.control("/_emulator/stats")
-    return Run(elapsed, elapsed, 0.0, stats["calls"], stats["max_in_progress_creations"], 0)
+    return Run(
+        elapsed, elapsed, 0.0, stats["calls"], stats["max_in_progress_creations"], 0, cpu=cpu
+    )
 
 
 def target_ou_path(database_url: str) -> str:
@@ -348,6 +382,24 @@ def target_ou_path(database_url: str) -> str:
         row = conn.execute("SELECT target_ou_path FROM vending_vendedaccount LIMIT 1").fetchone()
     assert row is not None
     return str(row[0])
+
+
+def cpu_table(run: Run, bare: Run | None, accounts: int) -> list[str]:
+    """CPU milliseconds per account by process, until every account was seen ready
+    (polled every 0.25 s: the first access syncs are in it too)."""
+    lines = [
+        "CPU per account, until every account was seen ready:",
+        "",
+        "| process | portal ms | bare script ms |" if bare else "| process | portal ms |",
+        "| --- | ---: | ---: |" if bare else "| --- | ---: |",
+    ]
+    bare_cpu = bare.cpu if bare else {}
+    for name in [*run.cpu, *(n for n in bare_cpu if n not in run.cpu)]:
+        row = f"| {name} | {1000 * run.cpu.get(name, 0.0) / accounts:.1f} |"
+        lines.append(row + (f" {1000 * bare_cpu.get(name, 0.0) / accounts:.1f} |" if bare else ""))
+    total = f"| **total** | {1000 * sum(run.cpu.values()) / accounts:.1f} |"
+    lines.append(total + (f" {1000 * sum(bare_cpu.values()) / accounts:.1f} |" if bare else ""))
+    return lines
 
 
 def calls_table(calls: dict[str, int], accounts: int) -> list[str]:
@@ -387,6 +439,8 @@ def report(args: argparse.Namespace, run: Run, bare: Run | None) -> None:
     print(f"| most creations in progress at once | {run.max_in_progress} |")
     print(f"| load average (1 min) at the end | {os.getloadavg()[0]:.1f} |")
     print(f"| accounts failed | {run.failed} |")
+    print()
+    print("\n".join(cpu_table(run, bare, n)))
     print()
     print("Organizations calls of the portal, from the first approval:")
     print()
