@@ -288,3 +288,67 @@ def test_the_accounts_search_is_read_off_its_trigram_index_on_postgresql(tmp_pat
     }, answer["found"]
     assert "vending.W002" not in answer["warned"]
     assert "vending.W002" in answer["unindexed"]
+
+
+NO_EXTENSION = """
+import io, json, uuid
+from contextlib import redirect_stderr
+from django.contrib.auth import get_user_model
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.db import connection
+from vending.selectors.accounts import account_list_for
+from vending.models import VendedAccount
+
+# Back to before the index, without the extension; then migrate as a role that may not
+# create it (no CREATE on the database), as on a server run by someone else.
+call_command("migrate", "vending", "0030", verbosity=0)
+role = f"portal_{uuid.uuid4().hex[:8]}"
+with connection.cursor() as cursor:
+    cursor.execute("DROP EXTENSION pg_trgm")
+    cursor.execute(f"CREATE ROLE {role}")
+    # Everything on the tables (what migrate's bookkeeping writes), nothing on the database.
+    cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+    cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+err = io.StringIO()
+try:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {role}")
+    with redirect_stderr(err):
+        call_command("migrate", "vending", "0031", verbosity=0)
+finally:
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute(f"DROP OWNED BY {role}")
+        cursor.execute(f"DROP ROLE {role}")
+with connection.cursor() as cursor:
+    cursor.execute("SELECT to_regclass('account_search') IS NULL,"
+                   " NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')")
+    missing = list(cursor.fetchone())
+admin = get_user_model().objects.create_superuser("admin", "admin@example.com")
+VendedAccount.objects.create(name="payments-prod", email="p@example.com",
+                             target_ou_path="GeneralOU", status="ready", origin="imported",
+                             account_id="123456789012")
+found = list(account_list_for(user=admin, filters={}, search="MENTS-PR")
+             .values_list("name", flat=True))
+applied = [m for (app, m) in connection.introspection.connection.cursor().execute(
+    "SELECT app, name FROM django_migrations WHERE app = 'vending'").fetchall()]
+print(json.dumps({
+    "message": err.getvalue(), "missing": missing, "found": found,
+    "warned": [m.id for m in run_checks(databases=["default"])],
+    "applied": "0031_account_search_index" in applied,
+}))
+"""
+
+
+def test_without_the_trigram_extension_the_search_works_unindexed_and_says_so(tmp_path):
+    """A database user that may not create pg_trgm (no CREATE on the database): migration
+    0031 says why it made no index and goes on, searches still find accounts, and
+    `check --database` warns (vending.W002)."""
+    answer = on_postgresql(tmp_path, NO_EXTENSION)
+    assert answer["missing"] == [True, True]
+    assert answer["applied"] is True
+    assert "The accounts search is not indexed" in answer["message"]
+    assert "permission denied" in answer["message"]
+    assert answer["found"] == ["payments-prod"]
+    assert "vending.W002" in answer["warned"]
