@@ -297,6 +297,7 @@ from django.contrib.auth import get_user_model
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 from vending.selectors.accounts import account_list_for
 from vending.models import VendedAccount
 
@@ -331,12 +332,11 @@ VendedAccount.objects.create(name="payments-prod", email="p@example.com",
                              account_id="123456789012")
 found = list(account_list_for(user=admin, filters={}, search="MENTS-PR")
              .values_list("name", flat=True))
-applied = [m for (app, m) in connection.introspection.connection.cursor().execute(
-    "SELECT app, name FROM django_migrations WHERE app = 'vending'").fetchall()]
+applied = MigrationRecorder(connection).applied_migrations()
 print(json.dumps({
     "message": err.getvalue(), "missing": missing, "found": found,
     "warned": [m.id for m in run_checks(databases=["default"])],
-    "applied": "0031_account_search_index" in applied,
+    "applied": ("vending", "0031_account_search_index") in applied,
 }))
 """
 

@@ -9,7 +9,7 @@ them, so a search reads the accounts it finds.
 
 Other databases keep the plain search. So does a PostgreSQL server where the portal's
 database user may not create the extension: the migration says so and goes on, and
-`manage.py check` warns (vending/checks.py) until an administrator runs
+`manage.py check --database default` warns (vending.W002, vending/checks.py) until an administrator runs
 `CREATE EXTENSION pg_trgm` and `manage.py migrate vending 0030 && manage.py migrate`.
 """
 
