@@ -9,6 +9,12 @@ PORT ?= 8000
 EMULATOR_PORT ?= 4566
 STAMP := $(VENV)/.installed
 
+# Some machines set PYTHONDONTWRITEBYTECODE; then every process the portal and its tests
+# start (manage.py commands, workers, gunicorn, the emulator) compiled all it imported,
+# some 2.5 s of CPU each. The virtualenv's packages get their bytecode at install
+# (--compile-bytecode, as pip does); the project's own modules are cached on first import.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: install run env test check check-tests lint typecheck migrations-check pytest clean constraints
 
 # The same pinned versions (constraints.txt) either way; uv installs them in seconds
@@ -24,8 +30,8 @@ $(STAMP): pyproject.toml constraints.txt
 	  if [ -z "$$uv" ] && $(BIN)/python -m pip install --quiet -c constraints.txt uv; then \
 	    uv=$(BIN)/uv; fi; \
 	fi; \
-	if [ -n "$$uv" ] && "$$uv" pip install --quiet --python $(BIN)/python \
-	    -c constraints.txt -e '.[dev]'; then \
+	if [ -n "$$uv" ] && "$$uv" pip install --quiet --compile-bytecode \
+	    --python $(BIN)/python -c constraints.txt -e '.[dev]'; then \
 	  echo "Installed with $$uv"; \
 	else \
 	  echo "Installing with pip"; \
@@ -108,7 +114,7 @@ check:
 	@$(MAKE) --no-print-directory -j3 --output-sync=line lint typecheck check-tests
 
 check-tests: install
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -m "not slow" -n $$(nproc) --dist worksteal --hypothesis-profile=check
+	$(BIN)/pytest -m "not slow" -n $$(nproc) --dist worksteal --hypothesis-profile=check
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints:

@@ -217,10 +217,13 @@ class Portal:
         self.env = {
             # Not the test process's own metrics folder either (vending/metrics/multiprocess.py
             # exports it): the portal's processes count in their own, under VENDING_VAR_DIR.
+            # Their bytecode is kept whatever the environment says (the Makefile's
+            # `unexport PYTHONDONTWRITEBYTECODE`): each compiled all it imported otherwise.
             **{
                 k: v
                 for k, v in os.environ.items()
-                if not k.startswith(("AWS_", "DJANGO_")) and k != "PROMETHEUS_MULTIPROC_DIR"
+                if not k.startswith(("AWS_", "DJANGO_"))
+                and k not in ("PROMETHEUS_MULTIPROC_DIR", "PYTHONDONTWRITEBYTECODE")
             },
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DJANGO_DEBUG": "true",
