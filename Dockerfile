@@ -38,6 +38,9 @@ COPY portal ./portal
 COPY vending ./vending
 COPY templates ./templates
 COPY static ./static
+# The code's bytecode, made here: at run time PYTHONDONTWRITEBYTECODE (and /app being
+# root's) would have every process compile all of it again at start.
+RUN python -m compileall -q portal vending
 # The key exists only for this RUN: settings refuse to load without one when DEBUG is
 # off, and collectstatic never signs anything with it.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-dummy-key \

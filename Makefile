@@ -9,10 +9,10 @@ PORT ?= 8000
 EMULATOR_PORT ?= 4566
 STAMP := $(VENV)/.installed
 
-# Some machines set PYTHONDONTWRITEBYTECODE; then every process the portal and its tests
-# start (manage.py commands, workers, gunicorn, the emulator) compiled all it imported,
-# some 2.5 s of CPU each. The virtualenv's packages get their bytecode at install
-# (--compile-bytecode, as pip does); the project's own modules are cached on first import.
+# Some machines set PYTHONDONTWRITEBYTECODE. Then every process the portal and its tests
+# start (its commands, workers, gunicorn, the emulator) compiled all it imported,
+# about 2.5 s of CPU each: uv installs no bytecode. Unset, the first process to import a
+# module caches its bytecode for every later one.
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run env test check check-tests lint typecheck migrations-check pytest clean constraints
@@ -30,8 +30,8 @@ $(STAMP): pyproject.toml constraints.txt
 	  if [ -z "$$uv" ] && $(BIN)/python -m pip install --quiet -c constraints.txt uv; then \
 	    uv=$(BIN)/uv; fi; \
 	fi; \
-	if [ -n "$$uv" ] && "$$uv" pip install --quiet --compile-bytecode \
-	    --python $(BIN)/python -c constraints.txt -e '.[dev]'; then \
+	if [ -n "$$uv" ] && "$$uv" pip install --quiet --python $(BIN)/python \
+	    -c constraints.txt -e '.[dev]'; then \
 	  echo "Installed with $$uv"; \
 	else \
 	  echo "Installing with pip"; \
@@ -92,11 +92,11 @@ typecheck: install
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings_test
 
-# Every test, on every core: the ones marked serial one after another on one worker (they
-# start real processes and share Redis; tests/conftest.py groups them), the rest beside
-# them.
+# Every test, on every core, each core taking work from the other when it runs out. Those
+# that start real processes (marked serial) run beside the rest: each claims its own
+# PostgreSQL database, Redis database, queue and ports (tests/system/harness.py).
 pytest: install
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto --dist worksteal
 
 test: lint typecheck migrations-check pytest
 

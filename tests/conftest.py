@@ -54,14 +54,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix): 
         undo()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # With `--dist loadgroup` (make test), the serial tests run one after another on one
-    # worker: they start real processes and share Redis, which they flush.
-    for item in items:
-        if item.get_closest_marker("serial"):
-            item.add_marker(pytest.mark.xdist_group("serial"))
-
-
 @pytest.fixture
 def users(db):  # type: ignore[no-untyped-def]
     """lead, lead2, approver1 and approver2 (approvers), admin (portal admins) and nobody;
