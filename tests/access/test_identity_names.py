@@ -144,3 +144,48 @@ def test_a_recreated_group_fails_once_then_the_retry_finds_it(
     assert statuses(second) == {"PowerUserAccess": "assigned"}
     assert AccessAssignment.objects.get(account=second).group_id == new_id
     assert ic.assignments(second.account_id, "PowerUserAccess") == [new_id]
+
+
+def test_refreshed_permission_set_names_are_written_in_one_statement(
+    moto_identity_center: IdentityCenter,
+):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from vending.aws.identity_center import IdentityCenterInstance
+    from vending.services.identity_names import PERMISSION_SET, permission_sets_resolve
+
+    ic = moto_identity_center
+    long_ago = timezone.now() - timedelta(days=2)
+    # One kept name points at an ARN AWS no longer has; the others are not kept yet.
+    stale = IdentityCenterName.objects.create(
+        kind=PERMISSION_SET,
+        instance_arn=ic.instance_arn,
+        name="PowerUserAccess",
+        value="arn:aws:sso:::permissionSet/ssoins-0/ps-gone",
+        seen_at=long_ago,
+    )
+    instance = IdentityCenterInstance(
+        instance_arn=ic.instance_arn, identity_store_id=ic.identity_store_id
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        found = permission_sets_resolve(ic.gateway, instance)
+
+    assert found == ic.permission_sets
+    writes = [
+        q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+    ]
+    assert len(writes) == 1 and "ON CONFLICT" in writes[0].upper(), writes
+    kept = {
+        row.name: row
+        for row in IdentityCenterName.objects.filter(
+            kind=PERMISSION_SET, instance_arn=ic.instance_arn
+        )
+    }
+    assert {name: row.value for name, row in kept.items()} == ic.permission_sets
+    assert kept["PowerUserAccess"].pk == stale.pk  # updated in place, not added beside
+    assert all(row.seen_at > long_ago for row in kept.values())

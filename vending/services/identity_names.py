@@ -91,8 +91,23 @@ def permission_sets_resolve(
     """Every permission set of the instance, ARN by name (ListPermissionSets and a
     DescribePermissionSet each), all kept."""
     found = {p.name: p.arn for p in gw.list_permission_sets(instance_arn=instance.instance_arn)}
-    for name, arn in found.items():
-        _keep(PERMISSION_SET, instance.instance_arn, name, arn)
+    now = timezone.now()
+    # One upsert for them all (the names' unique constraint), not one per permission set.
+    IdentityCenterName.objects.bulk_create(
+        [
+            IdentityCenterName(
+                kind=PERMISSION_SET,
+                instance_arn=instance.instance_arn,
+                name=name,
+                value=arn,
+                seen_at=now,
+            )
+            for name, arn in found.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["kind", "instance_arn", "name"],
+        update_fields=["value", "identity_store_id", "seen_at"],
+    )
     return found
 
 
