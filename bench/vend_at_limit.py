@@ -20,10 +20,15 @@ kept between processes, and the approving process warmed as a serving web proces
 (its URLs, e-mail templates and broker connection loaded), as the bare script's client
 is built before its clock starts.
 
-With ``--create-delay 0`` it also runs a bare sequential boto3 script (CreateAccount,
-DescribeCreateAccountStatus until done, MoveAccount, one account after the other)
-against the same emulator, and prints portal / bare. ``--seed-accounts M`` starts the
-emulator with an organization of M existing accounts. It stops by itself (``--timeout``).
+With ``--create-delay 0`` (Identity Center's assignments instant too) it also runs two
+bare sequential boto3 scripts against the same emulator, one account after the other:
+the Organizations calls only (CreateAccount, DescribeCreateAccountStatus until done,
+MoveAccount), and the same plus the Identity Center calls the portal made for each
+account (CreateAccountAssignment per grant, DescribeAccountAssignmentCreationStatus until
+done; the grants read from the portal's run). It prints portal / bare for each: until
+every account is ready against the first, until every account's access is assigned
+against the second. ``--seed-accounts M`` starts the emulator with an organization of M
+existing accounts. It stops by itself (``--timeout``).
 
     .venv/bin/python bench/vend_at_limit.py --accounts 20 --create-delay 10 --workers 2
     .venv/bin/python bench/vend_at_limit.py --accounts 20 --create-delay 0 --seed-accounts 10000
@@ -83,6 +88,10 @@ class Run:
     # CPU seconds by process, from the first approval (or the bare script's start) until
     # every account was seen ready (bench/cpu.py).
     cpu: dict[str, float] = field(default_factory=dict)
+    # From the first approval until the last assignment was recorded done (the portal).
+    seconds_to_access: float | None = None
+    # Each account's grants, (group id, permission set ARN), in the order of creation.
+    grants: list[list[tuple[str, str]]] = field(default_factory=list)
 
 
 def request_plan(accounts: int) -> list[list[str]]:
@@ -271,6 +280,7 @@ def vend_through_portal(
                 every=0.25,
             )
             identity_calls = emulator.control("/_emulator/stats")["identity_center_calls"]
+            access_done, grants = access_record(database_url)
             if args.timeline:
                 timeline(database_url, approvals["first"])
         finally:
@@ -284,6 +294,8 @@ def vend_through_portal(
         max_in_progress=stats["max_in_progress_creations"],
         failed=failed,
         identity_calls=identity_calls,
+        seconds_to_access=access_done - approvals["first"] if access_done else None,
+        grants=grants,
         cpu={
             "approving process (the web's part)": approvals["cpu"],
             **{name: cpu[name] - cpu_before[name] for name in cpu},
@@ -317,6 +329,29 @@ def access_settled(database_url: str) -> bool:
     return row is not None and row[0] == 0
 
 
+def access_record(database_url: str) -> tuple[float | None, list[list[tuple[str, str]]]]:
+    """When the last assignment was recorded done, and each account's grants."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT extract(epoch FROM max(updated_at)) FROM vending_accessassignment"
+            " WHERE status = 'assigned'"
+        ).fetchone()
+        rows = conn.execute(
+            "SELECT a.id, x.group_id, x.permission_set_arn FROM vending_vendedaccount a"
+            " LEFT JOIN vending_accessassignment x ON x.account_id = a.id"
+            " AND x.status = 'assigned' WHERE a.is_active ORDER BY a.completed_at, a.id, x.id"
+        ).fetchall()
+    grants: dict[int, list[tuple[str, str]]] = {}
+    for account, group_id, permission_set_arn in rows:
+        found = grants.setdefault(account, [])
+        if group_id:
+            found.append((group_id, permission_set_arn))
+    done = row[0] if row else None
+    return (float(done) if done is not None else None), list(grants.values())
+
+
 def timeline(database_url: str, first: float) -> None:
     """`--timeline`: every audit event from the first approval on, to stderr, seconds
     after it (where an account's time goes, step by step)."""
@@ -338,9 +373,14 @@ def timeline(database_url: str, first: float) -> None:
         )
 
 
-def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
-    """The same calls as the portal's normal path, one account after the other."""
-    org = emulator.client()
+def vend_bare(
+    emulator: Emulator, accounts: int, ou_path: str, grants: list[list[tuple[str, str]]] | None
+) -> Run:
+    """The same calls as the portal's normal path, one account after the other; with
+    `grants`, each account's Identity Center assignments too, each awaited."""
+    org, sso = emulator.client(), emulator.client("sso-admin")
+    instance_arn = sso.list_instances()["Instances"][0]["InstanceArn"] if grants else ""
+    prefix = "bare-access" if grants else "bare"
     root_id = org.list_roots()["Roots"][0]["Id"]
     parent_id = root_id
     for name in ou_path.split("/"):
@@ -351,8 +391,8 @@ def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
     started = time.monotonic()
     for index in range(accounts):
         status = org.create_account(
-            AccountName=f"bare-{index:04d}",
-            Email=f"bare-{index:04d}@example.com",
+            AccountName=f"{prefix}-{index:04d}",
+            Email=f"{prefix}-{index:04d}@example.com",
             Tags=[{"Key": "vending:bench", "Value": "bare"}],
         )["CreateAccountStatus"]
         while status["State"] == "IN_PROGRESS":
@@ -364,6 +404,8 @@ def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
         org.move_account(
             AccountId=status["AccountId"], SourceParentId=root_id, DestinationParentId=parent_id
         )
+        for group_id, permission_set_arn in grants[index] if grants else ():
+            assign(sso, instance_arn, status["AccountId"], group_id, permission_set_arn)
     elapsed = time.monotonic() - started
     cpu = {
         "bare script": time.process_time() - own_cpu,
@@ -371,8 +413,32 @@ def vend_bare(emulator: Emulator, accounts: int, ou_path: str) -> Run:
     }
     stats = emulator.control("/_emulator/stats")
     return Run(
-        elapsed, elapsed, 0.0, stats["calls"], stats["max_in_progress_creations"], 0, cpu=cpu
+        elapsed,
+        elapsed,
+        0.0,
+        stats["calls"],
+        stats["max_in_progress_creations"],
+        0,
+        identity_calls=stats["identity_center_calls"],
+        cpu=cpu,
     )
+
+
+def assign(sso: Any, instance_arn: str, account_id: str, group_id: str, ps_arn: str) -> None:
+    target = {"InstanceArn": instance_arn, "PermissionSetArn": ps_arn}
+    status = sso.create_account_assignment(
+        **target,
+        TargetId=account_id,
+        TargetType="AWS_ACCOUNT",
+        PrincipalType="GROUP",
+        PrincipalId=group_id,
+    )["AccountAssignmentCreationStatus"]
+    while status["Status"] == "IN_PROGRESS":
+        status = sso.describe_account_assignment_creation_status(
+            InstanceArn=instance_arn, AccountAssignmentCreationRequestId=status["RequestId"]
+        )["AccountAssignmentCreationStatus"]
+    if status["Status"] != "SUCCEEDED":
+        raise SystemExit(f"bare assignment failed: {status}")
 
 
 def target_ou_path(database_url: str) -> str:
@@ -384,21 +450,22 @@ def target_ou_path(database_url: str) -> str:
     return str(row[0])
 
 
-def cpu_table(run: Run, bare: Run | None, accounts: int) -> list[str]:
-    """CPU milliseconds per account by process, until every account was seen ready
-    (polled every 0.25 s: the first access syncs are in it too)."""
+def cpu_table(runs: dict[str, Run], accounts: int) -> list[str]:
+    """CPU milliseconds per account by process and run: the portal's until every account
+    was seen ready (polled every 0.25 s: the first access syncs are in it too), each bare
+    script's until it ended."""
     lines = [
-        "CPU per account, until every account was seen ready:",
+        "CPU per account (the portal's until every account was seen ready):",
         "",
-        "| process | portal ms | bare script ms |" if bare else "| process | portal ms |",
-        "| --- | ---: | ---: |" if bare else "| --- | ---: |",
+        "| process | " + " | ".join(f"{label} ms" for label in runs) + " |",
+        "| --- |" + " ---: |" * len(runs),
     ]
-    bare_cpu = bare.cpu if bare else {}
-    for name in [*run.cpu, *(n for n in bare_cpu if n not in run.cpu)]:
-        row = f"| {name} | {1000 * run.cpu.get(name, 0.0) / accounts:.1f} |"
-        lines.append(row + (f" {1000 * bare_cpu.get(name, 0.0) / accounts:.1f} |" if bare else ""))
-    total = f"| **total** | {1000 * sum(run.cpu.values()) / accounts:.1f} |"
-    lines.append(total + (f" {1000 * sum(bare_cpu.values()) / accounts:.1f} |" if bare else ""))
+    names = list(dict.fromkeys(name for run in runs.values() for name in run.cpu))
+    for name in names:
+        cells = (f"{1000 * run.cpu.get(name, 0.0) / accounts:.1f}" for run in runs.values())
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    totals = (f"{1000 * sum(run.cpu.values()) / accounts:.1f}" for run in runs.values())
+    lines.append("| **total** | " + " | ".join(totals) + " |")
     return lines
 
 
@@ -411,7 +478,7 @@ def calls_table(calls: dict[str, int], accounts: int) -> list[str]:
     return lines
 
 
-def report(args: argparse.Namespace, run: Run, bare: Run | None) -> None:
+def report(args: argparse.Namespace, run: Run, bare: Run | None, bare_access: Run | None) -> None:
     n, delay = args.accounts, args.create_delay
     plan = request_plan(n)
     limit = math.ceil(n / 5) * delay
@@ -432,15 +499,27 @@ def report(args: argparse.Namespace, run: Run, bare: Run | None) -> None:
         print(
             f"| ratio (from last approval) / limit | {run.seconds_from_last_approval / limit:.2f} |"
         )
+    to_access = run.seconds_to_access
+    if to_access is not None:
+        print(f"| first approval to every account's access assigned | {to_access:.1f} s |")
     if bare is not None:
         print(f"| bare sequential boto3 script | {bare.seconds_from_last_approval:.1f} s |")
         ratio = run.seconds_from_first_approval / bare.seconds_from_last_approval
-        print(f"| portal (from first approval) / bare | {ratio:.2f} |")
+        print(f"| portal (from first approval to ready) / bare | {ratio:.2f} |")
+    if bare_access is not None and to_access is not None:
+        took = bare_access.seconds_from_last_approval
+        print(f"| bare script, with the same Identity Center calls | {took:.1f} s |")
+        print(f"| portal (to access assigned) / bare with access | {to_access / took:.2f} |")
     print(f"| most creations in progress at once | {run.max_in_progress} |")
     print(f"| load average (1 min) at the end | {os.getloadavg()[0]:.1f} |")
     print(f"| accounts failed | {run.failed} |")
     print()
-    print("\n".join(cpu_table(run, bare, n)))
+    runs = {"portal": run}
+    if bare is not None:
+        runs["bare script"] = bare
+    if bare_access is not None:
+        runs["bare, with access"] = bare_access
+    print("\n".join(cpu_table(runs, n)))
     print()
     print("Organizations calls of the portal, from the first approval:")
     print()
@@ -455,6 +534,11 @@ def report(args: argparse.Namespace, run: Run, bare: Run | None) -> None:
         print("Identity Center calls of the portal, until every account's access was assigned:")
         print()
         print("\n".join(calls_table(run.identity_calls, n)))
+    if bare_access is not None:
+        print()
+        print("Identity Center calls of the bare script with access:")
+        print()
+        print("\n".join(calls_table(bare_access.identity_calls, n)))
 
 
 def main() -> int:
@@ -480,11 +564,16 @@ def main() -> int:
         if args.seed_accounts:
             options["seed_accounts"] = args.seed_accounts
         with postgres_database() as database_url, emulator_process(tmp_path, **options) as emu:
-            run = vend_through_portal(args, emu, database_url, tmp_path)
-            bare = None
             if args.create_delay == 0:
-                bare = vend_bare(emu, args.accounts, target_ou_path(database_url))
-    report(args, run, bare)
+                # Where creation is instant, so is an assignment (the emulator's default: 1 s).
+                emu.control("/_emulator/config", {"assignment_delay_seconds": 0})
+            run = vend_through_portal(args, emu, database_url, tmp_path)
+            bare = bare_access = None
+            if args.create_delay == 0:
+                ou_path = target_ou_path(database_url)
+                bare = vend_bare(emu, args.accounts, ou_path, None)
+                bare_access = vend_bare(emu, args.accounts, ou_path, run.grants)
+    report(args, run, bare, bare_access)
     return 1 if run.failed else 0
 
 

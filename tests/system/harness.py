@@ -144,12 +144,12 @@ class Emulator:
         """Move the emulator's clock (`days=`, `hours=`, `seconds=`)."""
         self.control("/_emulator/clock", {f"advance_{k}": v for k, v in step.items()})
 
-    def client(self) -> Any:
+    def client(self, service: str = "organizations") -> Any:
         import boto3
         from botocore.config import Config
 
         return boto3.client(
-            "organizations",
+            service,
             endpoint_url=self.url,
             region_name="us-east-1",
             aws_access_key_id="testing",
