@@ -200,6 +200,67 @@ def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
         process.wait(timeout=5)
 
 
+# `request_status --json` answered by one long-lived process per portal: the system tests
+# poll it every second, and a manage.py process per look cost some 2 s of CPU to start.
+# Each answer uses a new database connection, so an outage or a restart shows as it would.
+STATUS_READER = """
+import io, json, sys
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connections
+for line in sys.stdin:
+    out = io.StringIO()
+    try:
+        call_command("request_status", line.strip(), "--json", stdout=out)
+        answer = {"out": out.getvalue()}
+    except BaseException as exc:
+        answer = {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        connections.close_all()
+    print(json.dumps(answer), flush=True)
+"""
+
+
+class _StatusReader:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = dict(env)
+        self.process = subprocess.Popen(
+            [PYTHON, "-c", STATUS_READER],
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+
+    def ask(self, request_id: int, timeout: float) -> dict[str, Any]:
+        import selectors
+
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{request_id}\n")
+        self.process.stdin.flush()
+        with selectors.DefaultSelector() as ready:
+            ready.register(self.process.stdout, selectors.EVENT_READ)
+            if not ready.select(timeout):
+                raise AssertionError(f"request_status {request_id}: no answer in {timeout}s")
+        line = self.process.stdout.readline()
+        if not line:
+            raise AssertionError(f"request_status {request_id}: the reader exited")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise AssertionError(f"request_status {request_id} failed: {answer['error']}")
+        return dict(json.loads(answer["out"]))
+
+    def stop(self) -> None:
+        _stop(self.process)
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
 class Portal:
     """The portal's processes configured for one test: database, broker, emulator."""
 
@@ -214,6 +275,7 @@ class Portal:
     ):
         self.tmp_path = tmp_path
         self.workers: list[subprocess.Popen[bytes]] = []
+        self._reader: _StatusReader | None = None
         self.env = {
             # Not the test process's own metrics folder either (vending/metrics/multiprocess.py
             # exports it): the portal's processes count in their own, under VENDING_VAR_DIR.
@@ -312,14 +374,31 @@ class Portal:
     def stop(self) -> None:
         for process in self.workers:
             _stop(process)
+        if self._reader is not None:
+            self._reader.stop()
+            self._reader = None
 
     def logs(self) -> str:
         return "\n".join(
             f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.tmp_path.glob("*.log"))
         )
 
-    def status(self, request_id: int) -> dict[str, Any]:
-        return json.loads(self.manage("request_status", str(request_id), "--json"))
+    def status(self, request_id: int, timeout: float = 120) -> dict[str, Any]:
+        """`manage.py request_status --json`, read by a process kept for it (STATUS_READER),
+        started again whenever the portal's environment changed."""
+        if self._reader is not None and (
+            self._reader.env != self.env or self._reader.process.poll() is not None
+        ):
+            self._reader.stop()
+            self._reader = None
+        if self._reader is None:
+            self._reader = _StatusReader(self.env)
+        try:
+            return self._reader.ask(request_id, timeout)
+        except AssertionError:
+            self._reader.stop()  # a late answer must not be read as the next one's
+            self._reader = None
+            raise
 
     def submit(self, *, team: str, cls: str, envs: list[str], who: str = "lead") -> int:
         env_args = [a for e in envs for a in ("--env", e)]
