@@ -26,7 +26,7 @@ def make_portal(tmp_path: Path, broker_kind: str) -> Iterator[Callable[..., tupl
             queue: str = "celery",
             **emulator_options: object,
         ) -> tuple[Portal, object]:
-            database_url = stack.enter_context(postgres_database())
+            database_url = stack.enter_context(postgres_database(migrated=True))
             if broker_url is None:
                 broker_url, queue = stack.enter_context(broker(broker_kind))
             emulator = stack.enter_context(emulator_process(tmp_path, **emulator_options))

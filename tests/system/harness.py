@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -60,20 +61,78 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str, every: 
         time.sleep(every)
 
 
+def _database_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database; dropped afterwards."""
+def postgres_database(*, migrated: bool = False) -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards: empty, or with `migrated` a copy of
+    one migrated once per set of migrations (`migrated_template`), which a test's
+    `portal_init` then finds with nothing left to apply."""
     import psycopg
 
     require_service("PostgreSQL", "127.0.0.1", 5432)
     name = f"vending_sys_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if migrated:
+            with _templates_locked(conn):
+                template = migrated_template(conn)
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        else:
+            conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield _database_url(name)
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+TEMPLATE_PREFIX = "vending_tpl_"
+TEMPLATES_LOCK = 0x76656E64  # a PostgreSQL advisory lock: one test process at a time
+
+
+@contextmanager
+def _templates_locked(conn: Any) -> Iterator[None]:
+    conn.execute("SELECT pg_advisory_lock(%s)", (TEMPLATES_LOCK,))
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (TEMPLATES_LOCK,))
+
+
+def migrated_template(conn: Any) -> str:
+    """The name of a database the portal's migrations were applied to, kept on the server
+    (`vending_tpl_<digest of the migrations>`, as the SQLite one in var/): made by the
+    first test that needs it, under the name it is published by only once complete; an
+    older one is dropped. Migrating took some 8 s of each system test."""
+    from tests.db_template import template_key
+
+    template = TEMPLATE_PREFIX + template_key()
+    found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone()
+    if found:
+        return template
+    stale = conn.execute(
+        "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (TEMPLATE_PREFIX,)
+    ).fetchall()
+    for (old,) in stale:
+        conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+    building = f"{template}_building"
+    conn.execute(f'CREATE DATABASE "{building}"')
+    try:
+        with tempfile.TemporaryDirectory(prefix="vending-template-") as tmp:
+            portal = Portal(
+                Path(tmp),
+                database_url=_database_url(building),
+                broker_url="memory://",
+                aws_url="http://127.0.0.1:9",
+            )
+            portal.manage("migrate", "--noinput", "--verbosity", "0", timeout=300)
+    except BaseException:
+        conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        raise
+    conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+    return template
 
 
 @contextmanager

@@ -54,7 +54,11 @@ def check(summary: dict) -> None:
 @pytest.mark.services
 @pytest.mark.parametrize("kind", BROKERS)
 def test_postgresql(tmp_path, kind):
-    with postgres_database() as db, broker(kind) as (url, queue), emulator_process(tmp_path) as emu:
+    with (
+        postgres_database(migrated=True) as db,
+        broker(kind) as (url, queue),
+        emulator_process(tmp_path) as emu,
+    ):
         portal = Portal(tmp_path, database_url=db, broker_url=url, aws_url=emu.url, queue=queue)
         portal.manage("portal_init")
         check(run_race(portal))

@@ -46,7 +46,7 @@ def submit(url: str, token: str, team: str) -> tuple[int, dict[str, str], str]:
 
 def test_a_database_outage_is_a_503_and_the_server_recovers(tmp_path):
     with ExitStack() as stack:
-        database_url = stack.enter_context(postgres_database())
+        database_url = stack.enter_context(postgres_database(migrated=True))
         emulator = stack.enter_context(emulator_process(tmp_path))
         proxy = TcpProxy(free_port(), ("127.0.0.1", 5432))
         proxy.start()
@@ -90,7 +90,7 @@ def test_a_database_outage_is_a_503_and_the_server_recovers(tmp_path):
 
 def test_a_broker_outage_keeps_submissions_and_shows_in_readyz(tmp_path):
     with ExitStack() as stack:
-        database_url = stack.enter_context(postgres_database())
+        database_url = stack.enter_context(postgres_database(migrated=True))
         emulator = stack.enter_context(emulator_process(tmp_path))
         nothing_listens = f"redis://127.0.0.1:{free_port()}/0"
         portal = Portal(tmp_path, database_url=database_url, broker_url=nothing_listens,
