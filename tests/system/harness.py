@@ -334,6 +334,10 @@ class Portal:
     ):
         self.tmp_path = tmp_path
         self.workers: list[subprocess.Popen[bytes]] = []
+        # Worker names of this portal alone: on the shared RabbitMQ a worker's control queue
+        # (`<name>.celery.pidbox`) is exclusive, and a second worker of the same name in
+        # another test at the same time stopped with RESOURCE_LOCKED.
+        self.name = uuid.uuid4().hex[:8]
         self._reader: _StatusReader | None = None
         self.env = {
             # Not the test process's own metrics folder either (vending/metrics/multiprocess.py
@@ -383,7 +387,7 @@ class Portal:
         n = len(self.workers)
         args = [
             PYTHON, "-m", "celery", "-A", "portal", "worker",
-            "--loglevel=INFO", f"--concurrency={concurrency}", f"--hostname=w{n}@%h",
+            "--loglevel=INFO", f"--concurrency={concurrency}", f"--hostname=w{n}-{self.name}@%h",
             "--without-gossip", "--without-mingle",
         ]  # fmt: skip
         if beat:
