@@ -92,6 +92,8 @@ class Run:
     seconds_to_access: float | None = None
     # Each account's grants, (group id, permission set ARN), in the order of creation.
     grants: list[list[tuple[str, str]]] = field(default_factory=list)
+    # The portal's access rows by status once none was left in progress.
+    access_rows: dict[str, int] = field(default_factory=dict)
 
 
 def request_plan(accounts: int) -> list[list[str]]:
@@ -273,14 +275,24 @@ def vend_through_portal(
                 raise SystemExit(f"{exc}: {accounts_progress(database_url)}") from None
             cpu = cpu_of(portal, emulator)
             stats = emulator.control("/_emulator/stats")
+            ready_at = time.monotonic()
             wait_for(
-                lambda: access_settled(database_url),
+                lambda: access_settled(database_url, ready_at),
                 timeout=args.timeout,
                 what="every account's access assigned",
                 every=0.25,
             )
             identity_calls = emulator.control("/_emulator/stats")["identity_center_calls"]
             access_done, grants = access_record(database_url)
+            access_rows = dict(
+                portal.sql("SELECT status, count(*) FROM vending_accessassignment GROUP BY 1")
+            )
+            if access_rows.get("failed"):
+                failures = portal.sql(
+                    "SELECT last_error_code, left(last_error, 160), count(*) FROM"
+                    " vending_accessassignment WHERE status = 'failed' GROUP BY 1, 2"
+                )
+                print(f"failed access rows: {failures}", file=sys.stderr)
             if args.timeline:
                 timeline(database_url, approvals["first"])
         finally:
@@ -296,6 +308,7 @@ def vend_through_portal(
         identity_calls=identity_calls,
         seconds_to_access=access_done - approvals["first"] if access_done else None,
         grants=grants,
+        access_rows=access_rows,
         cpu={
             "approving process (the web's part)": approvals["cpu"],
             **{name: cpu[name] - cpu_before[name] for name in cpu},
@@ -316,17 +329,26 @@ def cpu_of(portal: Portal, emulator: Emulator) -> dict[str, float]:
     return found
 
 
-def access_settled(database_url: str) -> bool:
-    """No access assignment left that AWS has yet to carry out (none at all: access is
-    not managed)."""
+def access_settled(database_url: str, since: float) -> bool:
+    """Every ready account has its access rows and none is left that AWS has yet to
+    carry out. An account's rows are written by its first access sync, so until then it
+    has none; if no account has any 5 s after all were ready, access is not managed."""
     import psycopg
 
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM vending_accessassignment "
-            "WHERE status IN ('pending', 'in_progress', 'removing')"
+            "SELECT (SELECT count(*) FROM vending_accessassignment"
+            "        WHERE status IN ('pending', 'in_progress', 'removing')),"
+            " (SELECT count(*) FROM vending_vendedaccount a WHERE a.is_active"
+            "  AND a.status = 'ready' AND NOT EXISTS (SELECT 1 FROM vending_accessassignment x"
+            "  WHERE x.account_id = a.id)),"
+            " (SELECT count(*) FROM vending_accessassignment)"
         ).fetchone()
-    return row is not None and row[0] == 0
+    assert row is not None
+    unfinished, without_rows, rows = row
+    if rows == 0:
+        return time.monotonic() - since > 5
+    return unfinished == 0 and without_rows == 0
 
 
 def access_record(database_url: str) -> tuple[float | None, list[list[tuple[str, str]]]]:
@@ -513,6 +535,9 @@ def report(args: argparse.Namespace, run: Run, bare: Run | None, bare_access: Ru
     print(f"| most creations in progress at once | {run.max_in_progress} |")
     print(f"| load average (1 min) at the end | {os.getloadavg()[0]:.1f} |")
     print(f"| accounts failed | {run.failed} |")
+    if run.access_rows:
+        rows = ", ".join(f"{status} {count}" for status, count in sorted(run.access_rows.items()))
+        print(f"| the portal's access rows at the end | {rows} |")
     print()
     runs = {"portal": run}
     if bare is not None:
